@@ -1,0 +1,98 @@
+/// Any JSON value, kept as it was written: object keys in order, numbers as their text.
+///
+/// VLExport uses it for the parts of an export that the schema does not name
+/// (unknown fields, unknown metadata types, unknown properties), so that no
+/// data is ever dropped, and for `info` as it stands in the file.
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    /// A number, as the text that was in the input (`0.50`, `1e400` and
+    /// `123456789012345678901234567890` survive as written).
+    case number(JSONNumber)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+
+    /// A short name for the kind of value, for messages: `string`, `number`, `object`…
+    public var kindName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .number: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+}
+
+/// A JSON number kept as its text, so that writing it back changes nothing.
+public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
+    /// The number as it was written.
+    public let text: String
+
+    /// Wraps number text. The text is expected to be a valid JSON number.
+    public init(text: String) {
+        self.text = text
+    }
+
+    /// The nearest `Double`; infinite for numbers beyond its range (`1e400`).
+    public var doubleValue: Double {
+        NumberParsing.double(fromJSONNumber: text) ?? .nan
+    }
+
+    /// The value as an `Int`, when it is a whole number that fits (`3`, `3.0`, `3e2`).
+    public var intValue: Int? {
+        NumberParsing.int(fromJSONNumber: text)
+    }
+
+    /// The text.
+    public var description: String { text }
+}
+
+/// One key and value of a JSON object.
+public struct JSONMember: Sendable, Hashable {
+    /// The key, unescaped.
+    public var key: String
+    /// The value.
+    public var value: JSONValue
+
+    /// Creates a member.
+    public init(key: String, value: JSONValue) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// A JSON object that keeps its members in input order, duplicates included.
+///
+/// Lookups by key scan the members and return the last match, the way most
+/// JSON readers resolve a duplicated key.
+public struct JSONObject: Sendable, Hashable, RandomAccessCollection, ExpressibleByDictionaryLiteral {
+    /// The members, in input order.
+    public var members: [JSONMember]
+
+    /// Creates an object from members in order.
+    public init(_ members: [JSONMember] = []) {
+        self.members = members
+    }
+
+    /// Creates an object from a literal, in the literal's order.
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        members = elements.map { JSONMember(key: $0.0, value: $0.1) }
+    }
+
+    public var startIndex: Int { members.startIndex }
+    public var endIndex: Int { members.endIndex }
+    public subscript(position: Int) -> JSONMember { members[position] }
+
+    /// The value of the last member named `key`, if any.
+    public subscript(key: String) -> JSONValue? {
+        members.last(where: { $0.key == key })?.value
+    }
+
+    /// Adds a member at the end.
+    public mutating func append(key: String, value: JSONValue) {
+        members.append(JSONMember(key: key, value: value))
+    }
+}

@@ -1,0 +1,92 @@
+/// A file size as exports write it (`"3.38MB"`, `"48.27KB"`), with a derived byte count.
+///
+/// The format does not say whether a kilobyte is 1000 or 1024 bytes. Sizes
+/// such as `"32.00KB"`, common in real exports, are round only in binary
+/// units, so ``approximateBytes`` reads the units as powers of 1024. The
+/// value has two decimals, so the count is approximate.
+public struct FileSize: Sendable, Hashable, CustomStringConvertible {
+    /// The size as written.
+    public var text: String
+    /// The size in bytes, when the text has the form number + unit (B, KB, MB, GB, TB).
+    public var approximateBytes: Int?
+
+    /// Reads a `file_size` value.
+    public init(text: String) {
+        self.text = text
+        approximateBytes = FileSize.bytes(in: text)
+    }
+
+    /// The text.
+    public var description: String { text }
+
+    private static func bytes(in text: String) -> Int? {
+        let trimmed = text.trimmingWhitespace()
+        guard let unitStart = trimmed.firstIndex(where: { $0.isLetter }) else {
+            return Double(trimmed).flatMap { $0.isFinite && $0 >= 0 ? Int($0.rounded()) : nil }
+        }
+        guard let value = Double(String(trimmed[..<unitStart]).trimmingWhitespace()), value.isFinite, value >= 0 else { return nil }
+        let multiplier: Double
+        switch trimmed[unitStart...].uppercased() {
+        case "B": multiplier = 1
+        case "KB", "KIB", "K": multiplier = 1024
+        case "MB", "MIB", "M": multiplier = 1024 * 1024
+        case "GB", "GIB", "G": multiplier = 1024 * 1024 * 1024
+        case "TB", "TIB", "T": multiplier = 1024 * 1024 * 1024 * 1024
+        default: return nil
+        }
+        let bytes = (value * multiplier).rounded()
+        return bytes < 9e18 ? Int(bytes) : nil
+    }
+}
+
+/// Where a frame is in its video, in seconds, and the text it was read from.
+///
+/// The documentation writes `"01:42:00"` (hours, minutes, seconds), other
+/// documentation `"00:00:00.567"`, and real exports a number of seconds.
+public struct FrameTimestamp: Sendable, Hashable, CustomStringConvertible {
+    /// Seconds from the start of the video.
+    public var seconds: Double
+    /// The value as written when it was a string; nil when it was a number.
+    public var text: String?
+
+    /// A timestamp given in seconds.
+    public init(seconds: Double) {
+        self.seconds = seconds
+        text = nil
+    }
+
+    /// Reads `HH:MM:SS`, `MM:SS` or `SS`, each with optional decimals; nil for anything else.
+    public init?(text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard (1...3).contains(parts.count) else { return nil }
+        var total = 0.0
+        for part in parts {
+            guard let value = Double(part), value >= 0, value.isFinite else { return nil }
+            total = total * 60 + value
+        }
+        seconds = total
+        self.text = text
+    }
+
+    /// The text as written, or the seconds.
+    public var description: String { text ?? String(seconds) }
+}
+
+/// An object's box: `[x, y, width, height]` in pixels, from the top-left corner.
+///
+/// Visual Layer's documentation says so, and real boxes fit only this reading
+/// (x + width never passes the image width). Values may be fractional.
+public struct BoundingBox: Sendable, Hashable {
+    public var x: Double
+    public var y: Double
+    public var width: Double
+    public var height: Double
+
+    /// Creates a box from its corner and size.
+    public init(x: Double, y: Double, width: Double, height: Double) {
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+    }
+}

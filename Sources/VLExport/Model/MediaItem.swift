@@ -1,0 +1,139 @@
+/// One record of `media_items`: an image or a video frame with its metadata.
+///
+/// Every field the format documents, or that real exports carry, has a typed
+/// property; it is `nil` when the item does not have it (or has `null`). Any
+/// other field is kept, in order, in ``otherFields``.
+public struct MediaItem: Sendable, Hashable {
+    /// The item's position in `media_items`, from 0.
+    public var index: Int
+    /// `media_id`: a UUID string.
+    public var mediaID: String?
+    /// `media_type`: image, video frame, or a type this version does not know.
+    public var mediaType: MediaType?
+    /// `file_name`.
+    public var fileName: String?
+    /// `file_path`.
+    public var filePath: String?
+    /// `file_size`: the human-readable size (`"3.38MB"`) with a derived byte count.
+    public var fileSize: FileSize?
+    /// `height` in pixels.
+    public var height: Int?
+    /// `width` in pixels.
+    public var width: Int?
+    /// `url`: the item's page in Visual Layer.
+    public var url: String?
+    /// `cluster_id`: a UUID string.
+    public var clusterID: String?
+    /// `uniqueness_score`, from 0 to 1, in real exports.
+    public var uniquenessScore: Double?
+    /// `metadata_items`, in order: issues, tags, labels, objects, video info…
+    public var metadataItems: [MetadataItem]
+    /// Fields the format does not name, in input order.
+    public var otherFields: JSONObject
+
+    /// Creates an item; every field but the index is optional.
+    public init(
+        index: Int,
+        mediaID: String? = nil,
+        mediaType: MediaType? = nil,
+        fileName: String? = nil,
+        filePath: String? = nil,
+        fileSize: FileSize? = nil,
+        height: Int? = nil,
+        width: Int? = nil,
+        url: String? = nil,
+        clusterID: String? = nil,
+        uniquenessScore: Double? = nil,
+        metadataItems: [MetadataItem] = [],
+        otherFields: JSONObject = JSONObject()
+    ) {
+        self.index = index
+        self.mediaID = mediaID
+        self.mediaType = mediaType
+        self.fileName = fileName
+        self.filePath = filePath
+        self.fileSize = fileSize
+        self.height = height
+        self.width = width
+        self.url = url
+        self.clusterID = clusterID
+        self.uniquenessScore = uniquenessScore
+        self.metadataItems = metadataItems
+        self.otherFields = otherFields
+    }
+
+    /// Every issue of the item: its own, then those of its objects, in input order.
+    public var allIssues: [Issue] {
+        var issues: [Issue] = []
+        for metadata in metadataItems {
+            switch metadata.content {
+            case .issue(let issue):
+                issues.append(issue)
+            case .objectLabel(let object):
+                for nested in object.metadataItems {
+                    if case .issue(let issue) = nested.content { issues.append(issue) }
+                }
+            default:
+                break
+            }
+        }
+        return issues
+    }
+
+    /// The item's object labels, in input order.
+    public var objectLabels: [ObjectLabel] {
+        metadataItems.compactMap { metadata in
+            if case .objectLabel(let object) = metadata.content { return object }
+            return nil
+        }
+    }
+}
+
+/// What a media item is.
+public enum MediaType: Sendable, Hashable, CustomStringConvertible {
+    /// `"image"`.
+    case image
+    /// `"video_frame"`.
+    case videoFrame
+    /// A type this version does not know, kept as written.
+    case other(String)
+
+    /// Reads the value of `media_type`.
+    public init(rawValue: String) {
+        switch rawValue {
+        case "image": self = .image
+        case "video_frame": self = .videoFrame
+        default: self = .other(rawValue)
+        }
+    }
+
+    /// The value as it is written in an export.
+    public var rawValue: String {
+        switch self {
+        case .image: "image"
+        case .videoFrame: "video_frame"
+        case .other(let value): value
+        }
+    }
+
+    /// The raw value.
+    public var description: String { rawValue }
+}
+
+/// A media item's compact JSON, exactly as the export holds it but for white space.
+///
+/// The bytes are one JSON object with no insignificant white space: keys in
+/// their order, strings with their escapes, numbers with their text. Written
+/// one per line, they make lossless NDJSON.
+public struct RawMediaItem: Sendable, Hashable {
+    /// The item's position in `media_items`, from 0.
+    public var index: Int
+    /// The item as compact JSON (UTF-8).
+    public var json: [UInt8]
+
+    /// Wraps an item's compact JSON.
+    public init(index: Int, json: [UInt8]) {
+        self.index = index
+        self.json = json
+    }
+}

@@ -1,0 +1,159 @@
+/// Push parser for one export: bytes in, finished media items out.
+///
+/// Joins the tokenizer and the router. ``feed(_:)`` parses one chunk and
+/// leaves the items it finished in a queue; the readers take them with
+/// ``nextReady()`` and feed the next chunk only when the queue is empty, so at
+/// most one chunk's worth of items is ever waiting. An error is kept rather
+/// than thrown, so that the items finished before it are handed out first.
+final class ExportParser: TokenSink {
+    private var tokenizer: Tokenizer!
+    private var router: ExportRouter
+    private var readyHead = 0
+    private let maxValueBytes: Int
+
+    /// Events seen so far, and at the last chunk's end: a chunk with none is inside one long token.
+    private var eventCount = 0
+    private var eventCountAtChunkEnd = 0
+    private var bytesWithoutEvent = 0
+
+    /// The first error, once it happened.
+    private(set) var failure: VLExportError?
+    /// Whether the input has ended (or failed) and nothing more will come.
+    private(set) var isFinished = false
+
+    init(options: ReaderOptions, itemMode: ItemMode) {
+        router = ExportRouter(options: options, itemMode: itemMode)
+        maxValueBytes = options.maxItemBytes
+        tokenizer = Tokenizer(sink: self, dialect: options.syntax == .lenient ? .lenient : .strict)
+    }
+
+    /// What items that start from now on become.
+    var itemMode: ItemMode {
+        get { router.itemMode }
+        set { router.itemMode = newValue }
+    }
+
+    /// What items become once `info` has been read, if that should change then.
+    var itemModeAfterInfo: ItemMode? {
+        get { router.itemModeAfterInfo }
+        set { router.itemModeAfterInfo = newValue }
+    }
+
+    /// The export's `info`, once read.
+    var info: ExportInfo? { router.info }
+    /// Warnings so far; the count check is added when the export object closes.
+    var warnings: [ExportWarning] { router.warnings }
+    /// Media items started so far.
+    var itemCount: Int { router.itemCount }
+
+    /// The oldest finished item not yet taken.
+    func nextReady() -> ParsedItem? {
+        guard readyHead < router.ready.count else { return nil }
+        let item = router.ready[readyHead]
+        readyHead += 1
+        if readyHead == router.ready.count {
+            router.ready.removeAll(keepingCapacity: true)
+            readyHead = 0
+        }
+        return item
+    }
+
+    /// Parses a chunk of input.
+    func feed(_ bytes: UnsafeRawBufferPointer) {
+        guard failure == nil, !isFinished else { return }
+        do throws(VLExportError) {
+            try tokenizer.feed(bytes)
+        } catch {
+            record(error)
+        }
+    }
+
+    /// Ends the input: completes the document or records why it is incomplete.
+    func finish() {
+        guard failure == nil, !isFinished else { return }
+        do throws(VLExportError) {
+            try tokenizer.finish()
+        } catch {
+            record(error)
+        }
+        isFinished = true
+    }
+
+    private func record(_ error: VLExportError) {
+        var error = error
+        if error.kind == .truncated {
+            error.message = router.truncationMessage()
+        }
+        if error.mediaItemIndex == nil {
+            error.mediaItemIndex = router.currentItemIndex
+        }
+        failure = error
+        isFinished = true
+    }
+
+    // MARK: - TokenSink
+
+    func null() throws(VLExportError) {
+        eventCount &+= 1
+        try router.scalar("null", tokenizer) { .null }
+    }
+
+    func bool(_ value: Bool) throws(VLExportError) {
+        eventCount &+= 1
+        try router.scalar("boolean", tokenizer) { .bool(value) }
+    }
+
+    func number(_ text: UnsafeRawBufferPointer) throws(VLExportError) {
+        eventCount &+= 1
+        try router.scalar("number", tokenizer) { .number(text: text) }
+    }
+
+    func string(_ bytes: UnsafeRawBufferPointer) throws(VLExportError) {
+        eventCount &+= 1
+        try router.scalar("string", tokenizer) { .string(bytes: bytes) }
+    }
+
+    func key(_ bytes: UnsafeRawBufferPointer) throws(VLExportError) {
+        eventCount &+= 1
+        router.key(bytes, tokenizer)
+    }
+
+    func startObject() throws(VLExportError) {
+        eventCount &+= 1
+        try router.startObject(tokenizer)
+    }
+
+    func endObject() throws(VLExportError) {
+        eventCount &+= 1
+        try router.endObject(tokenizer)
+    }
+
+    func startArray() throws(VLExportError) {
+        eventCount &+= 1
+        try router.startArray(tokenizer)
+    }
+
+    func endArray() throws(VLExportError) {
+        eventCount &+= 1
+        try router.endArray(tokenizer)
+    }
+
+    func chunkEnded() throws(VLExportError) {
+        try router.chunkEnded(tokenizer)
+        // yajl holds a token that spans chunks in a buffer of its own; bound it.
+        if eventCount == eventCountAtChunkEnd {
+            bytesWithoutEvent += tokenizer.currentChunk.count
+            if bytesWithoutEvent > maxValueBytes {
+                throw VLExportError(
+                    .sizeLimit,
+                    "a single JSON value is longer than the limit of \(maxValueBytes) bytes (see maxItemBytes)",
+                    location: tokenizer.location(ofChunkIndex: tokenizer.currentChunk.count),
+                    mediaItemIndex: router.currentItemIndex
+                )
+            }
+        } else {
+            bytesWithoutEvent = 0
+            eventCountAtChunkEnd = eventCount
+        }
+    }
+}

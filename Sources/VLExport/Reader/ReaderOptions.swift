@@ -1,0 +1,30 @@
+/// How a reader reads: the JSON dialect, its limits, and its read size.
+public struct ReaderOptions: Sendable, Hashable {
+    /// Which JSON the reader accepts.
+    public enum Syntax: String, Sendable, Hashable {
+        /// RFC 8259 JSON, nothing more. The default.
+        case strict
+        /// JSON plus `//` and `/* */` comments and trailing commas, as in the
+        /// format documentation's own example.
+        case lenient
+    }
+
+    /// Which JSON the reader accepts; strict by default.
+    public var syntax: Syntax
+    /// The deepest nesting of arrays and objects accepted, counting the export
+    /// object as 1; deeper input fails with a ``VLExportError/Kind/depthLimit`` error.
+    public var maxDepth: Int
+    /// The largest media item, or single JSON value, accepted, in bytes; a larger one
+    /// fails with a ``VLExportError/Kind/sizeLimit`` error instead of filling memory.
+    public var maxItemBytes: Int
+    /// How many bytes each read from a file or descriptor asks for.
+    public var chunkSize: Int
+
+    /// Creates options; the defaults suit exports of any size.
+    public init(syntax: Syntax = .strict, maxDepth: Int = 256, maxItemBytes: Int = 64 << 20, chunkSize: Int = 64 << 10) {
+        self.syntax = syntax
+        self.maxDepth = max(1, maxDepth)
+        self.maxItemBytes = max(1, maxItemBytes)
+        self.chunkSize = max(1, chunkSize)
+    }
+}

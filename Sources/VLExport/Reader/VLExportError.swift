@@ -1,0 +1,113 @@
+/// A place in the input: the absolute byte offset and the 1-based line and column.
+///
+/// Columns count bytes, not characters, so a column stays exact however the
+/// line is encoded. Lines are counted at `\n`; a `\r\n` ending counts once.
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    /// Bytes before this place, counted from the start of the input.
+    public var offset: Int
+    /// The 1-based line number.
+    public var line: Int
+    /// The 1-based column, in bytes from the start of the line.
+    public var column: Int
+
+    /// Creates a location from its three coordinates.
+    public init(offset: Int, line: Int, column: Int) {
+        self.offset = offset
+        self.line = line
+        self.column = column
+    }
+
+    /// `LINE:COL`, the form compilers and `vlx` print.
+    public var description: String { "\(line):\(column)" }
+}
+
+/// The one error type of VLExport: what went wrong, and where.
+///
+/// Every error carries a ``Kind`` and a message. Syntax and truncation errors
+/// carry the ``location`` of the fault and a short ``excerpt`` of the input
+/// around it; schema errors carry the JSON ``path`` of the offending value
+/// (`media_items[17].metadata_items[2].properties.bbox`) and the location of
+/// the media item that holds it. ``mediaItemIndex`` names the item that was
+/// being read, when there was one.
+public struct VLExportError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The class of an error, for code that reacts differently to each.
+    public enum Kind: String, Sendable, Hashable {
+        /// The input is not well-formed JSON (RFC 8259, or the lenient dialect).
+        case syntax
+        /// The input ended before the document was complete.
+        case truncated
+        /// The JSON is well-formed but does not have the shape of an export.
+        case schema
+        /// Nesting went deeper than ``ReaderOptions/maxDepth``.
+        case depthLimit
+        /// A media item, or a single value, grew past ``ReaderOptions/maxItemBytes``.
+        case sizeLimit
+        /// Reading the input failed.
+        case io
+    }
+
+    /// The class of this error.
+    public var kind: Kind
+    /// What went wrong, in one sentence without location.
+    public var message: String
+    /// Where the fault is; for schema errors, where the media item holding it starts.
+    public var location: SourceLocation?
+    /// The JSON path of the offending value, for schema errors.
+    public var path: String?
+    /// The index in `media_items` of the item being read when the error arose.
+    public var mediaItemIndex: Int?
+    /// A short, printable piece of the input around ``location``.
+    public var excerpt: String?
+
+    /// Creates an error; the reader fills in location and item index as it knows them.
+    public init(
+        _ kind: Kind,
+        _ message: String,
+        location: SourceLocation? = nil,
+        path: String? = nil,
+        mediaItemIndex: Int? = nil,
+        excerpt: String? = nil
+    ) {
+        self.kind = kind
+        self.message = message
+        self.location = location
+        self.path = path
+        self.mediaItemIndex = mediaItemIndex
+        self.excerpt = excerpt
+    }
+
+    /// `LINE:COL: path: message`, with the parts that are known.
+    public var description: String {
+        var text = ""
+        if let location { text += "\(location): " }
+        if let path { text += "\(path): " }
+        text += message
+        if let excerpt { text += " near '\(excerpt)'" }
+        return text
+    }
+}
+
+/// Something worth telling the user that does not stop the walk.
+public struct ExportWarning: Sendable, Hashable, CustomStringConvertible {
+    /// The class of a warning.
+    public enum Kind: String, Sendable, Hashable {
+        /// `info.total_media_items` differs from the number of items read.
+        case totalMediaItemsMismatch
+        /// The export object has no `media_items` member.
+        case missingMediaItems
+    }
+
+    /// The class of this warning.
+    public var kind: Kind
+    /// What was noticed, in one sentence.
+    public var message: String
+
+    /// Creates a warning.
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    /// The message.
+    public var description: String { message }
+}

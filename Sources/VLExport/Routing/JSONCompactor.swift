@@ -1,0 +1,55 @@
+/// Removes insignificant white space from JSON text, leaving strings untouched.
+///
+/// The raw walk copies each media item's bytes out of the input as they are,
+/// so escapes and number text are exactly what the export had; this pass
+/// makes them one line. Real exports are compact, and the common case, a
+/// buffer with no white space outside strings, costs a single read.
+enum JSONCompactor {
+    /// `source` without white space outside strings, as a new array.
+    static func compacted(_ source: UnsafeRawBufferPointer) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: source.count) { output, written in
+            written = compact(source, into: output.baseAddress!)
+        }
+    }
+
+    /// Writes `source` without white space outside strings to `output`; returns the count written.
+    ///
+    /// `output` must have room for `source.count` bytes.
+    static func compact(_ source: UnsafeRawBufferPointer, into output: UnsafeMutablePointer<UInt8>) -> Int {
+        guard let input = source.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
+        let count = source.count
+        var read = 0
+        var write = 0
+        while read < count {
+            let byte = input[read]
+            if byte == UInt8(ascii: "\"") {
+                // Copy the whole string, escapes and all, up to its closing quote.
+                output[write] = byte
+                write += 1
+                read += 1
+                while read < count {
+                    let inner = input[read]
+                    output[write] = inner
+                    write += 1
+                    read += 1
+                    if inner == UInt8(ascii: "\\") {
+                        if read < count {
+                            output[write] = input[read]
+                            write += 1
+                            read += 1
+                        }
+                    } else if inner == UInt8(ascii: "\"") {
+                        break
+                    }
+                }
+            } else {
+                if !(byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09) {
+                    output[write] = byte
+                    write += 1
+                }
+                read += 1
+            }
+        }
+        return write
+    }
+}

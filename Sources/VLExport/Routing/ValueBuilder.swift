@@ -1,0 +1,82 @@
+/// Builds ``JSONValue`` trees from events, keeping key order and number text.
+///
+/// Values of open containers wait on one flat stack and keys on another; a
+/// container takes its slice when it closes. Appending to an array stored
+/// inside an enum case would copy the array on every append; the flat stacks
+/// avoid that, and keep their capacity from one value to the next.
+struct ValueBuilder {
+    private struct Frame {
+        var isObject: Bool
+        var valueStart: Int
+        var keyStart: Int
+    }
+
+    private var frames: [Frame] = []
+    private var values: [JSONValue] = []
+    private var keys: [String] = []
+
+    /// Whether a container is open.
+    var isBuilding: Bool { !frames.isEmpty }
+
+    /// Opens an object.
+    mutating func startObject() {
+        frames.append(Frame(isObject: true, valueStart: values.count, keyStart: keys.count))
+    }
+
+    /// Opens an array.
+    mutating func startArray() {
+        frames.append(Frame(isObject: false, valueStart: values.count, keyStart: keys.count))
+    }
+
+    /// Records the key of the next member of the open object.
+    mutating func key(_ bytes: UnsafeRawBufferPointer) {
+        keys.append(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Adds a scalar to the open container.
+    mutating func add(_ value: JSONValue) {
+        values.append(value)
+    }
+
+    /// Closes the open container; returns the finished value when it was the outermost.
+    mutating func end() -> JSONValue? {
+        let frame = frames.removeLast()
+        let value: JSONValue
+        if frame.isObject {
+            var members: [JSONMember] = []
+            members.reserveCapacity(values.count - frame.valueStart)
+            for offset in 0..<(values.count - frame.valueStart) {
+                members.append(JSONMember(key: keys[frame.keyStart + offset], value: values[frame.valueStart + offset]))
+            }
+            keys.removeSubrange(frame.keyStart...)
+            value = .object(JSONObject(members))
+        } else {
+            value = .array(Array(values[frame.valueStart...]))
+        }
+        values.removeSubrange(frame.valueStart...)
+        if frames.isEmpty { return value }
+        values.append(value)
+        return nil
+    }
+
+    /// Drops everything open, after an error.
+    mutating func reset() {
+        frames.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+        keys.removeAll(keepingCapacity: true)
+    }
+}
+
+extension JSONValue {
+    /// A string value from UTF-8 bytes.
+    @inline(__always)
+    static func string(bytes: UnsafeRawBufferPointer) -> JSONValue {
+        .string(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// A number value from its text.
+    @inline(__always)
+    static func number(text: UnsafeRawBufferPointer) -> JSONValue {
+        .number(JSONNumber(text: String(decoding: text, as: UTF8.self)))
+    }
+}

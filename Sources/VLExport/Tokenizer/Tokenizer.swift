@@ -1,0 +1,340 @@
+import CYajl
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Receives the JSON events the tokenizer reads, in document order.
+///
+/// Byte buffers handed to a sink are valid only during the call: copy what
+/// you keep. Throwing stops the parse; the tokenizer rethrows the error from
+/// ``Tokenizer/feed(_:)`` once yajl has returned.
+protocol TokenSink: AnyObject {
+    func null() throws(VLExportError)
+    func bool(_ value: Bool) throws(VLExportError)
+    /// A number as it is written in the input, which keeps every digit.
+    func number(_ text: UnsafeRawBufferPointer) throws(VLExportError)
+    /// A string value, unescaped, as UTF-8.
+    func string(_ bytes: UnsafeRawBufferPointer) throws(VLExportError)
+    /// An object key, unescaped, as UTF-8.
+    func key(_ bytes: UnsafeRawBufferPointer) throws(VLExportError)
+    func startObject() throws(VLExportError)
+    func endObject() throws(VLExportError)
+    func startArray() throws(VLExportError)
+    func endArray() throws(VLExportError)
+    /// yajl has read all of ``Tokenizer/currentChunk``; the offsets of its bytes are still valid.
+    func chunkEnded() throws(VLExportError)
+}
+
+/// The JSON dialect the tokenizer accepts.
+enum JSONDialect: Sendable {
+    /// RFC 8259, nothing more.
+    case strict
+    /// RFC 8259 plus `//` and `/* */` comments and trailing commas.
+    case lenient
+}
+
+/// Turns bytes into JSON events with yajl, and knows where every byte is.
+///
+/// This file is the only code that calls yajl. The tokenizer is fed chunks of
+/// any size; yajl keeps a token that a chunk boundary splits and finishes it
+/// with the next chunk. yajl reports neither line nor column and only a
+/// per-call byte count, so the tokenizer keeps the absolute offset of the
+/// current chunk and counts lines itself, lazily: a location is computed only
+/// when a caller asks for one, with a cursor that moves forward, so the input
+/// is scanned for line breaks at most once in all.
+///
+/// In the lenient dialect, a ``LenientFilter`` in front of yajl blanks out
+/// comments and trailing commas. It changes no byte count, so offsets, lines
+/// and columns still point into the original input, and ``currentChunk`` (the
+/// bytes yajl read) can be copied out as clean JSON.
+final class Tokenizer {
+    /// Where events go. Unowned: the sink owns the tokenizer.
+    private unowned(unsafe) let sink: any TokenSink
+    private var handle: yajl_handle?
+    private let callbacks: UnsafeMutablePointer<yajl_callbacks>
+    private var lenientFilter: LenientFilter?
+
+    /// The error a sink threw, kept until yajl returns.
+    private var sinkError: VLExportError?
+    /// The first error; once set, the tokenizer accepts no more input.
+    private(set) var failure: VLExportError?
+
+    /// The bytes yajl is reading now. Valid during `feed`, and so during callbacks.
+    private(set) var currentChunk = UnsafeRawBufferPointer(start: nil, count: 0)
+    /// The absolute offset of `currentChunk[0]`.
+    private(set) var chunkStartOffset = 0
+
+    // The line cursor: the line and line start at `cursorIndex` in the current chunk.
+    private var cursorIndex = 0
+    private var cursorLine = 1
+    private var cursorLineStart = 0
+    // The same at the start of the current chunk, to count from when asked about an earlier byte.
+    private var chunkFirstLine = 1
+    private var chunkFirstLineStart = 0
+    // The last byte before the current chunk that is not white space, for errors that look back.
+    private var lastSignificantBeforeChunk: (byte: UInt8, location: SourceLocation)?
+
+    /// Creates a tokenizer that sends events to `sink`.
+    init(sink: any TokenSink, dialect: JSONDialect) {
+        self.sink = sink
+        self.lenientFilter = dialect == .lenient ? LenientFilter() : nil
+        callbacks = .allocate(capacity: 1)
+        callbacks.initialize(to: Tokenizer.yajlCallbacks)
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        let handle = yajl_alloc(callbacks, nil, context)
+        // The defaults, stated: RFC 8259 and one document, nothing after it.
+        _ = CYajl_setOption(handle, yajl_allow_comments, 0)
+        _ = CYajl_setOption(handle, yajl_dont_validate_strings, 0)
+        _ = CYajl_setOption(handle, yajl_allow_trailing_garbage, 0)
+        _ = CYajl_setOption(handle, yajl_allow_multiple_values, 0)
+        _ = CYajl_setOption(handle, yajl_allow_partial_values, 0)
+        self.handle = handle
+    }
+
+    deinit {
+        if let handle { yajl_free(handle) }
+        callbacks.deinitialize(count: 1)
+        callbacks.deallocate()
+    }
+
+    /// The number of input bytes taken so far.
+    private(set) var bytesFed = 0
+
+    /// Parses the next piece of input, sending events to the sink.
+    ///
+    /// - Throws: the first syntax error, or the error a sink threw; the
+    ///   tokenizer then refuses further input.
+    func feed(_ bytes: UnsafeRawBufferPointer) throws(VLExportError) {
+        if let failure { throw failure }
+        if lenientFilter != nil {
+            var filter = lenientFilter.take()!
+            defer { lenientFilter = filter }
+            try filter.process(bytes) { (filtered) throws(VLExportError) in try parse(filtered) }
+        } else {
+            try parse(bytes)
+        }
+        bytesFed += bytes.count
+    }
+
+    /// Tells yajl the input has ended, so it can finish or report truncation.
+    func finish() throws(VLExportError) {
+        if let failure { throw failure }
+        if var filter = lenientFilter.take() {
+            try filter.finish { (filtered) throws(VLExportError) in try parse(filtered) }
+            if let commentStart = filter.unterminatedCommentOffset {
+                try fail(VLExportError(.syntax, "a /* comment is never closed", location: locationIfKnown(ofOffset: commentStart)))
+            }
+        }
+        currentChunk = UnsafeRawBufferPointer(start: nil, count: 0)
+        let status = yajl_complete_parse(handle)
+        if status != yajl_status_ok {
+            try fail(error(for: status, atChunkIndex: nil))
+        }
+    }
+
+    /// The index in ``currentChunk`` just past the token being reported. Only valid during a callback.
+    var tokenEndIndex: Int { Int(yajl_get_bytes_consumed(handle)) }
+
+    /// The location of a byte of the current chunk.
+    func location(ofChunkIndex index: Int) -> SourceLocation {
+        if index < cursorIndex {
+            cursorIndex = 0
+            cursorLine = chunkFirstLine
+            cursorLineStart = chunkFirstLineStart
+        }
+        advanceCursor(to: index)
+        return SourceLocation(offset: chunkStartOffset + index, line: cursorLine, column: chunkStartOffset + index - cursorLineStart + 1)
+    }
+
+    /// The location at the end of the input read so far.
+    var endLocation: SourceLocation {
+        SourceLocation(offset: chunkStartOffset, line: cursorLine, column: chunkStartOffset - cursorLineStart + 1)
+    }
+
+    // MARK: - Feeding yajl
+
+    private func parse(_ chunk: UnsafeRawBufferPointer) throws(VLExportError) {
+        guard let base = chunk.baseAddress, chunk.count > 0 else { return }
+        currentChunk = chunk
+        let status = yajl_parse(handle, base.assumingMemoryBound(to: UInt8.self), chunk.count)
+        if status != yajl_status_ok {
+            try fail(error(for: status, atChunkIndex: tokenEndIndex))
+        }
+        do throws(VLExportError) {
+            try sink.chunkEnded()
+        } catch {
+            try fail(error)
+        }
+        finishChunk()
+    }
+
+    /// Moves the line cursor to the end of the chunk and remembers its last significant byte.
+    private func finishChunk() {
+        let chunk = currentChunk
+        var last = chunk.count - 1
+        while last >= 0, Tokenizer.isWhitespace(chunk[last]) { last -= 1 }
+        if last >= 0 {
+            lastSignificantBeforeChunk = (chunk[last], location(ofChunkIndex: last))
+        }
+        advanceCursor(to: chunk.count)
+        chunkStartOffset += chunk.count
+        cursorIndex = 0
+        chunkFirstLine = cursorLine
+        chunkFirstLineStart = cursorLineStart
+    }
+
+    private func advanceCursor(to index: Int) {
+        guard index > cursorIndex, let base = currentChunk.baseAddress else { return }
+        var position = cursorIndex
+        while position < index,
+              let found = memchr(base + position, 0x0A, index - position) {
+            let newline = base.distance(to: UnsafeRawPointer(found))
+            cursorLine += 1
+            cursorLineStart = chunkStartOffset + newline + 1
+            position = newline + 1
+        }
+        cursorIndex = index
+    }
+
+    private func locationIfKnown(ofOffset offset: Int) -> SourceLocation? {
+        let index = offset - chunkStartOffset
+        guard index >= 0, index < currentChunk.count else { return nil }
+        return location(ofChunkIndex: index)
+    }
+
+    private func fail(_ error: VLExportError) throws(VLExportError) -> Never {
+        failure = error
+        throw error
+    }
+
+    // MARK: - Errors
+
+    private func error(for status: yajl_status, atChunkIndex consumed: Int?) -> VLExportError {
+        if status == yajl_status_client_canceled, let sinkError {
+            return sinkError
+        }
+        let yajlMessage = Tokenizer.message(from: handle)
+        guard let consumed else {
+            // From yajl_complete_parse: the only failure there is an unfinished document.
+            return VLExportError(.truncated, "the input ends before the JSON document is complete", location: endLocation)
+        }
+        // yajl stops just past the offending token; point at the token itself.
+        var index = max(0, min(consumed, currentChunk.count) - 1)
+        while index > 0, Tokenizer.isWordByte(currentChunk[index]), Tokenizer.isWordByte(currentChunk[index - 1]) {
+            index -= 1
+        }
+        if index < currentChunk.count, currentChunk[index] == UInt8(ascii: "}") || currentChunk[index] == UInt8(ascii: "]"),
+           let comma = trailingComma(before: index) {
+            let closer = Character(UnicodeScalar(currentChunk[index]))
+            return VLExportError(
+                .syntax,
+                "trailing comma before '\(closer)' (strict JSON forbids it; lenient parsing accepts it)",
+                location: comma,
+                excerpt: excerpt(around: index)
+            )
+        }
+        return VLExportError(.syntax, "invalid JSON: \(yajlMessage)", location: location(ofChunkIndex: index), excerpt: excerpt(around: index))
+    }
+
+    /// The location of a comma that stands, past white space only, before `index`.
+    private func trailingComma(before index: Int) -> SourceLocation? {
+        var probe = index - 1
+        while probe >= 0, Tokenizer.isWhitespace(currentChunk[probe]) { probe -= 1 }
+        if probe >= 0 {
+            return currentChunk[probe] == UInt8(ascii: ",") ? location(ofChunkIndex: probe) : nil
+        }
+        if let last = lastSignificantBeforeChunk, last.byte == UInt8(ascii: ",") {
+            return last.location
+        }
+        return nil
+    }
+
+    /// Up to 24 bytes before `index` and 16 from it, made printable.
+    private func excerpt(around index: Int) -> String {
+        let lower = max(0, index - 24)
+        let upper = min(currentChunk.count, index + 16)
+        guard lower < upper else { return "" }
+        let bytes = currentChunk[lower..<upper].map { $0 < 0x20 || $0 == 0x7F ? UInt8(ascii: " ") : $0 }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func message(from handle: yajl_handle?) -> String {
+        guard let raw = yajl_get_error(handle, 0, nil, 0) else { return "syntax error" }
+        defer { yajl_free_error(handle, raw) }
+        var text = String(cString: raw)
+        if let colon = text.firstIndex(of: ":") {
+            text = String(text[text.index(after: colon)...])
+        }
+        return text.trimmingWhitespace()
+    }
+
+    @inline(__always)
+    static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+    }
+
+    private static func isWordByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "+"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    // MARK: - The callback bridge
+
+    /// Recovers the tokenizer from yajl's context without touching its reference count,
+    /// runs one sink call, and turns a thrown error into yajl's "stop" (0).
+    @inline(__always)
+    private static func deliver(
+        _ context: UnsafeMutableRawPointer?,
+        _ body: (any TokenSink) throws(VLExportError) -> Void
+    ) -> Int32 {
+        Unmanaged<Tokenizer>.fromOpaque(context!)._withUnsafeGuaranteedRef { tokenizer in
+            do throws(VLExportError) {
+                try body(tokenizer.sink)
+                return 1
+            } catch {
+                tokenizer.sinkError = error
+                return 0
+            }
+        }
+    }
+
+    private static let yajlCallbacks: yajl_callbacks = {
+        var table = yajl_callbacks()
+        table.yajl_null = { context in deliver(context) { (sink) throws(VLExportError) in try sink.null() } }
+        table.yajl_boolean = { context, value in deliver(context) { (sink) throws(VLExportError) in try sink.bool(value != 0) } }
+        table.yajl_number = { context, text, length in
+            deliver(context) { (sink) throws(VLExportError) in try sink.number(UnsafeRawBufferPointer(start: text, count: length)) }
+        }
+        table.yajl_string = { context, bytes, length in
+            deliver(context) { (sink) throws(VLExportError) in try sink.string(UnsafeRawBufferPointer(start: bytes, count: length)) }
+        }
+        table.yajl_map_key = { context, bytes, length in
+            deliver(context) { (sink) throws(VLExportError) in try sink.key(UnsafeRawBufferPointer(start: bytes, count: length)) }
+        }
+        table.yajl_start_map = { context in deliver(context) { (sink) throws(VLExportError) in try sink.startObject() } }
+        table.yajl_end_map = { context in deliver(context) { (sink) throws(VLExportError) in try sink.endObject() } }
+        table.yajl_start_array = { context in deliver(context) { (sink) throws(VLExportError) in try sink.startArray() } }
+        table.yajl_end_array = { context in deliver(context) { (sink) throws(VLExportError) in try sink.endArray() } }
+        return table
+    }()
+}
+
+extension String {
+    /// The string without leading and trailing spaces, tabs and line breaks.
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return String(scalars[first...last])
+    }
+}

@@ -1,0 +1,48 @@
+// vlx-walk: walks an export with the VLExport library and prints what it met.
+//
+// The benchmark scripts time this process against json_verify on the same
+// file, so it does the walk and nothing else: no output per item.
+//
+//   vlx-walk raw|typed FILE     (FILE may be - for standard input)
+
+import VLExport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func printError(_ message: String) {
+    var line = message + "\n"
+    line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count == 3, arguments[1] == "raw" || arguments[1] == "typed" else {
+    printError("usage: vlx-walk raw|typed FILE")
+    exit(2)
+}
+
+do {
+    let reader = arguments[2] == "-"
+        ? ExportReader(fileDescriptor: STDIN_FILENO)
+        : try ExportReader(path: arguments[2])
+    var items = 0
+    var bytes = 0
+    var metadata = 0
+    if arguments[1] == "raw" {
+        for try await item in reader.rawItems {
+            items += 1
+            bytes += item.json.count
+        }
+    } else {
+        for try await item in reader.mediaItems {
+            items += 1
+            metadata += item.metadataItems.count
+        }
+    }
+    print("items \(items) raw_bytes \(bytes) metadata_items \(metadata)")
+    for warning in reader.warnings { printError("vlx-walk: warning: \(warning)") }
+} catch {
+    printError("vlx-walk: \(error)")
+    exit(1)
+}
