@@ -25,22 +25,77 @@ enum KnownKey: String, CaseIterable {
     case bbox, videoName = "video_name", frameTimestamp = "frame_timestamp", frameNumber = "frame_number"
     case videoID = "video_id", timestamp, text, caption
 
-    /// The known names grouped by byte length, for matching raw keys.
-    private static let byLength: [[(bytes: [UInt8], key: KnownKey)]] = {
-        var table = [[(bytes: [UInt8], key: KnownKey)]](repeating: [], count: 32)
-        for key in allCases {
-            table[key.rawValue.utf8.count].append((Array(key.rawValue.utf8), key))
-        }
-        return table
-    }()
-
     /// The known key spelled by `bytes`, if any.
     @inline(__always)
     static func match(_ bytes: UnsafeRawBufferPointer) -> KnownKey? {
+        KnownKeyTable.shared.match(bytes)
+    }
+}
+
+/// The known names laid out flat in memory that is never freed, grouped by length.
+///
+/// Matching runs once per key in the input. A table of Swift arrays would be
+/// retained and released on every lookup; raw pointers are not counted.
+private struct KnownKeyTable: @unchecked Sendable {
+    private struct Entry {
+        var nameOffset: Int
+        var key: KnownKey
+    }
+
+    static let shared = KnownKeyTable()
+    private static let longest = 32
+
+    private let names: UnsafeMutablePointer<UInt8>
+    private let entries: UnsafeMutablePointer<Entry>
+    /// `entries[firstEntry[n] ..< firstEntry[n + 1]]` are the names of n bytes.
+    private let firstEntry: UnsafeMutablePointer<Int>
+
+    private init() {
+        let sorted = KnownKey.allCases.sorted { $0.rawValue.utf8.count < $1.rawValue.utf8.count }
+        let totalBytes = sorted.reduce(0) { $0 + $1.rawValue.utf8.count }
+        names = .allocate(capacity: totalBytes)
+        entries = .allocate(capacity: sorted.count)
+        firstEntry = .allocate(capacity: KnownKeyTable.longest + 2)
+        var offset = 0
+        for (index, key) in sorted.enumerated() {
+            let utf8 = Array(key.rawValue.utf8)
+            precondition(utf8.count <= KnownKeyTable.longest)
+            (names + offset).initialize(from: utf8, count: utf8.count)
+            (entries + index).initialize(to: Entry(nameOffset: offset, key: key))
+            offset += utf8.count
+        }
+        for length in 0...(KnownKeyTable.longest + 1) {
+            firstEntry[length] = sorted.firstIndex { $0.rawValue.utf8.count >= length } ?? sorted.count
+        }
+    }
+
+    /// Compares short byte strings a word at a time, without a call to memcmp.
+    @inline(__always)
+    private static func equal(_ lhs: UnsafePointer<UInt8>, _ rhs: UnsafeRawPointer, _ count: Int) -> Bool {
+        let left = UnsafeRawPointer(lhs)
+        var offset = 0
+        while offset + 8 <= count {
+            if left.loadUnaligned(fromByteOffset: offset, as: UInt64.self) != rhs.loadUnaligned(fromByteOffset: offset, as: UInt64.self) {
+                return false
+            }
+            offset += 8
+        }
+        while offset < count {
+            if left.load(fromByteOffset: offset, as: UInt8.self) != rhs.load(fromByteOffset: offset, as: UInt8.self) { return false }
+            offset += 1
+        }
+        return true
+    }
+
+    @inline(__always)
+    func match(_ bytes: UnsafeRawBufferPointer) -> KnownKey? {
         let count = bytes.count
-        guard count < byLength.count, let base = bytes.baseAddress else { return nil }
-        for candidate in byLength[count] where candidate.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, base, count) == 0 }) {
-            return candidate.key
+        guard count <= KnownKeyTable.longest, let base = bytes.baseAddress else { return nil }
+        var index = firstEntry[count]
+        let end = firstEntry[count + 1]
+        while index < end {
+            if KnownKeyTable.equal(names + entries[index].nameOffset, base, count) { return entries[index].key }
+            index += 1
         }
         return nil
     }
@@ -53,7 +108,9 @@ enum FieldKey: Hashable {
 
     /// Classifies a key given as a string.
     init(_ name: String) {
-        self = KnownKey(rawValue: name).map(FieldKey.known) ?? .other(name)
+        var utf8 = name
+        let known = utf8.withUTF8 { KnownKey.match(UnsafeRawBufferPointer($0)) }
+        self = known.map(FieldKey.known) ?? .other(name)
     }
 
     /// Classifies a key given as UTF-8 bytes.

@@ -19,19 +19,30 @@ public struct FileSize: Sendable, Hashable, CustomStringConvertible {
     /// The text.
     public var description: String { text }
 
+    /// Reads number + unit from the text's bytes; runs once per media item, so it avoids
+    /// Unicode character properties.
     private static func bytes(in text: String) -> Int? {
-        let trimmed = text.trimmingWhitespace()
-        guard let unitStart = trimmed.firstIndex(where: { $0.isLetter }) else {
-            return Double(trimmed).flatMap { $0.isFinite && $0 >= 0 ? Int($0.rounded()) : nil }
+        let utf8 = Array(text.utf8)
+        var end = utf8.count
+        while end > 0, utf8[end - 1] == 0x20 { end -= 1 }
+        var unitStart = end
+        while unitStart > 0, (utf8[unitStart - 1] | 0x20) >= UInt8(ascii: "a"), (utf8[unitStart - 1] | 0x20) <= UInt8(ascii: "z") {
+            unitStart -= 1
         }
-        guard let value = Double(String(trimmed[..<unitStart]).trimmingWhitespace()), value.isFinite, value >= 0 else { return nil }
+        var numberEnd = unitStart
+        while numberEnd > 0, utf8[numberEnd - 1] == 0x20 { numberEnd -= 1 }
+        var numberStart = 0
+        while numberStart < numberEnd, utf8[numberStart] == 0x20 { numberStart += 1 }
+        guard numberStart < numberEnd,
+              let value = utf8[numberStart..<numberEnd].withUnsafeBytes({ NumberParsing.double(fromJSONNumber: $0) }),
+              value.isFinite, value >= 0 else { return nil }
         let multiplier: Double
-        switch trimmed[unitStart...].uppercased() {
-        case "B": multiplier = 1
-        case "KB", "KIB", "K": multiplier = 1024
-        case "MB", "MIB", "M": multiplier = 1024 * 1024
-        case "GB", "GIB", "G": multiplier = 1024 * 1024 * 1024
-        case "TB", "TIB", "T": multiplier = 1024 * 1024 * 1024 * 1024
+        switch utf8[unitStart..<end].map({ $0 | 0x20 }) {
+        case [], Array("b".utf8): multiplier = 1
+        case Array("kb".utf8), Array("kib".utf8), Array("k".utf8): multiplier = 1024
+        case Array("mb".utf8), Array("mib".utf8), Array("m".utf8): multiplier = 1024 * 1024
+        case Array("gb".utf8), Array("gib".utf8), Array("g".utf8): multiplier = 1024 * 1024 * 1024
+        case Array("tb".utf8), Array("tib".utf8), Array("t".utf8): multiplier = 1024 * 1024 * 1024 * 1024
         default: return nil
         }
         let bytes = (value * multiplier).rounded()

@@ -7,7 +7,14 @@
 /// than thrown, so that the items finished before it are handed out first.
 final class ExportParser: TokenSink {
     private var tokenizer: Tokenizer!
-    private var router: ExportRouter
+    /// The router lives in storage of its own: a struct in a class property is
+    /// checked for exclusive access at run time on every mutation, once per
+    /// event here, and a pointee is not.
+    private let routerStorage: UnsafeMutablePointer<ExportRouter>
+    private var router: ExportRouter {
+        _read { yield routerStorage.pointee }
+        _modify { yield &routerStorage.pointee }
+    }
     private var readyHead = 0
     private let maxValueBytes: Int
 
@@ -22,21 +29,28 @@ final class ExportParser: TokenSink {
     private(set) var isFinished = false
 
     init(options: ReaderOptions, itemMode: ItemMode) {
-        router = ExportRouter(options: options, itemMode: itemMode)
+        routerStorage = .allocate(capacity: 1)
+        routerStorage.initialize(to: ExportRouter(options: options, itemMode: itemMode))
         maxValueBytes = options.maxItemBytes
+        super.init()
         tokenizer = Tokenizer(sink: self, dialect: options.syntax == .lenient ? .lenient : .strict)
+    }
+
+    deinit {
+        routerStorage.deinitialize(count: 1)
+        routerStorage.deallocate()
     }
 
     /// What items that start from now on become.
     var itemMode: ItemMode {
         get { router.itemMode }
-        set { router.itemMode = newValue }
+        set { routerStorage.pointee.itemMode = newValue }
     }
 
     /// What items become once `info` has been read, if that should change then.
     var itemModeAfterInfo: ItemMode? {
         get { router.itemModeAfterInfo }
-        set { router.itemModeAfterInfo = newValue }
+        set { routerStorage.pointee.itemModeAfterInfo = newValue }
     }
 
     /// The export's `info`, once read.
@@ -93,52 +107,52 @@ final class ExportParser: TokenSink {
 
     // MARK: - TokenSink
 
-    func null() throws(VLExportError) {
+    override func null(_ tokenizer: Tokenizer) throws(VLExportError) {
         eventCount &+= 1
         try router.scalar("null", tokenizer) { .null }
     }
 
-    func bool(_ value: Bool) throws(VLExportError) {
+    override func bool(_ value: Bool, _ tokenizer: Tokenizer) throws(VLExportError) {
         eventCount &+= 1
         try router.scalar("boolean", tokenizer) { .bool(value) }
     }
 
-    func number(_ text: UnsafeRawBufferPointer) throws(VLExportError) {
+    override func number(_ text: UnsafeRawBufferPointer, _ tokenizer: Tokenizer) throws(VLExportError) {
         eventCount &+= 1
         try router.scalar("number", tokenizer) { .number(text: text) }
     }
 
-    func string(_ bytes: UnsafeRawBufferPointer) throws(VLExportError) {
+    override func string(_ bytes: UnsafeRawBufferPointer, _ tokenizer: Tokenizer) throws(VLExportError) {
         eventCount &+= 1
         try router.scalar("string", tokenizer) { .string(bytes: bytes) }
     }
 
-    func key(_ bytes: UnsafeRawBufferPointer) throws(VLExportError) {
+    override func key(_ bytes: UnsafeRawBufferPointer, _ tokenizer: Tokenizer) throws(VLExportError) {
         eventCount &+= 1
         router.key(bytes, tokenizer)
     }
 
-    func startObject() throws(VLExportError) {
+    override func startObject(_ tokenizer: Tokenizer) throws(VLExportError) {
         eventCount &+= 1
         try router.startObject(tokenizer)
     }
 
-    func endObject() throws(VLExportError) {
+    override func endObject(_ tokenizer: Tokenizer) throws(VLExportError) {
         eventCount &+= 1
         try router.endObject(tokenizer)
     }
 
-    func startArray() throws(VLExportError) {
+    override func startArray(_ tokenizer: Tokenizer) throws(VLExportError) {
         eventCount &+= 1
         try router.startArray(tokenizer)
     }
 
-    func endArray() throws(VLExportError) {
+    override func endArray(_ tokenizer: Tokenizer) throws(VLExportError) {
         eventCount &+= 1
         try router.endArray(tokenizer)
     }
 
-    func chunkEnded() throws(VLExportError) {
+    override func chunkEnded(_ tokenizer: Tokenizer) throws(VLExportError) {
         try router.chunkEnded(tokenizer)
         // yajl holds a token that spans chunks in a buffer of its own; bound it.
         if eventCount == eventCountAtChunkEnd {

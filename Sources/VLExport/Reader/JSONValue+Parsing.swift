@@ -31,6 +31,7 @@ private final class DocumentParser: TokenSink {
 
     init(options: ReaderOptions) {
         maxDepth = options.maxDepth
+        super.init()
         tokenizer = Tokenizer(sink: self, dialect: options.syntax == .lenient ? .lenient : .strict)
     }
 
@@ -52,7 +53,7 @@ private final class DocumentParser: TokenSink {
         if builder.isBuilding { builder.add(value) } else { root = value }
     }
 
-    private func open() throws(VLExportError) {
+    private func open(_ tokenizer: Tokenizer) throws(VLExportError) {
         depth += 1
         if depth > maxDepth {
             throw VLExportError(
@@ -67,20 +68,20 @@ private final class DocumentParser: TokenSink {
         if let value = builder.end() { root = value }
     }
 
-    func null() throws(VLExportError) { add(.null) }
-    func bool(_ value: Bool) throws(VLExportError) { add(.bool(value)) }
-    func number(_ text: UnsafeRawBufferPointer) throws(VLExportError) { add(.number(text: text)) }
-    func string(_ bytes: UnsafeRawBufferPointer) throws(VLExportError) { add(.string(bytes: bytes)) }
-    func key(_ bytes: UnsafeRawBufferPointer) throws(VLExportError) { builder.key(bytes) }
-    func startObject() throws(VLExportError) {
-        try open()
+    override func null(_ tokenizer: Tokenizer) throws(VLExportError) { add(.null) }
+    override func bool(_ value: Bool, _ tokenizer: Tokenizer) throws(VLExportError) { add(.bool(value)) }
+    override func number(_ text: UnsafeRawBufferPointer, _ tokenizer: Tokenizer) throws(VLExportError) { add(.number(text: text)) }
+    override func string(_ bytes: UnsafeRawBufferPointer, _ tokenizer: Tokenizer) throws(VLExportError) { add(.string(bytes: bytes)) }
+    override func key(_ bytes: UnsafeRawBufferPointer, _ tokenizer: Tokenizer) throws(VLExportError) { builder.key(bytes) }
+    override func startObject(_ tokenizer: Tokenizer) throws(VLExportError) {
+        try open(tokenizer)
         builder.startObject()
     }
-    func endObject() throws(VLExportError) { close() }
-    func startArray() throws(VLExportError) {
-        try open()
+    override func endObject(_ tokenizer: Tokenizer) throws(VLExportError) { close() }
+    override func startArray(_ tokenizer: Tokenizer) throws(VLExportError) {
+        try open(tokenizer)
         builder.startArray()
     }
-    func endArray() throws(VLExportError) { close() }
-    func chunkEnded() throws(VLExportError) {}
+    override func endArray(_ tokenizer: Tokenizer) throws(VLExportError) { close() }
+    override func chunkEnded(_ tokenizer: Tokenizer) throws(VLExportError) {}
 }

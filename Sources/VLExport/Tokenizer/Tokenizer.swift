@@ -10,24 +10,31 @@ import Darwin
 
 /// Receives the JSON events the tokenizer reads, in document order.
 ///
+/// A base class rather than a protocol: the tokenizer calls it from yajl's
+/// callbacks millions of times a second, and a class reference held as
+/// `Unmanaged` is called with no reference counting and one indirect call,
+/// where an existential would be retained and released on every event.
+/// Subclasses override every method.
+///
 /// Byte buffers handed to a sink are valid only during the call: copy what
-/// you keep. Throwing stops the parse; the tokenizer rethrows the error from
+/// you keep. Each event comes with the tokenizer, for positions. Throwing
+/// stops the parse; the tokenizer rethrows the error from
 /// ``Tokenizer/feed(_:)`` once yajl has returned.
-protocol TokenSink: AnyObject {
-    func null() throws(VLExportError)
-    func bool(_ value: Bool) throws(VLExportError)
+class TokenSink {
+    func null(_ tokenizer: Tokenizer) throws(VLExportError) { fatalError("TokenSink.null is abstract") }
+    func bool(_ value: Bool, _ tokenizer: Tokenizer) throws(VLExportError) { fatalError("TokenSink.bool is abstract") }
     /// A number as it is written in the input, which keeps every digit.
-    func number(_ text: UnsafeRawBufferPointer) throws(VLExportError)
+    func number(_ text: UnsafeRawBufferPointer, _ tokenizer: Tokenizer) throws(VLExportError) { fatalError("TokenSink.number is abstract") }
     /// A string value, unescaped, as UTF-8.
-    func string(_ bytes: UnsafeRawBufferPointer) throws(VLExportError)
+    func string(_ bytes: UnsafeRawBufferPointer, _ tokenizer: Tokenizer) throws(VLExportError) { fatalError("TokenSink.string is abstract") }
     /// An object key, unescaped, as UTF-8.
-    func key(_ bytes: UnsafeRawBufferPointer) throws(VLExportError)
-    func startObject() throws(VLExportError)
-    func endObject() throws(VLExportError)
-    func startArray() throws(VLExportError)
-    func endArray() throws(VLExportError)
+    func key(_ bytes: UnsafeRawBufferPointer, _ tokenizer: Tokenizer) throws(VLExportError) { fatalError("TokenSink.key is abstract") }
+    func startObject(_ tokenizer: Tokenizer) throws(VLExportError) { fatalError("TokenSink.startObject is abstract") }
+    func endObject(_ tokenizer: Tokenizer) throws(VLExportError) { fatalError("TokenSink.endObject is abstract") }
+    func startArray(_ tokenizer: Tokenizer) throws(VLExportError) { fatalError("TokenSink.startArray is abstract") }
+    func endArray(_ tokenizer: Tokenizer) throws(VLExportError) { fatalError("TokenSink.endArray is abstract") }
     /// yajl has read all of ``Tokenizer/currentChunk``; the offsets of its bytes are still valid.
-    func chunkEnded() throws(VLExportError)
+    func chunkEnded(_ tokenizer: Tokenizer) throws(VLExportError) { fatalError("TokenSink.chunkEnded is abstract") }
 }
 
 /// The JSON dialect the tokenizer accepts.
@@ -53,8 +60,8 @@ enum JSONDialect: Sendable {
 /// and columns still point into the original input, and ``currentChunk`` (the
 /// bytes yajl read) can be copied out as clean JSON.
 final class Tokenizer {
-    /// Where events go. Unowned: the sink owns the tokenizer.
-    private unowned(unsafe) let sink: any TokenSink
+    /// Where events go. Unmanaged: the sink owns the tokenizer, and callbacks must not count references.
+    private let sink: Unmanaged<TokenSink>
     private var handle: yajl_handle?
     private let callbacks: UnsafeMutablePointer<yajl_callbacks>
     private var lenientFilter: LenientFilter?
@@ -80,8 +87,8 @@ final class Tokenizer {
     private var lastSignificantBeforeChunk: (byte: UInt8, location: SourceLocation)?
 
     /// Creates a tokenizer that sends events to `sink`.
-    init(sink: any TokenSink, dialect: JSONDialect) {
-        self.sink = sink
+    init(sink: TokenSink, dialect: JSONDialect) {
+        self.sink = .passUnretained(sink)
         self.lenientFilter = dialect == .lenient ? LenientFilter() : nil
         callbacks = .allocate(capacity: 1)
         callbacks.initialize(to: Tokenizer.yajlCallbacks)
@@ -165,10 +172,11 @@ final class Tokenizer {
         if status != yajl_status_ok {
             try fail(error(for: status, atChunkIndex: tokenEndIndex))
         }
-        do throws(VLExportError) {
-            try sink.chunkEnded()
-        } catch {
-            try fail(error)
+        let stop = Tokenizer.deliver(Unmanaged.passUnretained(self).toOpaque()) { (sink, tokenizer) throws(VLExportError) in
+            try sink.chunkEnded(tokenizer)
+        }
+        if stop == 0, let sinkError {
+            try fail(sinkError)
         }
         finishChunk()
     }
@@ -295,36 +303,38 @@ final class Tokenizer {
     @inline(__always)
     private static func deliver(
         _ context: UnsafeMutableRawPointer?,
-        _ body: (any TokenSink) throws(VLExportError) -> Void
+        _ body: (TokenSink, Tokenizer) throws(VLExportError) -> Void
     ) -> Int32 {
         Unmanaged<Tokenizer>.fromOpaque(context!)._withUnsafeGuaranteedRef { tokenizer in
-            do throws(VLExportError) {
-                try body(tokenizer.sink)
-                return 1
-            } catch {
-                tokenizer.sinkError = error
-                return 0
+            tokenizer.sink._withUnsafeGuaranteedRef { sink in
+                do throws(VLExportError) {
+                    try body(sink, tokenizer)
+                    return 1
+                } catch {
+                    tokenizer.sinkError = error
+                    return 0
+                }
             }
         }
     }
 
     private static let yajlCallbacks: yajl_callbacks = {
         var table = yajl_callbacks()
-        table.yajl_null = { context in deliver(context) { (sink) throws(VLExportError) in try sink.null() } }
-        table.yajl_boolean = { context, value in deliver(context) { (sink) throws(VLExportError) in try sink.bool(value != 0) } }
+        table.yajl_null = { context in deliver(context) { (sink, tokenizer) throws(VLExportError) in try sink.null(tokenizer) } }
+        table.yajl_boolean = { context, value in deliver(context) { (sink, tokenizer) throws(VLExportError) in try sink.bool(value != 0, tokenizer) } }
         table.yajl_number = { context, text, length in
-            deliver(context) { (sink) throws(VLExportError) in try sink.number(UnsafeRawBufferPointer(start: text, count: length)) }
+            deliver(context) { (sink, tokenizer) throws(VLExportError) in try sink.number(UnsafeRawBufferPointer(start: text, count: length), tokenizer) }
         }
         table.yajl_string = { context, bytes, length in
-            deliver(context) { (sink) throws(VLExportError) in try sink.string(UnsafeRawBufferPointer(start: bytes, count: length)) }
+            deliver(context) { (sink, tokenizer) throws(VLExportError) in try sink.string(UnsafeRawBufferPointer(start: bytes, count: length), tokenizer) }
         }
         table.yajl_map_key = { context, bytes, length in
-            deliver(context) { (sink) throws(VLExportError) in try sink.key(UnsafeRawBufferPointer(start: bytes, count: length)) }
+            deliver(context) { (sink, tokenizer) throws(VLExportError) in try sink.key(UnsafeRawBufferPointer(start: bytes, count: length), tokenizer) }
         }
-        table.yajl_start_map = { context in deliver(context) { (sink) throws(VLExportError) in try sink.startObject() } }
-        table.yajl_end_map = { context in deliver(context) { (sink) throws(VLExportError) in try sink.endObject() } }
-        table.yajl_start_array = { context in deliver(context) { (sink) throws(VLExportError) in try sink.startArray() } }
-        table.yajl_end_array = { context in deliver(context) { (sink) throws(VLExportError) in try sink.endArray() } }
+        table.yajl_start_map = { context in deliver(context) { (sink, tokenizer) throws(VLExportError) in try sink.startObject(tokenizer) } }
+        table.yajl_end_map = { context in deliver(context) { (sink, tokenizer) throws(VLExportError) in try sink.endObject(tokenizer) } }
+        table.yajl_start_array = { context in deliver(context) { (sink, tokenizer) throws(VLExportError) in try sink.startArray(tokenizer) } }
+        table.yajl_end_array = { context in deliver(context) { (sink, tokenizer) throws(VLExportError) in try sink.endArray(tokenizer) } }
         return table
     }()
 }
