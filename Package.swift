@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "VLExport", targets: ["VLExport"]),
         .executable(name: "vlx-walk", targets: ["vlx-walk"]),
+        .executable(name: "vlx-generate", targets: ["vlx-generate"]),
     ],
     targets: [
         .systemLibrary(
@@ -21,6 +22,7 @@ let package = Package(
             name: "vlx-walk",
             dependencies: ["VLExport"]
         ),
+        .executableTarget(name: "vlx-generate"),
         .testTarget(
             name: "VLExportTests",
             dependencies: ["VLExport"]

@@ -18,7 +18,7 @@ struct LenientFilter {
     private var scanner = Scanner()
 
     /// Set by ``finish(emit:)`` when the input ends inside a `/* */` comment: where it began.
-    private(set) var unterminatedCommentOffset: Int?
+    private(set) var unterminatedComment: SourceLocation?
 
     /// Filters the next chunk, passing on every byte whose meaning is settled.
     mutating func process<E: Error>(
@@ -37,7 +37,7 @@ struct LenientFilter {
 
     /// Passes on what is held back: a comma never followed by a closer is kept, so yajl judges it.
     mutating func finish<E: Error>(emit: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
-        unterminatedCommentOffset = scanner.openCommentStart
+        unterminatedComment = scanner.openCommentStart
         if !work.isEmpty {
             try emitWork(upTo: work.count, emit)
             scanner.didEmit(work.count)
@@ -78,11 +78,14 @@ private struct Scanner {
     private var pendingSlash: Int?
     /// Bytes emitted so far: the offset of the work buffer's first byte.
     private var emitted = 0
-    /// Where the last block comment started, as an offset in the input.
-    private var commentStart = 0
+    /// Where the last block comment started.
+    private var commentStart = SourceLocation(offset: 0, line: 1, column: 1)
+    /// Line breaks seen, and where the current line starts, to place a comment.
+    private var line = 1
+    private var lineStart = 0
 
     /// Where an unclosed block comment started, if the scan is inside one.
-    var openCommentStart: Int? {
+    var openCommentStart: SourceLocation? {
         state == .blockComment || state == .blockCommentStar ? commentStart : nil
     }
 
@@ -105,6 +108,10 @@ private struct Scanner {
         var index = start
         while index < bytes.count {
             let byte = bytes[index]
+            if byte == 0x0A, state != .slash {
+                line += 1
+                lineStart = emitted + index + 1
+            }
             switch state {
             case .code:
                 switch byte {
@@ -139,7 +146,8 @@ private struct Scanner {
                     bytes[slash] = space
                     bytes[index] = space
                     if byte == UInt8(ascii: "*") {
-                        commentStart = emitted + slash
+                        let offset = emitted + slash
+                        commentStart = SourceLocation(offset: offset, line: line, column: offset - lineStart + 1)
                         state = .blockComment
                     } else {
                         state = .lineComment

@@ -83,6 +83,9 @@ final class Tokenizer {
     // The same at the start of the current chunk, to count from when asked about an earlier byte.
     private var chunkFirstLine = 1
     private var chunkFirstLineStart = 0
+    // The last bytes before the current chunk, so an excerpt can show what led to a fault.
+    private var previousTail: [UInt8] = []
+    private static let excerptReach = 24
     // The last byte before the current chunk that is not white space, for errors that look back.
     private var lastSignificantBeforeChunk: (byte: UInt8, location: SourceLocation)?
 
@@ -133,8 +136,8 @@ final class Tokenizer {
         if let failure { throw failure }
         if var filter = lenientFilter.take() {
             try filter.finish { (filtered) throws(VLExportError) in try parse(filtered) }
-            if let commentStart = filter.unterminatedCommentOffset {
-                try fail(VLExportError(.syntax, "a /* comment is never closed", location: locationIfKnown(ofOffset: commentStart)))
+            if let commentStart = filter.unterminatedComment {
+                try fail(VLExportError(.syntax, "a /* comment is never closed", location: commentStart))
             }
         }
         currentChunk = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -168,9 +171,21 @@ final class Tokenizer {
     private func parse(_ chunk: UnsafeRawBufferPointer) throws(VLExportError) {
         guard let base = chunk.baseAddress, chunk.count > 0 else { return }
         currentChunk = chunk
-        let status = yajl_parse(handle, base.assumingMemoryBound(to: UInt8.self), chunk.count)
+        // yajl takes form feed and vertical tab for white space; JSON does not, and
+        // inside a string they are unescaped control characters. Parse up to the
+        // first one, so that every item before it is delivered, then stop there.
+        let valid = Tokenizer.firstNonJSONSpace(in: chunk) ?? chunk.count
+        let status = yajl_parse(handle, base.assumingMemoryBound(to: UInt8.self), valid)
         if status != yajl_status_ok {
             try fail(error(for: status, atChunkIndex: tokenEndIndex))
+        }
+        if valid < chunk.count {
+            try fail(VLExportError(
+                .syntax,
+                "invalid JSON: byte 0x\(String(chunk[valid], radix: 16, uppercase: true)) (\(chunk[valid] == 0x0C ? "form feed" : "vertical tab")) is not JSON white space",
+                location: location(ofChunkIndex: valid),
+                excerpt: excerpt(around: valid)
+            ))
         }
         let stop = Tokenizer.deliver(Unmanaged.passUnretained(self).toOpaque()) { (sink, tokenizer) throws(VLExportError) in
             try sink.chunkEnded(tokenizer)
@@ -190,6 +205,12 @@ final class Tokenizer {
             lastSignificantBeforeChunk = (chunk[last], location(ofChunkIndex: last))
         }
         advanceCursor(to: chunk.count)
+        if chunk.count >= Tokenizer.excerptReach {
+            previousTail = Array(chunk[(chunk.count - Tokenizer.excerptReach)...])
+        } else {
+            previousTail.append(contentsOf: chunk)
+            previousTail.removeFirst(max(0, previousTail.count - Tokenizer.excerptReach))
+        }
         chunkStartOffset += chunk.count
         cursorIndex = 0
         chunkFirstLine = cursorLine
@@ -207,12 +228,6 @@ final class Tokenizer {
             position = newline + 1
         }
         cursorIndex = index
-    }
-
-    private func locationIfKnown(ofOffset offset: Int) -> SourceLocation? {
-        let index = offset - chunkStartOffset
-        guard index >= 0, index < currentChunk.count else { return nil }
-        return location(ofChunkIndex: index)
     }
 
     private func fail(_ error: VLExportError) throws(VLExportError) -> Never {
@@ -262,13 +277,14 @@ final class Tokenizer {
         return nil
     }
 
-    /// Up to 24 bytes before `index` and 16 from it, made printable.
+    /// Up to 24 bytes before `index` (from earlier chunks too) and 24 from it, made printable.
     private func excerpt(around index: Int) -> String {
-        let lower = max(0, index - 24)
-        let upper = min(currentChunk.count, index + 16)
-        guard lower < upper else { return "" }
-        let bytes = currentChunk[lower..<upper].map { $0 < 0x20 || $0 == 0x7F ? UInt8(ascii: " ") : $0 }
-        return String(decoding: bytes, as: UTF8.self)
+        let reach = Tokenizer.excerptReach
+        let lower = max(0, index - reach)
+        let upper = min(currentChunk.count, index + reach)
+        var bytes = Array(previousTail.suffix(max(0, reach - index)))
+        if lower < upper { bytes += currentChunk[lower..<upper] }
+        return String(decoding: bytes.map { $0 < 0x20 || $0 == 0x7F ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
     }
 
     private static func message(from handle: yajl_handle?) -> String {
@@ -279,6 +295,19 @@ final class Tokenizer {
             text = String(text[text.index(after: colon)...])
         }
         return text.trimmingWhitespace()
+    }
+
+    /// The index of the first form feed or vertical tab in `chunk`, if any.
+    private static func firstNonJSONSpace(in chunk: UnsafeRawBufferPointer) -> Int? {
+        guard let base = chunk.baseAddress else { return nil }
+        var first: Int?
+        for byte: Int32 in [0x0C, 0x0B] {
+            let limit = first ?? chunk.count
+            if let found = memchr(base, byte, limit) {
+                first = base.distance(to: UnsafeRawPointer(found))
+            }
+        }
+        return first
     }
 
     @inline(__always)

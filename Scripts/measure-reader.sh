@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Prints the core reader's figures on one generated export: wall time and peak
+# memory of the raw and typed walks next to json_verify (yajl with no work on
+# top), interleaved, median of RUNS, and each walk's ratio to json_verify.
+#
+#   Scripts/measure-reader.sh [SIZE] [RUNS]     SIZE like 1G (default), RUNS 3 (default)
+#
+# The export is generated once into .build/exports/ with seed 1 and reused.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source Scripts/setup.sh
+
+size=${1:-1G}
+runs=${2:-3}
+vlx_require_swift
+vlx_install_missing libyajl-dev pkg-config yajl-tools time
+
+swift build -c release --product vlx-walk >&2
+swift build -c release --product vlx-generate >&2
+bin=$(swift build -c release --show-bin-path)
+
+mkdir -p .build/exports
+export_file=.build/exports/export-$size-seed1.json
+if [ ! -s "$export_file" ]; then
+    echo "measure: generating $export_file" >&2
+    "$bin/vlx-generate" --size "$size" --seed 1 > "$export_file.tmp"
+    mv "$export_file.tmp" "$export_file"
+fi
+bytes=$(stat -L -c %s "$export_file")
+
+# Runs one command, printing "seconds peak_kib".
+measure() {
+    local log
+    log=$(mktemp)
+    /usr/bin/time -f "%e %M" -o "$log" "$@" > /dev/null
+    cat "$log"
+    rm -f "$log"
+}
+
+declare -A seconds peaks
+names=(json_verify raw typed)
+for run in $(seq "$runs"); do
+    for name in "${names[@]}"; do
+        case $name in
+            json_verify) result=$(measure sh -c "json_verify -q < '$export_file'") ;;
+            raw) result=$(measure "$bin/vlx-walk" raw "$export_file") ;;
+            typed) result=$(measure "$bin/vlx-walk" typed "$export_file") ;;
+        esac
+        seconds[$name]+="${result% *} "
+        peaks[$name]+="${result#* } "
+        echo "measure: run $run $name ${result% *} s ${result#* } KiB" >&2
+    done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+echo "export: $export_file ($bytes bytes), $runs runs each, interleaved, median"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -m)"
+base=$(echo "${seconds[json_verify]}" | median)
+printf '%-12s %9s %9s %12s %10s\n' walk seconds MB/s "peak RSS" "vs yajl"
+for name in "${names[@]}"; do
+    s=$(echo "${seconds[$name]}" | median)
+    p=$(echo "${peaks[$name]}" | median)
+    awk -v n="$name" -v s="$s" -v p="$p" -v b="$base" -v bytes="$bytes" \
+        'BEGIN { printf "%-12s %9.2f %9.0f %9.1f MiB %9.2fx\n", n, s, bytes / s / 1e6, p / 1024, s / b }'
+done

@@ -1,0 +1,196 @@
+import Testing
+import VLExport
+
+/// Every class of error, with where it is.
+@Suite struct ErrorTests {
+    @Test func syntaxErrorIsLocatedAtTheOffendingToken() async throws {
+        let json = "{\"info\": {},\n \"media_items\": [\n  {\"media_id\": \"a\"},\n  {\"media_id\": \"b\"} {\"media_id\": \"c\"}\n]}"
+        let result = await typedWalk(json.bytes, chunkSizes: [5])
+        let error = try #require(result.vlError)
+        #expect(error.kind == .syntax)
+        let expectedOffset = try #require(offset(of: "{\"media_id\": \"c\"}", in: json))
+        #expect(error.location == SourceLocation(offset: expectedOffset, line: 4, column: 21))
+        // Small chunks: the excerpt still shows the input that led to the fault.
+        let excerpt = try #require(error.excerpt)
+        #expect(excerpt.contains("{\"media_id\": \"b\"} {"))
+        #expect(result.items.compactMap(\.mediaID) == ["a", "b"])
+        let whole = try #require(await typedWalk(json.bytes).vlError)
+        #expect(whole.location == error.location)
+        // 24 bytes before the fault, line breaks shown as spaces, and 24 from it.
+        #expect(whole.excerpt == "\"},   {\"media_id\": \"b\"} {\"media_id\": \"c\"} ]}")
+        #expect(whole.excerpt?.hasPrefix(excerpt) == true)
+    }
+
+    @Test func lineNumbersCountCRLFOnce() async throws {
+        let json = "{\r\n\"media_items\": [\r\n{\"media_id\": 1,,}\r\n]}"
+        let error = try #require(await typedWalk(json.bytes).vlError)
+        #expect(error.kind == .syntax)
+        #expect(error.location?.line == 3)
+        #expect(error.location?.column == 16)
+    }
+
+    @Test func truncatedDocumentSaysWhereAndKeepsEarlierItems() async throws {
+        let json = #"{"info": {}, "media_items": [{"media_id": "a"}, {"media_id": "b", "height": 4"#
+        let result = await typedWalk(json.bytes, chunkSizes: [7])
+        let error = try #require(result.vlError)
+        #expect(error.kind == .truncated)
+        #expect(error.message == "the input ends inside media_items[1]")
+        #expect(error.mediaItemIndex == 1)
+        #expect(error.location?.offset == json.utf8.count)
+        #expect(result.items.compactMap(\.mediaID) == ["a"])
+    }
+
+    @Test func truncationBetweenItemsAndInInfoIsDescribed() async throws {
+        let betweenItems = try #require(await rawWalk(#"{"media_items": [{"a": 1},"#.bytes).vlError)
+        #expect(betweenItems.kind == .truncated)
+        #expect(betweenItems.message == "the input ends inside media_items, after media_items[0]")
+        let inInfo = try #require(await rawWalk(#"{"info": {"dataset": "x""#.bytes).vlError)
+        #expect(inInfo.message == "the input ends inside info")
+        let empty = try #require(await rawWalk("  \n ".bytes).vlError)
+        #expect(empty.kind == .truncated)
+        #expect(empty.message == "the input holds no JSON document (it is empty or white space)")
+    }
+
+    @Test func schemaErrorCarriesThePathAndTheItemsLocation() async throws {
+        let json = "{\"media_items\": [\n{\"media_id\": \"a\", \"height\": 3},\n  {\"media_id\": \"b\", \"height\": \"abc\"}\n]}"
+        let result = await typedWalk(json.bytes)
+        let error = try #require(result.vlError)
+        #expect(error.kind == .schema)
+        #expect(error.path == "media_items[1].height")
+        #expect(error.message == "expected integer, found string \"abc\"")
+        #expect(error.location == SourceLocation(offset: try #require(offset(of: "{\"media_id\": \"b\"", in: json)), line: 3, column: 3))
+        #expect(error.mediaItemIndex == 1)
+        #expect(error.description == "3:3: media_items[1].height: expected integer, found string \"abc\"")
+        #expect(result.items.compactMap(\.mediaID) == ["a"])
+    }
+
+    @Test func schemaErrorsDeepInsideAnItemHaveTheirFullPath() async throws {
+        let bbox = #"{"media_items": [{"metadata_items": [{"type": "image_label", "properties": {}}, {"type": "object_label", "properties": {"bbox": [1, 2, "x", 4]}}]}]}"#
+        let bboxError = try #require(await typedWalk(bbox.bytes).vlError)
+        #expect(bboxError.path == "media_items[0].metadata_items[1].properties.bbox[2]")
+
+        let nested = #"{"media_items": [{"metadata_items": [{"type": "object_label", "properties": {"metadata_items": [{"type": "issue", "properties": {"confidence": true}}]}}]}]}"#
+        let nestedError = try #require(await typedWalk(nested.bytes).vlError)
+        #expect(nestedError.path == "media_items[0].metadata_items[0].properties.metadata_items[0].properties.confidence")
+        #expect(nestedError.message == "expected number, found boolean true")
+
+        let notArray = #"{"media_items": [{"metadata_items": {"type": "issue"}}]}"#
+        let notArrayError = try #require(await typedWalk(notArray.bytes).vlError)
+        #expect(notArrayError.path == "media_items[0].metadata_items")
+        #expect(notArrayError.message == "expected array, found object")
+
+        let notObject = #"{"media_items": [{"metadata_items": [{"type": "issue"}, "oops"]}]}"#
+        let notObjectError = try #require(await typedWalk(notObject.bytes).vlError)
+        #expect(notObjectError.path == "media_items[0].metadata_items[1]")
+
+        let noType = #"{"media_items": [{"metadata_items": [{"properties": {}}]}]}"#
+        let noTypeError = try #require(await typedWalk(noType.bytes).vlError)
+        #expect(noTypeError.path == "media_items[0].metadata_items[0]")
+        #expect(noTypeError.message == "metadata item has neither \"type\" nor \"metadata_type\"")
+    }
+
+    @Test func itemThatIsNotAnObjectIsRejectedByBothWalks() async throws {
+        let json = #"{"media_items": [{"media_id": "a"}, 5]}"#
+        for result in [await typedWalk(json.bytes).vlError, await rawWalk(json.bytes).vlError] {
+            let error = try #require(result)
+            #expect(error.kind == .schema)
+            #expect(error.path == "media_items[1]")
+            #expect(error.message == "expected a media item object, found number 5")
+            #expect(error.location?.offset == offset(of: "5", in: json))
+        }
+    }
+
+    @Test func wrongShapesAtTheTopAreSchemaErrors() async throws {
+        let array = try #require(await rawWalk("[1, 2]".bytes).vlError)
+        #expect(array.kind == .schema)
+        #expect(array.path == "$")
+        #expect(array.location == SourceLocation(offset: 0, line: 1, column: 1))
+        let string = try #require(await rawWalk("\"export\"".bytes).vlError)
+        #expect(string.message.hasSuffix("found a string"))
+        let mediaItems = try #require(await rawWalk(#"{"media_items": {"a": 1}}"#.bytes).vlError)
+        #expect(mediaItems.path == "media_items")
+        #expect(mediaItems.message == "expected array, found object")
+        let info = try #require(await rawWalk(#"{"info": [1]}"#.bytes).vlError)
+        #expect(info.path == "info")
+        let infoField = try #require(await rawWalk(#"{"info": {"total_media_items": "many"}}"#.bytes).vlError)
+        #expect(infoField.path == "info.total_media_items")
+    }
+
+    @Test func depthLimitStopsDeepNestingWithALocation() async throws {
+        let depth = 300
+        let json = #"{"media_items": [{"deep": "# + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}]}"
+        for result in [await typedWalk(json.bytes).vlError, await rawWalk(json.bytes).vlError] {
+            let error = try #require(result)
+            #expect(error.kind == .depthLimit)
+            // Depth 1 is the export, 2 media_items, 3 the item: the 254th bracket is level 257.
+            let expected = try #require(offset(of: "[", in: json, occurrence: 1 + 254))
+            #expect(error.location?.offset == expected)
+            #expect(error.mediaItemIndex == 0)
+        }
+        let allowed = await rawWalk(json.bytes, options: ReaderOptions(maxDepth: 400))
+        #expect(allowed.error == nil)
+        #expect(allowed.items.count == 1)
+    }
+
+    @Test func itemSizeLimitStopsALargeItem() async throws {
+        let big = String(repeating: "x", count: 5000)
+        let json = #"{"media_items": [{"media_id": "small"}, {"media_id": "big", "blob": ""# + big + #""}]}"#
+        let options = ReaderOptions(maxItemBytes: 1000)
+        for result in [await typedWalk(json.bytes, chunkSizes: [256], options: options), await typedWalk(json.bytes, chunkSizes: [1], options: options)] {
+            let error = try #require(result.vlError)
+            #expect(error.kind == .sizeLimit)
+            #expect(error.path == "media_items[1]")
+            #expect(error.location?.offset == offset(of: #"{"media_id": "big""#, in: json))
+            #expect(result.items.compactMap(\.mediaID) == ["small"])
+        }
+        let raw = await rawWalk(json.bytes, chunkSizes: [256], options: options)
+        #expect(raw.vlError?.kind == .sizeLimit)
+        #expect(raw.items.count == 1)
+    }
+
+    @Test func longValueOutsideItemsIsBoundedToo() async throws {
+        let json = #"{"note": ""# + String(repeating: "y", count: 5000) + #"", "media_items": []}"#
+        let result = await rawWalk(json.bytes, chunkSizes: [100], options: ReaderOptions(maxItemBytes: 1000))
+        #expect(result.vlError?.kind == .sizeLimit)
+    }
+
+    @Test func unterminatedBlockCommentIsASyntaxErrorInLenientMode() async throws {
+        let json = "{\"media_items\": []} /* never closed"
+        let error = try #require(await rawWalk(json.bytes, options: ReaderOptions(syntax: .lenient)).vlError)
+        #expect(error.kind == .syntax)
+        #expect(error.location == SourceLocation(offset: offset(of: "/*", in: json)!, line: 1, column: 21))
+        let multiline = "{\n\"media_items\": []\n}\n\n  /* never\n closed"
+        let located = try #require(await rawWalk(multiline.bytes, chunkSizes: [3], options: ReaderOptions(syntax: .lenient)).vlError)
+        #expect(located.location == SourceLocation(offset: offset(of: "/*", in: multiline)!, line: 5, column: 3))
+    }
+
+    @Test func formFeedIsNotWhiteSpaceAndItemsBeforeItAreKept() async throws {
+        let json = "{\"media_items\": [{\"media_id\": \"a\"},\u{0C}{\"media_id\": \"b\"}]}"
+        let result = await typedWalk(json.bytes)
+        let error = try #require(result.vlError)
+        #expect(error.kind == .syntax)
+        #expect(error.location?.offset == offset(of: "\u{0C}", in: json))
+        #expect(result.items.compactMap(\.mediaID) == ["a"])
+    }
+
+    @Test func garbageAfterTheDocumentAndASecondDocumentAreRejected() async throws {
+        let garbage = try #require(await rawWalk(#"{"media_items": []} x"#.bytes).vlError)
+        #expect(garbage.kind == .syntax)
+        #expect(garbage.location?.offset == 20)
+        let twice = try #require(await rawWalk(#"{"media_items": []}{"media_items": []}"#.bytes).vlError)
+        #expect(twice.kind == .syntax)
+    }
+
+    @Test func missingFileAndDirectoryAreIOErrors() throws {
+        #expect {
+            _ = try ExportReader(path: "/nonexistent/export.json")
+        } throws: { error in
+            (error as? VLExportError)?.kind == .io && "\(error)".contains("/nonexistent/export.json")
+        }
+        #expect {
+            _ = try ExportReader(path: Fixture.directory)
+        } throws: { error in
+            (error as? VLExportError)?.kind == .io && "\(error)".contains("directory")
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import Testing
+import VLExport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The reader's entry points, backpressure, cancellation and descriptors.
+@Suite struct ReaderAPITests {
+    /// The number of open file descriptors of this process.
+    func openDescriptorCount() throws -> Int {
+        guard let directory = opendir("/proc/self/fd") else { throw FixtureError.cannotOpen("/proc/self/fd") }
+        defer { closedir(directory) }
+        var count = 0
+        while readdir(directory) != nil { count += 1 }
+        return count
+    }
+
+    @Test func leavingTheLoopEarlyClosesTheFile() async throws {
+        let before = try openDescriptorCount()
+        let reader = try ExportReader(path: Fixture.path("real-export-extreme.json"))
+        #expect(try openDescriptorCount() == before + 1)
+        var seen = 0
+        for try await _ in reader.mediaItems {
+            seen += 1
+            break
+        }
+        #expect(seen == 1)
+        #expect(try openDescriptorCount() == before)
+        #expect(reader.mediaItemCount < 56)
+    }
+
+    @Test func aCancelledTaskStopsReading() async throws {
+        let bytes = try Fixture.bytes("real-export-extreme.json")
+        let counter = ChunkCounter()
+        let totalChunks = (bytes.count + 63) / 64
+        let task = Task { () -> (Int, (any Error)?) in
+            let reader = ExportReader(chunks: ChunkedBytes(bytes, sizes: [64], counter: counter))
+            var seen = 0
+            do {
+                for try await _ in reader.mediaItems {
+                    seen += 1
+                    if seen == 1 { withUnsafeCurrentTask { $0?.cancel() } }
+                }
+            } catch {
+                return (seen, error)
+            }
+            return (seen, nil)
+        }
+        let (seen, error) = await task.value
+        #expect(error is CancellationError)
+        #expect(seen < 56)
+        #expect(counter.count < totalChunks / 10)
+    }
+
+    @Test func chunksAreReadOnlyWhenAnItemIsAskedFor() async throws {
+        let bytes = try Fixture.bytes("real-export-extreme.json")
+        let counter = ChunkCounter()
+        let reader = ExportReader(chunks: ChunkedBytes(bytes, sizes: [1024], counter: counter))
+        var iterator = reader.rawItems.makeAsyncIterator()
+        _ = try await iterator.next()
+        let afterOne = counter.count
+        // The first item is about 3.5 KB: a few 1 KB chunks, never the whole 190 KB input.
+        #expect(afterOne <= 6)
+        _ = try await iterator.next()
+        #expect(counter.count > afterOne)
+        #expect(counter.count <= afterOne + 6)
+    }
+
+    @Test func blockingReaderGivesTheSameItemsAsTheAsyncReader() async throws {
+        let path = Fixture.path("edge-cases.json")
+        let asyncItems = await typedWalk(try ExportReader(path: path)).items
+        let blocking = try BlockingExportReader(path: path)
+        var items: [MediaItem] = []
+        while let item = try blocking.nextMediaItem() { items.append(item) }
+        #expect(items == asyncItems)
+        #expect(blocking.info?.dataset == "Edge cases ✓")
+        #expect(blocking.mediaItemCount == 3)
+
+        let blockingRaw = try BlockingExportReader(path: path)
+        var raw: [RawMediaItem] = []
+        while let item = try blockingRaw.nextRawItem() { raw.append(item) }
+        #expect(raw == (await rawWalk(try ExportReader(path: path))).items)
+    }
+
+    @Test func blockingReaderThrowsAfterTheItemsBeforeTheFault() throws {
+        let path = Fixture.path("seed-example.json")
+        let reader = try BlockingExportReader(path: path)
+        #expect(try reader.nextMediaItem()?.index == 0)
+        #expect(throws: VLExportError.self) { try reader.nextMediaItem() }
+    }
+
+    @Test func fileDescriptorInputReadsAPipe() async throws {
+        var descriptors: [Int32] = [0, 0]
+        #expect(pipe(&descriptors) == 0)
+        let bytes = try Fixture.bytes("real-export-extreme.json")
+        let writeEnd = descriptors[1]
+        let writer = Thread.detach {
+            bytes.withUnsafeBytes { buffer in
+                var written = 0
+                while written < buffer.count {
+                    let count = write(writeEnd, buffer.baseAddress! + written, buffer.count - written)
+                    if count <= 0 { break }
+                    written += count
+                }
+            }
+            close(writeEnd)
+        }
+        let reader = ExportReader(fileDescriptor: descriptors[0], closeWhenDone: true)
+        let result = await rawWalk(reader)
+        writer.join()
+        #expect(result.error == nil)
+        #expect(result.items.count == 56)
+    }
+
+    @Test func readInfoStopsEarlyWhenInfoComesFirst() async throws {
+        let bytes = try Fixture.bytes("real-export-extreme.json")
+        let counter = ChunkCounter()
+        let reader = ExportReader(chunks: ChunkedBytes(bytes, sizes: [1024], counter: counter))
+        let info = try await reader.readInfo()
+        #expect(info?.dataset == "Extreme")
+        #expect(counter.count == 1)
+        // The walk goes on from there, items that shared info's chunk included.
+        let items = await typedWalk(reader).items
+        #expect(items.count == 56)
+        #expect(items == (await typedWalk(bytes)).items)
+    }
+
+    @Test func readInfoReadsToTheEndWhenInfoComesLast() async throws {
+        let reader = try ExportReader(path: Fixture.path("edge-cases.json"))
+        let info = try await reader.readInfo()
+        #expect(info?.dataset == "Edge cases ✓")
+        #expect(reader.mediaItemCount == 3)
+        #expect((await typedWalk(reader)).items.isEmpty)
+    }
+}
+
+/// A thread for the tests' pipe writer, on pthreads.
+final class Thread: @unchecked Sendable {
+    private var thread = pthread_t()
+    private let body: () -> Void
+
+    private init(_ body: @escaping () -> Void) {
+        self.body = body
+    }
+
+    static func detach(_ body: @escaping @Sendable () -> Void) -> Thread {
+        let thread = Thread(body)
+        let context = Unmanaged.passRetained(thread).toOpaque()
+        pthread_create(&thread.thread, nil, { context in
+            let thread = Unmanaged<Thread>.fromOpaque(context!).takeRetainedValue()
+            thread.body()
+            return nil
+        }, context)
+        return thread
+    }
+
+    func join() {
+        pthread_join(thread, nil)
+    }
+}
