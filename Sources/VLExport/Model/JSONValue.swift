@@ -27,23 +27,68 @@ public enum JSONValue: Sendable, Hashable {
 }
 
 /// A JSON number kept as its text, so that writing it back changes nothing.
+///
+/// Text of up to 15 bytes, which is nearly every number in an export, is
+/// stored inline in two words; longer text in a `String`. Reading a number
+/// so makes no string and allocates nothing.
 public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
-    /// The number as it was written.
-    public let text: String
+    private enum Storage: Hashable {
+        /// Up to 15 bytes of text in `low` and `high`, the count in the top byte of `high`.
+        case inline(low: UInt64, high: UInt64)
+        case text(String)
+    }
+
+    private let storage: Storage
 
     /// Wraps number text. The text is expected to be a valid JSON number.
     public init(text: String) {
-        self.text = text
+        var utf8 = text
+        self = utf8.withUTF8 { JSONNumber(bytes: UnsafeRawBufferPointer($0), fallback: text) }
+    }
+
+    /// Wraps number text given as UTF-8 bytes.
+    init(bytes: UnsafeRawBufferPointer) {
+        self.init(bytes: bytes, fallback: nil)
+    }
+
+    private init(bytes: UnsafeRawBufferPointer, fallback: String?) {
+        guard bytes.count <= 15 else {
+            storage = .text(fallback ?? String(decoding: bytes, as: UTF8.self))
+            return
+        }
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: bytes) }
+        storage = .inline(low: words.0, high: words.1 | UInt64(bytes.count) << 56)
+    }
+
+    /// Calls `body` with the text's UTF-8 bytes.
+    func withUTF8<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        switch storage {
+        case .inline(let low, let high):
+            let count = Int(high >> 56)
+            let words = (low, high & 0x00FF_FFFF_FFFF_FFFF)
+            return withUnsafeBytes(of: words) { body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+        case .text(var text):
+            return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        }
+    }
+
+    /// The number as it was written.
+    public var text: String {
+        switch storage {
+        case .inline: withUTF8 { String(decoding: $0, as: UTF8.self) }
+        case .text(let text): text
+        }
     }
 
     /// The nearest `Double`; infinite for numbers beyond its range (`1e400`).
     public var doubleValue: Double {
-        NumberParsing.double(fromJSONNumber: text) ?? .nan
+        withUTF8 { NumberParsing.double(fromJSONNumber: $0) } ?? .nan
     }
 
     /// The value as an `Int`, when it is a whole number that fits (`3`, `3.0`, `3e2`).
     public var intValue: Int? {
-        NumberParsing.int(fromJSONNumber: text)
+        withUTF8 { NumberParsing.int(fromJSONNumber: $0) }
     }
 
     /// The text.

@@ -25,10 +25,35 @@ enum NumberParsing {
 
     /// The value as an `Int` when it is whole and fits, from JSON number text.
     static func int(fromJSONNumber text: String) -> Int? {
-        if let exact = Int(text) { return exact }
-        guard let value = double(fromJSONNumber: text), value.rounded() == value,
+        var text = text
+        return text.withUTF8 { int(fromJSONNumber: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The value as an `Int` when it is whole and fits, from JSON number bytes.
+    static func int(fromJSONNumber bytes: UnsafeRawBufferPointer) -> Int? {
+        if let exact = exactInt(bytes) { return exact }
+        guard let value = double(fromJSONNumber: bytes), value.rounded() == value,
               value >= -9.007_199_254_740_992e15, value <= 9.007_199_254_740_992e15 else { return nil }
         return Int(value)
+    }
+
+    /// An optional minus and up to 18 digits: the integers exports are made of.
+    private static func exactInt(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        var index = 0
+        var negative = false
+        if bytes.first == UInt8(ascii: "-") {
+            negative = true
+            index = 1
+        }
+        guard index < bytes.count, bytes.count - index <= 18 else { return nil }
+        var value = 0
+        while index < bytes.count {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            value = value * 10 + Int(digit)
+            index += 1
+        }
+        return negative ? -value : value
     }
 
     private static func fastDouble(_ bytes: UnsafeRawBufferPointer) -> Double? {

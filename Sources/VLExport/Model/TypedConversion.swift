@@ -64,18 +64,33 @@ extension MetadataItem {
 
     /// Reads a metadata item from its fields and, when it had an object there, its `properties` fields.
     init(fields: [Field], properties: [Field]?) throws(VLExportError) {
+        try self.init(fields: fields) { (type) throws(VLExportError) in
+            try Content(type: type, properties: properties ?? [])
+        }
+    }
+
+    /// Reads a metadata item from its fields and the content already read for type `kind`.
+    init(fields: [Field], kind: MetadataKind?, content: Content) throws(VLExportError) {
+        try self.init(fields: fields) { (type) throws(VLExportError) in
+            guard MetadataKind(type) == kind else {
+                throw VLExportError(.schema, "metadata item names more than one type (the last is \"\(type)\")")
+            }
+            return content
+        }
+    }
+
+    private init(fields: [Field], content makeContent: (String) throws(VLExportError) -> Content) throws(VLExportError) {
         var typeName: String?
         var typeKey = TypeKey.type
         var others: [JSONMember] = []
-        var properties = properties ?? []
         for field in fields {
             switch field.key {
             case .known(.type), .known(.metadataType):
                 typeName = try field.string()
                 typeKey = field.key == .known(.type) ? .type : .metadataType
             case .known(.properties):
-                // Only a properties value that was not an object reaches here.
-                if try field.object() == nil { properties = [] }
+                // Only a properties value that was not an object reaches here: null is no properties.
+                _ = try field.object()
             default:
                 others.append(field.member)
             }
@@ -84,7 +99,7 @@ extension MetadataItem {
             throw VLExportError(.schema, "metadata item has neither \"type\" nor \"metadata_type\"")
         }
         do throws(VLExportError) {
-            self.init(type: typeName, typeKey: typeKey, content: try Content(type: typeName, properties: properties), otherFields: JSONObject(others))
+            self.init(type: typeName, typeKey: typeKey, content: try makeContent(typeName), otherFields: JSONObject(others))
         } catch {
             throw error.prefixingPath("properties")
         }
@@ -109,40 +124,83 @@ extension MetadataItem {
     }
 }
 
-extension MetadataItem.Content {
-    /// Reads properties by the metadata type.
-    init(type: String, properties: [Field]) throws(VLExportError) {
-        switch type {
-        case "issue": self = .issue(try Issue(properties: properties))
-        case "user_tag": self = .userTag(try UserTag(properties: properties))
-        case "image_label": self = .imageLabel(try ImageLabel(properties: properties))
-        case "object_label": self = .objectLabel(try ObjectLabel(properties: properties))
-        case "video_info": self = .videoInfo(try VideoInfo(properties: properties))
-        case "caption": self = .caption(try Caption(properties: properties))
-        default: self = .unknown(JSONObject(properties.map(\.member)))
+/// A typed set of properties that takes its members one at a time.
+protocol PropertyApplying {
+    init()
+    /// Properties the format does not name, in order.
+    var otherProperties: JSONObject { get set }
+    /// Reads a known property into its typed slot; false for a property this type does not name.
+    mutating func apply(_ field: Field) throws(VLExportError) -> Bool
+}
+
+extension PropertyApplying {
+    /// Reads properties in order: known ones into their slots, the rest kept in ``otherProperties``.
+    init(properties: [Field]) throws(VLExportError) {
+        self.init()
+        for field in properties {
+            try take(field)
+        }
+    }
+
+    /// Reads one property: into its slot when known, else kept in order with the others.
+    mutating func take(_ field: Field) throws(VLExportError) {
+        if try !apply(field) {
+            otherProperties.append(key: field.key.name, value: field.value)
         }
     }
 }
 
-extension Issue {
-    init(properties: [Field]) throws(VLExportError) {
-        self.init()
-        var others: [JSONMember] = []
-        for field in properties {
-            switch field.key {
-            case .known(.issueType): issueType = try field.string().map(IssueType.init(rawValue:))
-            case .known(.confidence): confidence = try field.double()
-            case .known(.duplicateGroupID): duplicateGroupID = try DuplicateGroupID(field)
-            case .known(.duplicateThreshold): duplicateThreshold = try field.double()
-            case .known(.similarityLevel): similarityLevel = try field.double()
-            case .known(.actualLabel): actualLabel = try field.string()
-            case .known(.suggestedLabel): suggestedLabel = try field.string()
-            case .known(.suggestionConfidence): suggestionConfidence = try field.double()
-            case .known(.issuesDescription): issuesDescription = try field.string()
-            default: others.append(field.member)
-            }
+/// The metadata types the typed model knows.
+enum MetadataKind {
+    case issue, userTag, imageLabel, objectLabel, videoInfo, caption
+
+    init?(_ type: String) {
+        switch type {
+        case "issue": self = .issue
+        case "user_tag": self = .userTag
+        case "image_label": self = .imageLabel
+        case "object_label": self = .objectLabel
+        case "video_info": self = .videoInfo
+        case "caption": self = .caption
+        default: return nil
         }
-        if !others.isEmpty { otherProperties = JSONObject(others) }
+    }
+}
+
+extension MetadataItem.Content {
+    /// Reads properties by the metadata type.
+    init(type: String, properties: [Field]) throws(VLExportError) {
+        switch MetadataKind(type) {
+        case .issue?: self = .issue(try Issue(properties: properties))
+        case .userTag?: self = .userTag(try UserTag(properties: properties))
+        case .imageLabel?: self = .imageLabel(try ImageLabel(properties: properties))
+        case .objectLabel?: self = .objectLabel(try ObjectLabel(properties: properties))
+        case .videoInfo?: self = .videoInfo(try VideoInfo(properties: properties))
+        case .caption?: self = .caption(try Caption(properties: properties))
+        case nil: self = .unknown(JSONObject(properties.map(\.member)))
+        }
+    }
+}
+
+extension Issue: PropertyApplying {
+    init() {
+        self.init(otherProperties: JSONObject())
+    }
+
+    mutating func apply(_ field: Field) throws(VLExportError) -> Bool {
+        switch field.key {
+        case .known(.issueType): issueType = try field.string().map(IssueType.init(rawValue:))
+        case .known(.confidence): confidence = try field.double()
+        case .known(.duplicateGroupID): duplicateGroupID = try DuplicateGroupID(field)
+        case .known(.duplicateThreshold): duplicateThreshold = try field.double()
+        case .known(.similarityLevel): similarityLevel = try field.double()
+        case .known(.actualLabel): actualLabel = try field.string()
+        case .known(.suggestedLabel): suggestedLabel = try field.string()
+        case .known(.suggestionConfidence): suggestionConfidence = try field.double()
+        case .known(.issuesDescription): issuesDescription = try field.string()
+        default: return false
+        }
+        return true
     }
 }
 
@@ -157,58 +215,58 @@ extension DuplicateGroupID {
     }
 }
 
-extension UserTag {
-    init(properties: [Field]) throws(VLExportError) {
-        self.init()
-        var others: [JSONMember] = []
-        for field in properties {
-            switch field.key {
-            case .known(.tagName): tagName = try field.string()
-            case .known(.assignedDate): assignedDate = try field.string()
-            case .known(.assignedBy): assignedBy = try field.string()
-            default: others.append(field.member)
-            }
+extension UserTag: PropertyApplying {
+    init() {
+        self.init(otherProperties: JSONObject())
+    }
+
+    mutating func apply(_ field: Field) throws(VLExportError) -> Bool {
+        switch field.key {
+        case .known(.tagName): tagName = try field.string()
+        case .known(.assignedDate): assignedDate = try field.string()
+        case .known(.assignedBy): assignedBy = try field.string()
+        default: return false
         }
-        if !others.isEmpty { otherProperties = JSONObject(others) }
+        return true
     }
 }
 
-extension ImageLabel {
-    init(properties: [Field]) throws(VLExportError) {
-        self.init()
-        var others: [JSONMember] = []
-        for field in properties {
-            switch field.key {
-            case .known(.categoryID): categoryID = try field.int()
-            case .known(.categoryName): categoryName = try field.string()
-            case .known(.source): source = try field.string()
-            case .known(.originalID): originalID = try field.int()
-            default: others.append(field.member)
-            }
+extension ImageLabel: PropertyApplying {
+    init() {
+        self.init(otherProperties: JSONObject())
+    }
+
+    mutating func apply(_ field: Field) throws(VLExportError) -> Bool {
+        switch field.key {
+        case .known(.categoryID): categoryID = try field.int()
+        case .known(.categoryName): categoryName = try field.string()
+        case .known(.source): source = try field.string()
+        case .known(.originalID): originalID = try field.int()
+        default: return false
         }
-        if !others.isEmpty { otherProperties = JSONObject(others) }
+        return true
     }
 }
 
-extension ObjectLabel {
-    init(properties: [Field]) throws(VLExportError) {
-        self.init()
-        var others: [JSONMember] = []
-        for field in properties {
-            switch field.key {
-            case .known(.categoryID): categoryID = try field.int()
-            case .known(.categoryName): categoryName = try field.string()
-            case .known(.source): source = try field.string()
-            case .known(.originalID): originalID = try field.int()
-            case .known(.bbox): boundingBox = try BoundingBox(field)
-            case .known(.url): url = try field.string()
-            case .known(.clusterID): clusterID = try field.string()
-            case .known(.uniquenessScore): uniquenessScore = try field.double()
-            case .known(.metadataItems): metadataItems = try MetadataItem.list(from: field)
-            default: others.append(field.member)
-            }
+extension ObjectLabel: PropertyApplying {
+    init() {
+        self.init(otherProperties: JSONObject())
+    }
+
+    mutating func apply(_ field: Field) throws(VLExportError) -> Bool {
+        switch field.key {
+        case .known(.categoryID): categoryID = try field.int()
+        case .known(.categoryName): categoryName = try field.string()
+        case .known(.source): source = try field.string()
+        case .known(.originalID): originalID = try field.int()
+        case .known(.bbox): boundingBox = try BoundingBox(field)
+        case .known(.url): url = try field.string()
+        case .known(.clusterID): clusterID = try field.string()
+        case .known(.uniquenessScore): uniquenessScore = try field.double()
+        case .known(.metadataItems): metadataItems = try MetadataItem.list(from: field)
+        default: return false
         }
-        if !others.isEmpty { otherProperties = JSONObject(others) }
+        return true
     }
 }
 
@@ -230,21 +288,21 @@ extension BoundingBox {
     }
 }
 
-extension VideoInfo {
-    init(properties: [Field]) throws(VLExportError) {
-        self.init()
-        var others: [JSONMember] = []
-        for field in properties {
-            switch field.key {
-            case .known(.videoName): videoName = try field.string()
-            case .known(.frameTimestamp): frameTimestamp = try FrameTimestamp(field)
-            case .known(.frameNumber): frameNumber = try field.int()
-            case .known(.videoID): videoID = try field.string()
-            case .known(.timestamp): timestamp = try FrameTimestamp(field)
-            default: others.append(field.member)
-            }
+extension VideoInfo: PropertyApplying {
+    init() {
+        self.init(otherProperties: JSONObject())
+    }
+
+    mutating func apply(_ field: Field) throws(VLExportError) -> Bool {
+        switch field.key {
+        case .known(.videoName): videoName = try field.string()
+        case .known(.frameTimestamp): frameTimestamp = try FrameTimestamp(field)
+        case .known(.frameNumber): frameNumber = try field.int()
+        case .known(.videoID): videoID = try field.string()
+        case .known(.timestamp): timestamp = try FrameTimestamp(field)
+        default: return false
         }
-        if !others.isEmpty { otherProperties = JSONObject(others) }
+        return true
     }
 }
 
@@ -263,17 +321,17 @@ extension FrameTimestamp {
     }
 }
 
-extension Caption {
-    init(properties: [Field]) throws(VLExportError) {
-        self.init()
-        var others: [JSONMember] = []
-        for field in properties {
-            switch field.key {
-            case .known(.text), .known(.caption): text = try field.string()
-            case .known(.source): source = try field.string()
-            default: others.append(field.member)
-            }
+extension Caption: PropertyApplying {
+    init() {
+        self.init(otherProperties: JSONObject())
+    }
+
+    mutating func apply(_ field: Field) throws(VLExportError) -> Bool {
+        switch field.key {
+        case .known(.text), .known(.caption): text = try field.string()
+        case .known(.source): source = try field.string()
+        default: return false
         }
-        if !others.isEmpty { otherProperties = JSONObject(others) }
+        return true
     }
 }

@@ -77,6 +77,6 @@ extension JSONValue {
     /// A number value from its text.
     @inline(__always)
     static func number(text: UnsafeRawBufferPointer) -> JSONValue {
-        .number(JSONNumber(text: String(decoding: text, as: UTF8.self)))
+        .number(JSONNumber(bytes: text))
     }
 }
