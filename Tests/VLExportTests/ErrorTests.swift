@@ -173,6 +173,13 @@ import VLExport
         #expect(result.items.compactMap(\.mediaID) == ["a"])
     }
 
+    @Test func byteOrderMarkIsRejectedAtTheStart() async throws {
+        let json = [0xEF, 0xBB, 0xBF] + #"{"media_items": []}"#.bytes
+        let error = try #require(await rawWalk(json).vlError)
+        #expect(error.kind == .syntax)
+        #expect(error.location == SourceLocation(offset: 0, line: 1, column: 1))
+    }
+
     @Test func garbageAfterTheDocumentAndASecondDocumentAreRejected() async throws {
         let garbage = try #require(await rawWalk(#"{"media_items": []} x"#.bytes).vlError)
         #expect(garbage.kind == .syntax)
