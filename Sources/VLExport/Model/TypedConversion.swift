@@ -69,13 +69,15 @@ extension MetadataItem {
         }
     }
 
-    /// Reads a metadata item from its fields and the content already read for type `kind`.
-    init(fields: [Field], kind: MetadataKind?, content: Content) throws(VLExportError) {
+    /// Reads an object label from its fields, its `properties` fields and its own
+    /// metadata items, which the streaming reader has already read.
+    init(fields: [Field], properties: [Field], nestedMetadata: [MetadataItem]) throws(VLExportError) {
         try self.init(fields: fields) { (type) throws(VLExportError) in
-            guard MetadataKind(type) == kind else {
+            guard case .objectLabel(var object) = try Content(type: type, properties: properties) else {
                 throw VLExportError(.schema, "metadata item names more than one type (the last is \"\(type)\")")
             }
-            return content
+            object.metadataItems = nestedMetadata
+            return .objectLabel(object)
         }
     }
 
