@@ -5,8 +5,13 @@ let package = Package(
     name: "VLExport",
     products: [
         .library(name: "VLExport", targets: ["VLExport"]),
+        .executable(name: "vlx", targets: ["vlx"]),
         .executable(name: "vlx-walk", targets: ["vlx-walk"]),
         .executable(name: "vlx-generate", targets: ["vlx-generate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -14,9 +19,23 @@ let package = Package(
             pkgConfig: "yajl",
             providers: [.apt(["libyajl-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlibVLX",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "VLExport",
             dependencies: ["CYajl"]
+        ),
+        .executableTarget(
+            name: "vlx",
+            dependencies: [
+                "VLExport",
+                "CZlibVLX",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
         .executableTarget(
             name: "vlx-walk",
@@ -25,6 +44,10 @@ let package = Package(
         .executableTarget(name: "vlx-generate"),
         .testTarget(
             name: "VLExportTests",
+            dependencies: ["VLExport"]
+        ),
+        .testTarget(
+            name: "vlxTests",
             dependencies: ["VLExport"]
         ),
     ],

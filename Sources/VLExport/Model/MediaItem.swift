@@ -130,10 +130,13 @@ public struct RawMediaItem: Sendable, Hashable {
     public var index: Int
     /// The item as compact JSON (UTF-8).
     public var json: [UInt8]
+    /// Where the item's opening brace stands in the input.
+    public var location: SourceLocation?
 
     /// Wraps an item's compact JSON.
-    public init(index: Int, json: [UInt8]) {
+    public init(index: Int, json: [UInt8], location: SourceLocation? = nil) {
         self.index = index
         self.json = json
+        self.location = location
     }
 }

@@ -171,14 +171,24 @@ final class WalkLease {
 
 extension RawMediaItem {
     /// The item as a typed value, read from its JSON.
+    ///
+    /// - Throws: a schema error located at the item's start.
     public func typedItem() throws(VLExportError) -> MediaItem {
-        let value: JSONValue
         do throws(VLExportError) {
-            value = try JSONValue(parsing: json)
+            let value: JSONValue
+            do throws(VLExportError) {
+                value = try JSONValue(parsing: json)
+            } catch {
+                throw error.prefixingPath("media_items[\(index)]")
+            }
+            return try MediaItem(json: value, index: index)
         } catch {
-            throw error.prefixingPath("media_items[\(index)]")
+            var located = error
+            located.location = location
+            located.excerpt = nil
+            located.mediaItemIndex = index
+            throw located
         }
-        return try MediaItem(json: value, index: index)
     }
 }
 

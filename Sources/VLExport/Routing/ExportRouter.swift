@@ -331,7 +331,7 @@ struct ExportRouter {
             json = rawBuffer.withUnsafeBytes { JSONCompactor.compacted($0) }
             rawBuffer.removeAll(keepingCapacity: rawBuffer.capacity <= 1 << 20)
         }
-        ready.append(.raw(RawMediaItem(index: itemCount - 1, json: json)))
+        ready.append(.raw(RawMediaItem(index: itemCount - 1, json: json, location: itemStartLocation)))
     }
 
     /// Runs a step of a typed item, placing any schema error at the item.

@@ -1,0 +1,118 @@
+import ArgumentParser
+import VLExport
+
+/// `vlx filter`: the items that match, losslessly.
+struct FilterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "filter",
+        abstract: "Keep the media items that match every condition given; write them as NDJSON or as an export.",
+        discussion: """
+        Items are written exactly as the export holds them. --issue and
+        --min-confidence look at every issue of an item, those under its objects
+        included; a confidence written as a string counts as its number.
+        """
+    )
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case ndjson, export
+    }
+
+    @Argument(help: "The export: a path, or - or nothing for standard input.")
+    var file: String?
+
+    @OptionGroup var read: ReadOptions
+
+    @Option(help: "Keep items of this media type (image, video_frame, …).")
+    var mediaType: String?
+
+    @Option(help: "Keep items with an issue of this type (duplicates, mislabels, outliers, blur…; either spelling); repeatable.")
+    var issue: [String] = []
+
+    @Option(help: "Keep items with an issue (of the --issue types, if given) whose confidence is at least this.")
+    var minConfidence: Double?
+
+    @Option(help: "Keep items with an image label or object of this category name.")
+    var label: String?
+
+    @Option(help: "Keep items with a user tag of this name.")
+    var tag: String?
+
+    @Option(help: "Keep items whose uniqueness score is at least this.")
+    var minUniqueness: Double?
+
+    @Option(help: "ndjson (one item per line) or export (a valid export with info and the new total).")
+    var format: OutputFormat = .ndjson
+
+    @Option(name: [.short, .customLong("output")], help: "Write to this file instead of standard output.")
+    var output: String?
+
+    func run() async throws {
+        let input = try ExportInput.open(file, read)
+        let out = try OutputStream(path: output)
+        let issueKinds = issue.map { IssueType(rawValue: $0) }
+        var written = 0
+        do {
+            try await input.run {
+                if format == .export { try out.write("{\"media_items\":[") }
+                for try await raw in input.reader.rawItems {
+                    input.progress.addItem()
+                    guard try matches(raw.typedItem(), issueKinds: issueKinds) else { continue }
+                    if format == .export {
+                        if written > 0 { try out.write(",") }
+                        try out.write(raw.json)
+                    } else {
+                        try out.writeLine(raw.json)
+                    }
+                    written += 1
+                }
+                if format == .export {
+                    // info goes last: only now is the number of items written known.
+                    var info = input.reader.info?.json ?? JSONObject()
+                    info.members.removeAll { $0.key == "total_media_items" }
+                    info.append(key: "total_media_items", value: .number(JSONNumber(text: String(written))))
+                    try out.write("],\"info\":")
+                    try out.write(JSONValue.object(info).compactJSON)
+                    try out.write("}\n")
+                }
+            }
+        } catch {
+            try? out.flush()
+            throw error
+        }
+        try out.flush()
+        input.reportWarnings(quiet: read.quiet)
+    }
+
+    private func matches(_ item: MediaItem, issueKinds: [IssueType]) -> Bool {
+        if let mediaType, item.mediaType?.rawValue != mediaType { return false }
+        if let minUniqueness, (item.uniquenessScore ?? -1) < minUniqueness { return false }
+        if !issueKinds.isEmpty || minConfidence != nil {
+            let found = item.allIssues.contains { issue in
+                let typeMatches = issueKinds.isEmpty || issueKinds.contains { kind in
+                    kind.kind == .other ? kind.rawValue == issue.issueType?.rawValue : kind.kind == issue.issueType?.kind
+                }
+                return typeMatches && (minConfidence.map { (issue.confidence ?? -1) >= $0 } ?? true)
+            }
+            if !found { return false }
+        }
+        if let label {
+            let found = item.metadataItems.contains { metadata in
+                switch metadata.content {
+                case .imageLabel(let imageLabel): imageLabel.categoryName == label
+                case .objectLabel(let object): object.categoryName == label
+                default: false
+                }
+            }
+            if !found { return false }
+        }
+        if let tag {
+            let tags = item.metadataItems + item.objectLabels.flatMap(\.metadataItems)
+            let found = tags.contains { metadata in
+                if case .userTag(let userTag) = metadata.content { return userTag.tagName == tag }
+                return false
+            }
+            if !found { return false }
+        }
+        return true
+    }
+}

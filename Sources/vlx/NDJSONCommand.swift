@@ -1,0 +1,54 @@
+import ArgumentParser
+import VLExport
+
+/// `vlx ndjson`: one media item per line.
+struct NDJSONCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ndjson",
+        abstract: "Write one media item per line: lossless by default, or in one canonical shape with --normalize.",
+        discussion: """
+        Lossless: each line is the item exactly as the export holds it (keys in
+        order, strings with their escapes, numbers with their text) without white
+        space. --normalize writes the typed form instead: the metadata type always
+        under "metadata_type", numeric strings in known numeric fields as numbers,
+        "file_size_bytes" beside "file_size", unknown fields as they were.
+        """
+    )
+
+    @Argument(help: "The export: a path, or - or nothing for standard input.")
+    var file: String?
+
+    @OptionGroup var read: ReadOptions
+
+    @Flag(help: "Write the typed, canonical form of each item instead of its bytes.")
+    var normalize = false
+
+    @Option(name: [.short, .customLong("output")], help: "Write to this file instead of standard output.")
+    var output: String?
+
+    func run() async throws {
+        let input = try ExportInput.open(file, read)
+        let out = try OutputStream(path: output)
+        do {
+            try await input.run {
+                if normalize {
+                    for try await item in input.reader.mediaItems {
+                        try out.writeLine(item.normalizedJSON.compactJSON)
+                        input.progress.addItem()
+                    }
+                } else {
+                    for try await item in input.reader.rawItems {
+                        try out.writeLine(item.json)
+                        input.progress.addItem()
+                    }
+                }
+            }
+        } catch {
+            // Every complete item before the fault goes out before the error is reported.
+            try? out.flush()
+            throw error
+        }
+        try out.flush()
+        input.reportWarnings(quiet: read.quiet)
+    }
+}

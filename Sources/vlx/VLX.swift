@@ -1,0 +1,121 @@
+import ArgumentParser
+import VLExport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `vlx`: Visual Layer exports in pipelines.
+@main
+struct VLX: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vlx",
+        abstract: "Stream Visual Layer dataset exports: NDJSON, info, stats, validation, filters, tables and shards.",
+        discussion: """
+        FILE is a path, or - or nothing for standard input. Plain JSON, gzip
+        (.json.gz) and the ZIP archive a Visual Layer download comes in are
+        recognised by their first bytes. Every command reads the export as a
+        stream, in constant memory, whatever its size.
+
+        Exit codes:
+          0  success
+          1  invalid data (syntax, truncation, wrong shape, a limit passed);
+             every complete item before the fault has been written
+          2  usage error
+          3  I/O failure (cannot open or read the input, cannot write the output,
+             a full disk included)
+        """,
+        version: "0.1.0",
+        subcommands: [
+            NDJSONCommand.self, InfoCommand.self, StatsCommand.self, ValidateCommand.self,
+            FilterCommand.self, TableCommand.self, SplitCommand.self,
+        ]
+    )
+
+    static func main() async {
+        // A closed pipe (`vlx ndjson | head -1`) shows up as EPIPE from write(2), handled there.
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withFailure: error)
+        }
+    }
+
+    /// Prints what went wrong and exits with the documented status.
+    static func exit(withFailure error: any Error) -> Never {
+        switch error {
+        case let failure as CLIFailure:
+            if !failure.message.isEmpty { Terminal.printError("vlx: \(failure.message)") }
+            Glibc.exit(failure.status.rawValue)
+        case let failure as VLExportError:
+            Terminal.printError("vlx: \(failure)")
+            Glibc.exit(failure.kind == .io ? ExitStatus.ioFailure.rawValue : ExitStatus.invalidData.rawValue)
+        case is CancellationError:
+            Glibc.exit(ExitStatus.ioFailure.rawValue)
+        default:
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                print(message)
+                Glibc.exit(0)
+            }
+            Terminal.printError(message)
+            Glibc.exit(ExitStatus.usage.rawValue)
+        }
+    }
+}
+
+/// The exit statuses `vlx` documents.
+enum ExitStatus: Int32 {
+    case success = 0
+    case invalidData = 1
+    case usage = 2
+    case ioFailure = 3
+}
+
+/// A failure of the tool itself, with the status to exit with; an empty message prints nothing.
+struct CLIFailure: Error {
+    var status: ExitStatus
+    var message: String
+
+    init(_ status: ExitStatus, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    /// The reader of a closed pipe has gone: end quietly, as `head` expects.
+    static let outputClosed = CLIFailure(.success, "")
+}
+
+/// The options every command that reads an export takes.
+struct ReadOptions: ParsableArguments {
+    @Flag(help: "Accept // and /* */ comments and trailing commas, as in the format documentation's example.")
+    var lenient = false
+
+    @Option(help: "Fail when arrays and objects nest deeper than this.")
+    var maxDepth = 256
+
+    @Option(help: "Fail when a media item (or a single value) is larger than this many bytes.")
+    var maxItemBytes = 64 << 20
+
+    @Flag(help: "Do not show the progress line on standard error.")
+    var noProgress = false
+
+    @Flag(name: .shortAndLong, help: "Print no progress line and no warnings; errors only.")
+    var quiet = false
+
+    func validate() throws {
+        guard maxDepth >= 1 else { throw ValidationError("--max-depth must be at least 1.") }
+        guard maxItemBytes >= 1 else { throw ValidationError("--max-item-bytes must be at least 1.") }
+    }
+
+    var readerOptions: ReaderOptions {
+        ReaderOptions(syntax: lenient ? .lenient : .strict, maxDepth: maxDepth, maxItemBytes: maxItemBytes)
+    }
+}

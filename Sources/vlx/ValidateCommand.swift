@@ -1,0 +1,62 @@
+import ArgumentParser
+import VLExport
+
+/// `vlx validate`: every problem, with where it is.
+struct ValidateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check an export and list every problem with its location; exit 0 when valid, 1 when not.",
+        discussion: """
+        Each problem is one line, FILE:LINE:COL: path: message, on standard output.
+        A schema problem (a field of the wrong type) is reported at the start of
+        its media item and the walk goes on; a syntax error ends it. A declared
+        total_media_items that differs from the real count is a warning.
+        """
+    )
+
+    @Argument(help: "The export: a path, or - or nothing for standard input.")
+    var file: String?
+
+    @OptionGroup var read: ReadOptions
+
+    @Option(help: "Stop after this many problems.")
+    var maxErrors = 100
+
+    func validate() throws {
+        guard maxErrors >= 1 else { throw ValidationError("--max-errors must be at least 1.") }
+    }
+
+    func run() async throws {
+        let input = try ExportInput.open(file, read)
+        let out = try OutputStream(path: nil)
+        var problems = 0
+        var items = 0
+        do {
+            try await input.run {
+                for try await raw in input.reader.rawItems {
+                    items += 1
+                    input.progress.addItem()
+                    do {
+                        _ = try raw.typedItem()
+                    } catch {
+                        problems += 1
+                        try out.write("\(input.name):\(error)\n")
+                        if problems >= maxErrors { break }
+                    }
+                }
+            }
+        } catch let failure as CLIFailure where failure.status == .invalidData {
+            problems += 1
+            try out.write(failure.message + "\n")
+        }
+        for warning in input.reader.warnings {
+            try out.write("\(input.name): warning: \(warning)\n")
+        }
+        let verdict = problems == 0
+            ? "\(input.name): valid, \(items) media items\n"
+            : "\(input.name): \(problems) problem\(problems == 1 ? "" : "s")\(problems >= maxErrors ? " (stopped at --max-errors)" : "")\n"
+        if !read.quiet { try out.write(verdict) }
+        try out.flush()
+        if problems > 0 { throw CLIFailure(.invalidData, "") }
+    }
+}
