@@ -48,7 +48,7 @@ let package = Package(
         ),
         .testTarget(
             name: "vlxTests",
-            dependencies: ["VLExport"]
+            dependencies: ["VLExport", "vlx", "vlx-generate"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Prints the core reader's figures on one generated export: wall time and peak
-# memory of the raw and typed walks next to json_verify (yajl with no work on
-# top), interleaved, median of RUNS, and each walk's ratio to json_verify.
+# Prints the reader's and vlx's figures on one generated export: wall time and
+# peak memory of the raw and typed walks, `vlx ndjson > /dev/null` and
+# `vlx stats`, next to json_verify (yajl with no work on top), interleaved,
+# median of RUNS, and each one's ratio to json_verify.
 #
 #   Scripts/measure-reader.sh [SIZE] [RUNS]     SIZE like 1G (default), RUNS 3 (default)
 #
@@ -16,6 +17,7 @@ vlx_require_swift
 vlx_install_missing libyajl-dev pkg-config yajl-tools time
 
 swift build -c release --product vlx-walk >&2
+swift build -c release --product vlx >&2
 swift build -c release --product vlx-generate >&2
 bin=$(swift build -c release --show-bin-path)
 
@@ -38,13 +40,15 @@ measure() {
 }
 
 declare -A seconds peaks
-names=(json_verify raw typed)
+names=(json_verify raw typed vlx_ndjson vlx_stats)
 for run in $(seq "$runs"); do
     for name in "${names[@]}"; do
         case $name in
             json_verify) result=$(measure sh -c "json_verify -q < '$export_file'") ;;
             raw) result=$(measure "$bin/vlx-walk" raw "$export_file") ;;
             typed) result=$(measure "$bin/vlx-walk" typed "$export_file") ;;
+            vlx_ndjson) result=$(measure "$bin/vlx" ndjson --no-progress "$export_file") ;;
+            vlx_stats) result=$(measure "$bin/vlx" stats --no-progress "$export_file") ;;
         esac
         seconds[$name]+="${result% *} "
         peaks[$name]+="${result#* } "

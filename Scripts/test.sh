@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 source Scripts/setup.sh
 
 vlx_require_swift
-vlx_install_missing libyajl-dev pkg-config
+# The library and tool, then the real clients the end-to-end tests feed: jq,
+# zip and gzip to make inputs, Python with DuckDB to read the output.
+vlx_install_missing libyajl-dev zlib1g-dev pkg-config jq zip gzip
+vlx_require_python_module duckdb
 
 echo "test.sh: building (warnings are errors)" >&2
 swift build --build-tests -Xswiftc -warnings-as-errors

@@ -10,7 +10,9 @@ struct StatsCommand: AsyncParsableCommand {
         With --json, one object whose keys include media_items, media_types,
         metadata_types (over each item's own metadata items, either key spelling),
         issue_types (every issue, those under objects included), objects, labels,
-        tags, duplicate_groups, file_size_bytes and the declared total.
+        tags, duplicate_groups, file_size_bytes and the declared total. Memory stays
+        bounded: past 16,384 distinct duplicate groups the count is a HyperLogLog
+        estimate (about 1% error) and duplicate_groups_exact is false.
         """
     )
 
@@ -53,7 +55,7 @@ struct ExportStats {
     var objectCategories: [String: Int] = [:]
     var labels: [String: Int] = [:]
     var tags: [String: Int] = [:]
-    var duplicateGroups: Set<String> = []
+    var duplicateGroups = DistinctCounter()
     var fileSizeBytes = 0
     var itemsWithIssues = 0
     var declaredTotal: Int?
@@ -104,6 +106,7 @@ struct ExportStats {
             "issue_types": counts(issueTypes),
             "items_with_issues": .integer(itemsWithIssues),
             "duplicate_groups": .integer(duplicateGroups.count),
+            "duplicate_groups_exact": .bool(duplicateGroups.isExact),
             "objects": .integer(objects),
             "object_categories": counts(objectCategories),
             "labels": counts(labels),
@@ -125,7 +128,8 @@ struct ExportStats {
         }
         lines.append("media types:\n" + list(mediaTypes))
         lines.append("metadata types:\n" + list(metadataTypes))
-        lines.append("issues: \(issueTypes.values.reduce(0, +)) on \(itemsWithIssues) items, \(duplicateGroups.count) duplicate groups\n" + list(issueTypes))
+        let groups = duplicateGroups.isExact ? "\(duplicateGroups.count)" : "about \(duplicateGroups.count)"
+        lines.append("issues: \(issueTypes.values.reduce(0, +)) on \(itemsWithIssues) items, \(groups) duplicate groups\n" + list(issueTypes))
         lines.append("objects: \(objects)\n" + list(objectCategories))
         lines.append("image labels: \(labels.values.reduce(0, +))\n" + list(labels))
         lines.append("user tags: \(tags.values.reduce(0, +))\n" + list(tags))
