@@ -137,10 +137,3 @@ struct ExportStats {
         return lines.joined(separator: "\n") + "\n"
     }
 }
-
-extension JSONValue {
-    /// A whole number.
-    static func integer(_ value: Int) -> JSONValue {
-        .number(JSONNumber(text: String(value)))
-    }
-}

@@ -156,7 +156,7 @@ enum Cell {
         switch self {
         case .text(let value): value.map(JSONValue.string) ?? .null
         case .int(let value): value.map(JSONValue.integer) ?? .null
-        case .double(let value): value.map { .number(JSONNumber(text: $0.description)) } ?? .null
+        case .double(let value): value.map(JSONValue.double) ?? .null
         }
     }
 }

@@ -105,12 +105,12 @@ extension FrameTimestamp {
 
 extension JSONValue {
     /// A whole number.
-    static func integer(_ value: Int) -> JSONValue {
+    public static func integer(_ value: Int) -> JSONValue {
         .number(JSONNumber(text: String(value)))
     }
 
     /// A finite number in its shortest form that reads back the same (`0.88`, `6120.0`).
-    static func double(_ value: Double) -> JSONValue {
+    public static func double(_ value: Double) -> JSONValue {
         .number(JSONNumber(text: value.description))
     }
 }
