@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Times whole processes on one generated export, side by side with what users
+# run today, and writes the table into BENCHMARKS.md.
+#
+#   Scripts/bench.sh [SIZE] [RUNS]     SIZE like 1G (default), RUNS 3 (default)
+#
+# Each command runs RUNS times, interleaved (one of each, then again), and the
+# median is kept: wall seconds, MB/s, peak RSS (/usr/bin/time's maximum
+# resident set size) and the ratio to json_verify -q (yajl with no work on
+# top), which only means something within one run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source Scripts/setup.sh
+
+size=${1:-1G}
+runs=${2:-3}
+vlx_require_swift
+vlx_install_missing libyajl-dev zlib1g-dev pkg-config yajl-tools jq time
+vlx_require_python_module ijson
+
+swift build -c release --product vlx >&2
+swift build -c release --product vlx-walk >&2
+swift build -c release --product vlx-generate >&2
+swift build -c release --package-path Benchmarks --product jsondecoder-baseline >&2
+bin=$(swift build -c release --show-bin-path)
+baseline=$(swift build -c release --package-path Benchmarks --show-bin-path)/jsondecoder-baseline
+
+mkdir -p .build/exports
+export_file=.build/exports/export-$size-seed1.json
+if [ ! -s "$export_file" ]; then
+    echo "bench: generating $export_file" >&2
+    "$bin/vlx-generate" --size "$size" --seed 1 > "$export_file.tmp"
+    mv "$export_file.tmp" "$export_file"
+fi
+bytes=$(stat -L -c %s "$export_file")
+
+ijson_ndjson='
+import ijson, json, sys
+with open(sys.argv[1], "rb") as source:
+    for item in ijson.items(source, "media_items.item", use_float=True):
+        sys.stdout.write(json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n")
+'
+
+names=(json_verify vlx_ndjson vlx_stats typed_walk jsondecoder jq ijson)
+declare -A labels=(
+    [json_verify]="json_verify -q < FILE"
+    [vlx_ndjson]="vlx ndjson FILE > /dev/null"
+    [vlx_stats]="vlx stats FILE"
+    [typed_walk]="vlx-walk typed FILE (ExportReader.mediaItems)"
+    [jsondecoder]="jsondecoder-baseline FILE (JSONDecoder, Codable)"
+    [jq]="jq -c '.media_items[]' FILE > /dev/null"
+    [ijson]="python3 ijson (yajl2_c) to NDJSON > /dev/null"
+)
+
+# Runs one command, printing "seconds peak_kib", or "failed" when it exits non-zero.
+measure() {
+    local log
+    log=$(mktemp)
+    if /usr/bin/time -f "%e %M" -o "$log" "$@" > /dev/null 2>/dev/null; then
+        cat "$log"
+    else
+        echo "failed $(tail -1 "$log")"
+    fi
+    rm -f "$log"
+}
+
+declare -A seconds peaks
+for run in $(seq "$runs"); do
+    for name in "${names[@]}"; do
+        case $name in
+            json_verify) result=$(measure sh -c "json_verify -q < '$export_file'") ;;
+            vlx_ndjson) result=$(measure "$bin/vlx" ndjson --no-progress "$export_file") ;;
+            vlx_stats) result=$(measure "$bin/vlx" stats --no-progress "$export_file") ;;
+            typed_walk) result=$(measure "$bin/vlx-walk" typed "$export_file") ;;
+            jsondecoder) result=$(measure "$baseline" "$export_file") ;;
+            jq) result=$(measure jq -c '.media_items[]' "$export_file") ;;
+            ijson) result=$(measure python3 -c "$ijson_ndjson" "$export_file") ;;
+        esac
+        echo "bench: run $run $name: $result" >&2
+        seconds[$name]+="${result% *} "
+        peaks[$name]+="${result#* } "
+    done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+machine="$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -m), $(swift --version 2>/dev/null | head -1)"
+base=$(echo "${seconds[json_verify]}" | median)
+table=$(
+    echo "| command | seconds | MB/s | peak RSS | vs json_verify |"
+    echo "|---|---|---|---|---|"
+    for name in "${names[@]}"; do
+        if [[ "${seconds[$name]}" == *failed* ]]; then
+            echo "| \`${labels[$name]}\` | failed | | | |"
+            continue
+        fi
+        s=$(echo "${seconds[$name]}" | median)
+        p=$(echo "${peaks[$name]}" | median)
+        awk -v label="${labels[$name]}" -v s="$s" -v p="$p" -v b="$base" -v bytes="$bytes" \
+            'BEGIN { printf "| `%s` | %.2f | %.0f | %.1f MiB | %.2fx |\n", label, s, bytes / s / 1e6, p / 1024, s / b }'
+    done
+)
+
+section=$(cat <<SECTION
+<!-- bench.sh: begin -->
+## Side by side: $size export, whole processes ($(date -u +%Y-%m-%d))
+
+Command: \`Scripts/bench.sh $size $runs\` on \`$export_file\` ($bytes bytes,
+\`vlx-generate --size $size --seed 1\`), $runs runs of each, interleaved, median.
+Machine: $machine.
+
+$table
+<!-- bench.sh: end -->
+SECTION
+)
+
+touch BENCHMARKS.md
+python3 - "$section" <<'PY'
+import re, sys
+section = sys.argv[1]
+text = open("BENCHMARKS.md").read()
+pattern = re.compile(r"<!-- bench.sh: begin -->.*?<!-- bench.sh: end -->", re.S)
+text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
+open("BENCHMARKS.md", "w").write(text)
+PY
+echo "$section"
