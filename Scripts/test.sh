@@ -1,17 +1,33 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds with warnings as errors, and runs every test.
 #
-#   Scripts/test.sh            the whole suite, debug build
-#   Scripts/test.sh --filter X only the tests whose names match X (swift test's filter)
+#   Scripts/test.sh                      the whole suite, debug build
+#   Scripts/test.sh --filter X           only the tests whose names match X (swift test's filter)
+#   Scripts/test.sh --sanitize address   the whole suite under AddressSanitizer (or thread),
+#                                        in a build folder of its own (.build-address, .build-thread)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Scripts/setup.sh
+
+sanitizer=""
+if [ "${1:-}" = "--sanitize" ]; then
+    sanitizer=${2:?"--sanitize takes address or thread"}
+    shift 2
+fi
 
 vlx_require_swift
 # The library and tool, then the real clients the end-to-end tests feed: jq,
 # zip and gzip to make inputs, Python with DuckDB to read the output.
 vlx_install_missing libyajl-dev zlib1g-dev pkg-config jq zip gzip
 vlx_require_python_module duckdb
+
+if [ -n "$sanitizer" ]; then
+    echo "test.sh: building and running the tests under the $sanitizer sanitizer" >&2
+    # Leaks in dependencies are listed, and only those, in lsan-suppressions.txt.
+    export LSAN_OPTIONS="suppressions=$PWD/Scripts/lsan-suppressions.txt:print_suppressions=0"
+    export TSAN_OPTIONS="halt_on_error=1"
+    exec swift test --sanitize="$sanitizer" --scratch-path ".build-$sanitizer" "$@"
+fi
 
 echo "test.sh: building (warnings are errors)" >&2
 swift build --build-tests -Xswiftc -warnings-as-errors

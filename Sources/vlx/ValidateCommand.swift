@@ -10,7 +10,8 @@ struct ValidateCommand: AsyncParsableCommand {
         Each problem is one line, FILE:LINE:COL: path: message, on standard output.
         A schema problem (a field of the wrong type) is reported at the start of
         its media item and the walk goes on; a syntax error ends it. A declared
-        total_media_items that differs from the real count is a warning.
+        total_media_items that differs from the real count is a warning, and so is
+        a key that appears twice in one object (readers disagree about which wins).
         """
     )
 
@@ -31,11 +32,18 @@ struct ValidateCommand: AsyncParsableCommand {
         let out = try OutputStream(path: nil)
         var problems = 0
         var items = 0
+        var warnings: [String] = []
         do {
             try await input.run {
                 for try await raw in input.reader.rawItems {
                     items += 1
                     input.progress.addItem()
+                    if let value = try? JSONValue(parsing: raw.json) {
+                        for path in value.duplicateKeyPaths(under: "media_items[\(raw.index)]") {
+                            let place = raw.location.map { "\($0):" } ?? ""
+                            warnings.append("\(input.name):\(place) warning: \(path): the key appears more than once; the last value counts")
+                        }
+                    }
                     do {
                         _ = try raw.typedItem()
                     } catch {
@@ -48,6 +56,9 @@ struct ValidateCommand: AsyncParsableCommand {
         } catch let failure as CLIFailure where failure.status == .invalidData {
             problems += 1
             try out.write(failure.message + "\n")
+        }
+        for warning in warnings {
+            try out.write(warning + "\n")
         }
         for warning in input.reader.warnings {
             try out.write("\(input.name): warning: \(warning)\n")

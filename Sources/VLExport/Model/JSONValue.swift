@@ -141,3 +141,35 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
         members.append(JSONMember(key: key, value: value))
     }
 }
+
+extension JSONValue {
+    /// The paths of object keys that appear more than once in the same object, in document order.
+    ///
+    /// JSON allows duplicate keys but readers disagree about them: the raw walk
+    /// keeps every member, the typed model takes the last. `vlx validate` warns.
+    public func duplicateKeyPaths(under prefix: String = "$") -> [String] {
+        var found: [String] = []
+        collectDuplicateKeys(at: prefix, into: &found)
+        return found
+    }
+
+    private func collectDuplicateKeys(at path: String, into found: inout [String]) {
+        switch self {
+        case .object(let object):
+            var seen = Set<String>()
+            var reported = Set<String>()
+            for member in object {
+                if !seen.insert(member.key).inserted, reported.insert(member.key).inserted {
+                    found.append("\(path).\(member.key)")
+                }
+                member.value.collectDuplicateKeys(at: "\(path).\(member.key)", into: &found)
+            }
+        case .array(let elements):
+            for (index, element) in elements.enumerated() {
+                element.collectDuplicateKeys(at: "\(path)[\(index)]", into: &found)
+            }
+        default:
+            break
+        }
+    }
+}

@@ -364,17 +364,12 @@ struct ExportRouter {
         VLExportError(
             .schema,
             "expected an export object ({\"info\": …, \"media_items\": […]}), found \(found)",
-            location: tokenizer.location(ofChunkIndex: max(0, tokenizer.tokenEndIndex - 1)),
+            location: tokenizer.tokenStartLocation,
             path: "$"
         )
     }
 
     private func misplaced(_ path: String, expected: String, found: String, _ tokenizer: Tokenizer) -> VLExportError {
-        VLExportError(
-            .schema,
-            "expected \(expected), found \(found)",
-            location: tokenizer.location(ofChunkIndex: max(0, tokenizer.tokenEndIndex - 1)),
-            path: path
-        )
+        VLExportError(.schema, "expected \(expected), found \(found)", location: tokenizer.tokenStartLocation, path: path)
     }
 }

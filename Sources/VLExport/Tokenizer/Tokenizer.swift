@@ -150,6 +150,32 @@ final class Tokenizer {
     /// The index in ``currentChunk`` just past the token being reported. Only valid during a callback.
     var tokenEndIndex: Int { Int(yajl_get_bytes_consumed(handle)) }
 
+    /// The location of the first byte of the token being reported, for errors. Only valid during a callback.
+    ///
+    /// yajl tells where a token ends; its start is found by reading back over
+    /// it: to the opening quote of a string (past escaped quotes), over the
+    /// characters of a number or literal. A token that began in an earlier
+    /// chunk is placed at the start of this one.
+    var tokenStartLocation: SourceLocation {
+        let end = min(tokenEndIndex, currentChunk.count)
+        guard end > 0 else { return endLocation }
+        var index = end - 1
+        if currentChunk[index] == UInt8(ascii: "\""), end >= 2 {
+            index -= 1
+            while index > 0 {
+                if currentChunk[index] == UInt8(ascii: "\"") {
+                    var backslashes = 0
+                    while index - 1 - backslashes >= 0, currentChunk[index - 1 - backslashes] == UInt8(ascii: "\\") { backslashes += 1 }
+                    if backslashes % 2 == 0 { break }
+                }
+                index -= 1
+            }
+        } else {
+            while index > 0, Tokenizer.isWordByte(currentChunk[index - 1]) { index -= 1 }
+        }
+        return location(ofChunkIndex: index)
+    }
+
     /// The location of a byte of the current chunk.
     func location(ofChunkIndex index: Int) -> SourceLocation {
         if index < cursorIndex {

@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+
+/// The bad inputs people feed vlx unattended, each through the built binary:
+/// exit 1 with a located message, never a signal, every complete item written.
+@Suite struct BadInputCatalogueTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let name: String
+        let input: Data
+        /// The start of standard error after "vlx: <stdin>:".
+        let message: String
+        /// Items complete before the fault, written to standard output.
+        var itemsBefore = 0
+        var testDescription: String { name }
+    }
+
+    static func data(_ text: String) -> Data { Data(text.utf8) }
+
+    static let cases: [Case] = [
+        Case(name: "empty file", input: Data(), message: "1:1: the input holds no JSON document (it is empty or white space)"),
+        Case(name: "white space only", input: data(" \n\t\r\n "), message: "3:2: the input holds no JSON document (it is empty or white space)"),
+        Case(name: "UTF-8 byte order mark", input: Data([0xEF, 0xBB, 0xBF]) + data(#"{"media_items": []}"#), message: "1:1: invalid JSON"),
+        Case(name: "top-level array", input: data("[1, 2]"), message: "1:1: $: expected an export object"),
+        Case(name: "top-level string", input: data("\"export\""), message: "1:1: $: expected an export object"),
+        // yajl reports a number that ends the input only once the input has ended: it is placed there.
+        Case(name: "top-level number", input: data("42"), message: "1:3: $: expected an export object"),
+        Case(name: "media_items not an array", input: data(#"{"media_items": {"a": 1}}"#), message: "1:17: media_items: expected array, found object"),
+        Case(name: "an item that is not an object", input: data(#"{"media_items": [{"media_id": "a"}, "b"]}"#), message: "1:37: media_items[1]: expected a media item object, found string \"b\"", itemsBefore: 1),
+        Case(name: "invalid UTF-8", input: data(#"{"media_items": [{"media_id": "a"}, {"media_id": ""#) + Data([0xC3, 0x28]) + data(#""}]}"#), message: "1:", itemsBefore: 1),
+        Case(name: "NUL byte", input: data(#"{"media_items": [{"media_id": "a"}, {"media_id": "x"#) + Data([0]) + data(#""}]}"#), message: "1:", itemsBefore: 1),
+        Case(name: "a million brackets", input: data(#"{"media_items": [{"media_id": "a"}, {"deep": "#) + Data(repeating: UInt8(ascii: "["), count: 1_000_000), message: "1:", itemsBefore: 1),
+        Case(name: "garbage after the document", input: data(#"{"media_items": [{"media_id": "a"}]} trailing"#), message: "1:38: invalid JSON: trailing garbage", itemsBefore: 1),
+        Case(name: "two documents back to back", input: data(#"{"media_items": [{"media_id": "a"}]}{"media_items": []}"#), message: "1:37: invalid JSON: trailing garbage", itemsBefore: 1),
+        Case(name: "CRLF lines, error on line 3", input: data("{\r\n\"media_items\": [{\"media_id\": \"a\"},\r\n {\"media_id\": tru}]}"), message: "3:", itemsBefore: 1),
+        Case(name: "truncated inside an item", input: data(#"{"media_items": [{"media_id": "a"}, {"media_id": "b""#), message: "1:53: the input ends inside media_items[1]", itemsBefore: 1),
+    ]
+
+    @Test(arguments: cases)
+    func badInputExitsOneWithALocatedMessage(_ testCase: Case) throws {
+        let result = try vlx(["ndjson"], stdin: testCase.input)
+        #expect(result.status == 1, "stderr: \(result.stderr)")
+        #expect(result.stderr.hasPrefix("vlx: <stdin>:" + testCase.message), "stderr: \(result.stderr)")
+        #expect(result.stderr.hasSuffix("\n"))
+        #expect(result.lines.count == testCase.itemsBefore)
+        // The same through validate: one located problem line, exit 1.
+        let validation = try vlx(["validate"], stdin: testCase.input)
+        #expect(validation.status == 1)
+        #expect(validation.lines.first?.hasPrefix("<stdin>:" + testCase.message) == true, "\(validation.lines)")
+    }
+
+    @Test func unusualButValidValuesSurviveLosslessly() throws {
+        let input = Self.data(#"{"media_items": [{"media_id": "\ud800 lone", "custom": 1e999, "zero": -0, "big": 123456789012345678901234567890, "height": 1, "height": 2}]}"#)
+        let result = try vlx(["ndjson"], stdin: input)
+        #expect(result.status == 0)
+        #expect(result.lines == [#"{"media_id":"\ud800 lone","custom":1e999,"zero":-0,"big":123456789012345678901234567890,"height":1,"height":2}"#])
+        // The typed form takes the last of a duplicated key and keeps unknown numbers as written.
+        let normalized = try vlx(["ndjson", "--normalize"], stdin: input)
+        #expect(normalized.status == 0)
+        #expect(normalized.lines.first?.contains(#""height":2,"#) == true)
+        #expect(normalized.lines.first?.contains(#""custom":1e999,"zero":-0,"big":123456789012345678901234567890"#) == true)
+        // validate warns about the duplicate key, and the data is still valid.
+        let validation = try vlx(["validate"], stdin: input)
+        #expect(validation.status == 0)
+        #expect(validation.lines.first == "<stdin>:1:18: warning: media_items[0].height: the key appears more than once; the last value counts")
+    }
+
+    @Test func anOutOfRangeNumberInAKnownFieldIsClearInTheTypedForm() throws {
+        let input = Self.data(#"{"media_items": [{"media_id": "a", "uniqueness_score": 1e999}]}"#)
+        #expect(try vlx(["ndjson"], stdin: input).status == 0)
+        let typed = try vlx(["ndjson", "--normalize"], stdin: input)
+        #expect(typed.status == 1)
+        #expect(typed.stderr == "vlx: <stdin>:1:18: media_items[0].uniqueness_score: number 1e999 is out of range for a 64-bit float\n")
+    }
+
+    @Test func corruptGzipIsInvalidData() throws {
+        let scratch = try Paths.scratch()
+        let gzip = scratch.appendingPathComponent("export.json.gz").path
+        try run("sh", ["-c", "gzip -c '\(Paths.fixture("real-export-extreme.json"))' > '\(gzip)'"])
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: gzip))
+        for index in stride(from: 100, to: 400, by: 7) { bytes[index] ^= 0x5A }
+        let result = try vlx(["ndjson"], stdin: bytes)
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("vlx: <stdin>: corrupt gzip data: "), "\(result.stderr)")
+    }
+
+    @Test func aTwoHundredMegabyteStringStopsAtTheLimitInBoundedMemory() throws {
+        // 200 MB of string inside the second item, streamed from Python through a pipe.
+        let script = """
+        import sys
+        out = sys.stdout.buffer
+        out.write(b'{"media_items": [{"media_id": "a"}, {"blob": "')
+        chunk = b'x' * (1 << 20)
+        for _ in range(200): out.write(chunk)
+        out.write(b'"}]}')
+        """
+        let program = try Paths.scratch().appendingPathComponent("huge.py")
+        try Data(script.utf8).write(to: program)
+        let result = try run("bash", ["-c", "python3 '\(program.path)' 2>/dev/null | /usr/bin/time -f 'peak %M' '\(Paths.vlx)' ndjson 2>&1 >/dev/null; echo \"status ${PIPESTATUS[1]}\""])
+        let lines = result.lines
+        #expect(lines.contains("status 1"), "\(lines)")
+        #expect(lines.first?.hasPrefix("vlx: <stdin>:1:37: media_items[1]: media item is larger than the limit of 67108864 bytes") == true, "\(lines)")
+        let peak = lines.first { $0.hasPrefix("peak ") }.flatMap { Int($0.dropFirst(5)) } ?? Int.max
+        // The limit is 64 MiB. yajl keeps the unfinished string in a buffer it grows by
+        // doubling, so the peak is bounded by about three times the limit, not by the input.
+        #expect(peak < 192 * 1024, "peak \(peak) KiB")
+    }
+}
