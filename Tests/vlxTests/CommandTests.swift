@@ -282,6 +282,20 @@ import Testing
         #expect(help.text.contains("3  I/O failure"))
     }
 
+    @Test func anUnreadableFileExitsThree() throws {
+        let scratch = try Paths.scratch()
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: scratch.path)
+        let locked = scratch.appendingPathComponent("locked.json").path
+        try FileManager.default.copyItem(atPath: Self.real, toPath: locked)
+        try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: locked)
+        // Root reads any file: run vlx as nobody then, so the permission applies.
+        let asNobody = getuid() == 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
+        let result = try run("env", asNobody + [Paths.vlx, "ndjson", locked])
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.stderr == "vlx: cannot open \(locked): Permission denied\n")
+        #expect(result.stdout.isEmpty)
+    }
+
     @Test func aReaderThatClosesThePipeEndsVlxQuietly() throws {
         let scratch = try Paths.scratch()
         let big = scratch.appendingPathComponent("big.json").path
