@@ -17,8 +17,9 @@ fi
 
 vlx_require_swift
 # The library and tool, then the real clients the end-to-end tests feed: jq,
-# zip and gzip to make inputs, Python with DuckDB to read the output.
-vlx_install_missing libyajl-dev zlib1g-dev pkg-config jq zip gzip
+# zip and gzip to make inputs, Python with DuckDB to read the output, script(1)
+# (bsdutils) for a terminal, setpriv (util-linux) to test permissions as root.
+vlx_install_missing libyajl-dev zlib1g-dev pkg-config jq zip gzip bsdutils util-linux
 vlx_require_python_module duckdb
 
 if [ -n "$sanitizer" ]; then

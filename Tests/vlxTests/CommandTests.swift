@@ -282,6 +282,25 @@ import Testing
         #expect(help.text.contains("3  I/O failure"))
     }
 
+    @Test func theProgressLineShowsOnATerminalOnly() throws {
+        let scratch = try Paths.scratch()
+        let log = scratch.appendingPathComponent("terminal.log").path
+        // script(1) gives vlx a terminal; standard output still goes to a file.
+        let command = "'\(Paths.vlx)' ndjson '\(Self.real)' > /dev/null"
+        #expect(try run("script", ["-qec", command, log]).status == 0)
+        let screen = String(decoding: try Data(contentsOf: URL(fileURLWithPath: log)), as: UTF8.self)
+        // Shown from the first chunk read: bytes of the total, percent, ETA, rate, items.
+        #expect(screen.contains("\r0.1 MB of 0.2 MB (33.7%)  ETA 0:00  "), "\(screen)")
+        #expect(screen.contains(" MB/s  0 items\u{1B}[K"))
+        // The line is cleared at the end, so the terminal is left clean.
+        #expect(screen.contains("\r\u{1B}[K"))
+        let quiet = scratch.appendingPathComponent("quiet.log").path
+        #expect(try run("script", ["-qec", command.replacingOccurrences(of: "ndjson", with: "ndjson --no-progress"), quiet]).status == 0)
+        #expect(!String(decoding: try Data(contentsOf: URL(fileURLWithPath: quiet)), as: UTF8.self).contains("MB/s"))
+        // Not a terminal: nothing on standard error at all.
+        #expect(try vlx(["ndjson", Self.real]).stderr == "")
+    }
+
     @Test func anUnreadableFileExitsThree() throws {
         let scratch = try Paths.scratch()
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: scratch.path)
