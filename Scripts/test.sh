@@ -27,6 +27,8 @@ if [ -n "$sanitizer" ]; then
     # Leaks in dependencies are listed, and only those, in lsan-suppressions.txt.
     export LSAN_OPTIONS="suppressions=$PWD/Scripts/lsan-suppressions.txt:print_suppressions=0"
     export TSAN_OPTIONS="halt_on_error=1"
+    # Tests that measure resident memory leave that check out under a sanitizer.
+    export VLX_SANITIZER="$sanitizer"
     exec swift test --sanitize="$sanitizer" --scratch-path ".build-$sanitizer" "$@"
 fi
 
