@@ -44,6 +44,39 @@ import Testing
         }
     }
 
+    @Test func everySubcommandGivesTheSameOutputFromEveryInputKind() throws {
+        let scratch = try Paths.scratch()
+        let commands: [[String]] = [
+            ["ndjson", "--normalize"], ["info", "--json"], ["info"], ["stats", "--json"], ["stats"], ["validate"],
+            ["filter", "--issue", "duplicates", "--min-confidence", "0.97"], ["filter", "--label", "snowboarder", "--format", "export"],
+            ["table", "media"], ["table", "issues", "--format", "tsv"], ["table", "objects", "--format", "ndjson"],
+        ]
+        let kinds = try Self.inputKinds(in: scratch)
+        for command in commands {
+            let reference = try vlx(command + [Self.real])
+            #expect(reference.status == 0, "\(command): \(reference.stderr)")
+            #expect(!reference.stdout.isEmpty)
+            for (kind, arguments, stdin) in kinds {
+                let result = try vlx(command + arguments, stdinFile: stdin)
+                #expect(result.status == 0, "\(command) \(kind): \(result.stderr)")
+                // Only the input's name may differ (validate prints it): a path, or <stdin>.
+                let name = arguments.first.flatMap { $0 == "-" ? nil : $0 } ?? "<stdin>"
+                let shown = kind.hasPrefix("zip") ? name + ":real-export-extreme.json" : name
+                let output = command.first == "validate" ? result.text.replacingOccurrences(of: shown, with: Self.real) : result.text
+                #expect(output == reference.text, "\(command) \(kind)")
+            }
+        }
+        // split, compared by what the parts hold.
+        for (kind, arguments, stdin) in kinds {
+            let directory = scratch.appendingPathComponent("split-\(kind.replacingOccurrences(of: " ", with: "-"))").path
+            let result = try vlx(["split", "--shards", "2", "--out", directory] + arguments, stdinFile: stdin)
+            #expect(result.status == 0, "split \(kind): \(result.stderr)")
+            let lines = try run("sh", ["-c", "cat '\(directory)'/part-*.ndjson | sort | md5sum"])
+            let expected = try run("sh", ["-c", "'\(Paths.vlx)' ndjson '\(Self.real)' | sort | md5sum"])
+            #expect(lines.text == expected.text, "split \(kind)")
+        }
+    }
+
     @Test func jqAndDuckDBReadTheNDJSON() throws {
         let scratch = try Paths.scratch()
         let out = scratch.appendingPathComponent("items.ndjson").path

@@ -60,8 +60,6 @@ struct ExportRouter {
     private(set) var warnings: [ExportWarning] = []
     /// How many media items have started so far.
     private(set) var itemCount = 0
-    /// Whether the root object has closed.
-    var isComplete: Bool { if case .afterDocument = state { true } else { false } }
 
     private var infoBuilder = ValueBuilder()
     private var itemBuilder = MediaItemBuilder()

@@ -112,9 +112,6 @@ final class Tokenizer {
         callbacks.deallocate()
     }
 
-    /// The number of input bytes taken so far.
-    private(set) var bytesFed = 0
-
     /// Parses the next piece of input, sending events to the sink.
     ///
     /// - Throws: the first syntax error, or the error a sink threw; the
@@ -128,7 +125,6 @@ final class Tokenizer {
         } else {
             try parse(bytes)
         }
-        bytesFed += bytes.count
     }
 
     /// Tells yajl the input has ended, so it can finish or report truncation.
