@@ -32,41 +32,49 @@ enum KnownKey: String, CaseIterable {
     }
 }
 
-/// The known names laid out flat in memory that is never freed, grouped by length.
+/// The known names in an open-addressing hash table in memory that is never freed.
 ///
 /// Matching runs once per key in the input. A table of Swift arrays would be
-/// retained and released on every lookup; raw pointers are not counted.
+/// retained and released on every lookup; raw pointers are not counted. The
+/// hash reads the length and three bytes, and nearly every lookup ends at its
+/// first slot: one length check and one comparison.
 private struct KnownKeyTable: @unchecked Sendable {
-    private struct Entry {
+    private struct Slot {
+        /// The name's offset in `names`, or -1 for an empty slot.
         var nameOffset: Int
+        var length: Int
         var key: KnownKey
     }
 
     static let shared = KnownKeyTable()
-    private static let longest = 32
+    private static let slotCount = 256
 
     private let names: UnsafeMutablePointer<UInt8>
-    private let entries: UnsafeMutablePointer<Entry>
-    /// `entries[firstEntry[n] ..< firstEntry[n + 1]]` are the names of n bytes.
-    private let firstEntry: UnsafeMutablePointer<Int>
+    private let slots: UnsafeMutablePointer<Slot>
 
     private init() {
-        let sorted = KnownKey.allCases.sorted { $0.rawValue.utf8.count < $1.rawValue.utf8.count }
-        let totalBytes = sorted.reduce(0) { $0 + $1.rawValue.utf8.count }
+        let keys = KnownKey.allCases
+        let totalBytes = keys.reduce(0) { $0 + $1.rawValue.utf8.count }
         names = .allocate(capacity: totalBytes)
-        entries = .allocate(capacity: sorted.count)
-        firstEntry = .allocate(capacity: KnownKeyTable.longest + 2)
+        slots = .allocate(capacity: Self.slotCount)
+        slots.initialize(repeating: Slot(nameOffset: -1, length: 0, key: .type), count: Self.slotCount)
         var offset = 0
-        for (index, key) in sorted.enumerated() {
+        for key in keys {
             let utf8 = Array(key.rawValue.utf8)
-            precondition(utf8.count <= KnownKeyTable.longest)
             (names + offset).initialize(from: utf8, count: utf8.count)
-            (entries + index).initialize(to: Entry(nameOffset: offset, key: key))
+            var slot = utf8.withUnsafeBytes { Self.hash($0.baseAddress!, utf8.count) }
+            while slots[slot].nameOffset >= 0 { slot = (slot + 1) & (Self.slotCount - 1) }
+            slots[slot] = Slot(nameOffset: offset, length: utf8.count, key: key)
             offset += utf8.count
         }
-        for length in 0...(KnownKeyTable.longest + 1) {
-            firstEntry[length] = sorted.firstIndex { $0.rawValue.utf8.count >= length } ?? sorted.count
-        }
+    }
+
+    @inline(__always)
+    private static func hash(_ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+        let first = Int(bytes.load(as: UInt8.self))
+        let middle = Int(bytes.load(fromByteOffset: count >> 1, as: UInt8.self))
+        let last = Int(bytes.load(fromByteOffset: count - 1, as: UInt8.self))
+        return (count &* 29 &+ first &* 7 &+ middle &* 13 &+ last &* 3) & (slotCount - 1)
     }
 
     /// Compares short byte strings a word at a time, without a call to memcmp.
@@ -90,14 +98,14 @@ private struct KnownKeyTable: @unchecked Sendable {
     @inline(__always)
     func match(_ bytes: UnsafeRawBufferPointer) -> KnownKey? {
         let count = bytes.count
-        guard count <= KnownKeyTable.longest, let base = bytes.baseAddress else { return nil }
-        var index = firstEntry[count]
-        let end = firstEntry[count + 1]
-        while index < end {
-            if KnownKeyTable.equal(names + entries[index].nameOffset, base, count) { return entries[index].key }
-            index += 1
+        guard count > 0, let base = bytes.baseAddress else { return nil }
+        var slot = Self.hash(base, count)
+        while true {
+            let entry = slots[slot]
+            if entry.nameOffset < 0 { return nil }
+            if entry.length == count, Self.equal(names + entry.nameOffset, base, count) { return entry.key }
+            slot = (slot + 1) & (Self.slotCount - 1)
         }
-        return nil
     }
 }
 
