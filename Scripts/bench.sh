@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Scripts/setup.sh
+source Scripts/timing.sh
 
 size=${1:-1G}
 runs=${2:-3}
@@ -25,13 +26,7 @@ swift build -c release --package-path Benchmarks --product jsondecoder-baseline 
 bin=$(swift build -c release --show-bin-path)
 baseline=$(swift build -c release --package-path Benchmarks --show-bin-path)/jsondecoder-baseline
 
-mkdir -p .build/exports
-export_file=.build/exports/export-$size-seed1.json
-if [ ! -s "$export_file" ]; then
-    echo "bench: generating $export_file" >&2
-    "$bin/vlx-generate" --size "$size" --seed 1 > "$export_file.tmp"
-    mv "$export_file.tmp" "$export_file"
-fi
+export_file=$(vlx_generated_export "$size" "$bin")
 bytes=$(stat -L -c %s "$export_file")
 
 ijson_ndjson='
@@ -52,29 +47,17 @@ declare -A labels=(
     [ijson]="python3 ijson (yajl2_c) to NDJSON > /dev/null"
 )
 
-# Runs one command, printing "seconds peak_kib", or "failed" when it exits non-zero.
-measure() {
-    local log
-    log=$(mktemp)
-    if /usr/bin/time -f "%e %M" -o "$log" "$@" > /dev/null 2>/dev/null; then
-        cat "$log"
-    else
-        echo "failed $(tail -1 "$log")"
-    fi
-    rm -f "$log"
-}
-
 declare -A seconds peaks
 for run in $(seq "$runs"); do
     for name in "${names[@]}"; do
         case $name in
-            json_verify) result=$(measure sh -c "json_verify -q < '$export_file'") ;;
-            vlx_ndjson) result=$(measure "$bin/vlx" ndjson --no-progress "$export_file") ;;
-            vlx_stats) result=$(measure "$bin/vlx" stats --no-progress "$export_file") ;;
-            typed_walk) result=$(measure "$bin/vlx-walk" typed "$export_file") ;;
-            jsondecoder) result=$(measure "$baseline" "$export_file") ;;
-            jq) result=$(measure jq -c '.media_items[]' "$export_file") ;;
-            ijson) result=$(measure python3 -c "$ijson_ndjson" "$export_file") ;;
+            json_verify) result=$(vlx_measure sh -c "json_verify -q < '$export_file'") ;;
+            vlx_ndjson) result=$(vlx_measure "$bin/vlx" ndjson --no-progress "$export_file") ;;
+            vlx_stats) result=$(vlx_measure "$bin/vlx" stats --no-progress "$export_file") ;;
+            typed_walk) result=$(vlx_measure "$bin/vlx-walk" typed "$export_file") ;;
+            jsondecoder) result=$(vlx_measure "$baseline" "$export_file") ;;
+            jq) result=$(vlx_measure jq -c '.media_items[]' "$export_file") ;;
+            ijson) result=$(vlx_measure python3 -c "$ijson_ndjson" "$export_file") ;;
         esac
         echo "bench: run $run $name: $result" >&2
         seconds[$name]+="${result% *} "
@@ -82,10 +65,9 @@ for run in $(seq "$runs"); do
     done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 machine="$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -m), $(swift --version 2>/dev/null | head -1)"
-base=$(echo "${seconds[json_verify]}" | median)
+base=$(echo "${seconds[json_verify]}" | vlx_median)
 table=$(
     echo "| command | seconds | MB/s | peak RSS | vs json_verify |"
     echo "|---|---|---|---|---|"
@@ -94,8 +76,8 @@ table=$(
             echo "| \`${labels[$name]}\` | failed | | | |"
             continue
         fi
-        s=$(echo "${seconds[$name]}" | median)
-        p=$(echo "${peaks[$name]}" | median)
+        s=$(echo "${seconds[$name]}" | vlx_median)
+        p=$(echo "${peaks[$name]}" | vlx_median)
         awk -v label="${labels[$name]}" -v s="$s" -v p="$p" -v b="$base" -v bytes="$bytes" \
             'BEGIN { printf "| `%s` | %.2f | %.0f | %.1f MiB | %.2fx |\n", label, s, bytes / s / 1e6, p / 1024, s / b }'
     done

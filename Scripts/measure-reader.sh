@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Scripts/setup.sh
+source Scripts/timing.sh
 
 size=${1:-1G}
 runs=${2:-3}
@@ -21,34 +22,19 @@ swift build -c release --product vlx >&2
 swift build -c release --product vlx-generate >&2
 bin=$(swift build -c release --show-bin-path)
 
-mkdir -p .build/exports
-export_file=.build/exports/export-$size-seed1.json
-if [ ! -s "$export_file" ]; then
-    echo "measure: generating $export_file" >&2
-    "$bin/vlx-generate" --size "$size" --seed 1 > "$export_file.tmp"
-    mv "$export_file.tmp" "$export_file"
-fi
+export_file=$(vlx_generated_export "$size" "$bin")
 bytes=$(stat -L -c %s "$export_file")
-
-# Runs one command, printing "seconds peak_kib".
-measure() {
-    local log
-    log=$(mktemp)
-    /usr/bin/time -f "%e %M" -o "$log" "$@" > /dev/null
-    cat "$log"
-    rm -f "$log"
-}
 
 declare -A seconds peaks
 names=(json_verify raw typed vlx_ndjson vlx_stats)
 for run in $(seq "$runs"); do
     for name in "${names[@]}"; do
         case $name in
-            json_verify) result=$(measure sh -c "json_verify -q < '$export_file'") ;;
-            raw) result=$(measure "$bin/vlx-walk" raw "$export_file") ;;
-            typed) result=$(measure "$bin/vlx-walk" typed "$export_file") ;;
-            vlx_ndjson) result=$(measure "$bin/vlx" ndjson --no-progress "$export_file") ;;
-            vlx_stats) result=$(measure "$bin/vlx" stats --no-progress "$export_file") ;;
+            json_verify) result=$(vlx_measure sh -c "json_verify -q < '$export_file'") ;;
+            raw) result=$(vlx_measure "$bin/vlx-walk" raw "$export_file") ;;
+            typed) result=$(vlx_measure "$bin/vlx-walk" typed "$export_file") ;;
+            vlx_ndjson) result=$(vlx_measure "$bin/vlx" ndjson --no-progress "$export_file") ;;
+            vlx_stats) result=$(vlx_measure "$bin/vlx" stats --no-progress "$export_file") ;;
         esac
         seconds[$name]+="${result% *} "
         peaks[$name]+="${result#* } "
@@ -56,15 +42,14 @@ for run in $(seq "$runs"); do
     done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 echo "export: $export_file ($bytes bytes), $runs runs each, interleaved, median"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -m)"
-base=$(echo "${seconds[json_verify]}" | median)
+base=$(echo "${seconds[json_verify]}" | vlx_median)
 printf '%-12s %9s %9s %12s %10s\n' walk seconds MB/s "peak RSS" "vs yajl"
 for name in "${names[@]}"; do
-    s=$(echo "${seconds[$name]}" | median)
-    p=$(echo "${peaks[$name]}" | median)
+    s=$(echo "${seconds[$name]}" | vlx_median)
+    p=$(echo "${peaks[$name]}" | vlx_median)
     awk -v n="$name" -v s="$s" -v p="$p" -v b="$base" -v bytes="$bytes" \
         'BEGIN { printf "%-12s %9.2f %9.0f %9.1f MiB %9.2fx\n", n, s, bytes / s / 1e6, p / 1024, s / b }'
 done
