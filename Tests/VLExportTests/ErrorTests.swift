@@ -22,11 +22,20 @@ import VLExport
     }
 
     @Test func lineNumbersCountCRLFOnce() async throws {
-        let json = "{\r\n\"media_items\": [\r\n{\"media_id\": 1,,}\r\n]}"
+        let json = "{\r\n\"media_items\": [\r\n{\"media_id\": \"a\",,}\r\n]}"
         let error = try #require(await typedWalk(json.bytes).vlError)
         #expect(error.kind == .syntax)
         #expect(error.location?.line == 3)
-        #expect(error.location?.column == 16)
+        #expect(error.location?.column == 18)
+    }
+
+    @Test func theFirstFaultInDocumentOrderIsTheOneReported() async throws {
+        // A wrong type is found at its value, before a syntax error further on.
+        let json = #"{"media_items": [{"media_id": 1,,}]}"#
+        let error = try #require(await typedWalk(json.bytes).vlError)
+        #expect(error.kind == .schema)
+        #expect(error.path == "media_items[0].media_id")
+        #expect(error.message == "expected string, found number 1")
     }
 
     @Test func truncatedDocumentSaysWhereAndKeepsEarlierItems() async throws {

@@ -26,86 +26,150 @@ enum KnownKey: String, CaseIterable {
     case videoID = "video_id", timestamp, text, caption
 
     /// The known key spelled by `bytes`, if any.
-    @inline(__always)
     static func match(_ bytes: UnsafeRawBufferPointer) -> KnownKey? {
-        KnownKeyTable.shared.match(bytes)
+        let index = Vocabulary.shared.keys.index(of: bytes)
+        return index < 0 ? nil : ordered[index]
+    }
+
+    /// Every case, in declaration order: the order of ``Vocabulary/keys``.
+    static let ordered = allCases
+}
+
+/// Short words, matched a machine word at a time, in memory that is never freed.
+///
+/// Matching runs once per key in the input, and once per value of a field
+/// whose values come from a small set (`issue_type`, a metadata type). A
+/// word of up to 24 bytes is fully described by its length and three 8-byte
+/// loads from it (the first eight bytes, the next eight, the last eight; they
+/// overlap for shorter words, and words under 8 bytes are read in smaller
+/// pieces). The table is a perfect hash over those loads: the multipliers are
+/// chosen when the table is made so that no two words share a slot, so a
+/// lookup is a few loads, a multiply and one comparison, with no loop, no call
+/// to memcmp and no reference counting (raw pointers are not counted).
+struct WordTable: @unchecked Sendable {
+    private struct Entry {
+        var loads: (UInt64, UInt64, UInt64)
+        var length: Int
+        /// The word's position in the list the table was made from; -1 for an empty slot.
+        var index: Int
+    }
+
+    static let maxLength = 24
+
+    private let entries: UnsafeMutablePointer<Entry>
+    private let shift: UInt64
+    private let multipliers: (UInt64, UInt64)
+
+    /// A table of `words`, each 1 to 24 bytes long and all different; a lookup gives a word's position in the list.
+    init(_ words: [String]) {
+        let keyed = words.map { word -> ((UInt64, UInt64, UInt64), Int) in
+            let utf8 = Array(word.utf8)
+            precondition(!utf8.isEmpty && utf8.count <= Self.maxLength, "\(word) is not 1 to \(Self.maxLength) bytes long")
+            return (utf8.withUnsafeBytes { Self.loads($0.baseAddress!, utf8.count) }, utf8.count)
+        }
+        // Eight slots per word or more: a multiplier pair without collisions turns up within a few dozen tries.
+        var bits: UInt64 = 3
+        while (1 << bits) < words.count * 8 { bits += 1 }
+        let slotCount = 1 << Int(bits)
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var chosen: (UInt64, UInt64)?
+        var slots: [Int] = []
+        while chosen == nil {
+            // splitmix64: a fixed sequence of odd multipliers, so every run builds the same table.
+            seed &+= 0x9E37_79B9_7F4A_7C15
+            let first = Self.mix(seed) | 1
+            let second = Self.mix(seed ^ 0xD1B5_4A32_D192_ED03) | 1
+            slots = keyed.map { Int(Self.hash($0.0, $0.1, (first, second), 64 - bits)) }
+            if Set(slots).count == slots.count { chosen = (first, second) }
+        }
+        multipliers = chosen!
+        shift = 64 - bits
+        entries = .allocate(capacity: slotCount)
+        entries.initialize(repeating: Entry(loads: (0, 0, 0), length: 0, index: -1), count: slotCount)
+        for (index, slot) in slots.enumerated() {
+            entries[slot] = Entry(loads: keyed[index].0, length: keyed[index].1, index: index)
+        }
+    }
+
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var z = value
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    @inline(__always)
+    private static func hash(_ loads: (UInt64, UInt64, UInt64), _ length: Int, _ multipliers: (UInt64, UInt64), _ shift: UInt64) -> UInt64 {
+        ((loads.0 &+ loads.1 &+ UInt64(truncatingIfNeeded: length)) &* multipliers.0 ^ loads.2 &* multipliers.1) >> shift
+    }
+
+    /// The loads that identify a word of `count` bytes, 1 to 24.
+    @inline(__always)
+    private static func loads(_ bytes: UnsafeRawPointer, _ count: Int) -> (UInt64, UInt64, UInt64) {
+        if count >= 8 {
+            let first = bytes.loadUnaligned(as: UInt64.self)
+            let middle = count > 16 ? bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self) : 0
+            let last = bytes.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            return (first, middle, last)
+        }
+        if count >= 4 {
+            let first = UInt64(bytes.loadUnaligned(as: UInt32.self))
+            let last = UInt64(bytes.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
+            return (first | last << 32, 0, 0)
+        }
+        if count >= 2 {
+            let first = UInt64(bytes.loadUnaligned(as: UInt16.self))
+            let last = UInt64(bytes.loadUnaligned(fromByteOffset: count - 2, as: UInt16.self))
+            return (first | last << 16, 0, 0)
+        }
+        return (UInt64(bytes.load(as: UInt8.self)), 0, 0)
+    }
+
+    /// The position of the word spelled by `bytes` in the list the table was made from, or -1.
+    @inline(__always)
+    func index(of bytes: UnsafeRawBufferPointer) -> Int {
+        let count = bytes.count
+        guard count > 0, count <= Self.maxLength, let base = bytes.baseAddress else { return -1 }
+        let loads = Self.loads(base, count)
+        let entry = entries[Int(Self.hash(loads, count, multipliers, shift))]
+        return entry.length == count && entry.loads == loads ? entry.index : -1
     }
 }
 
-/// The known names in an open-addressing hash table in memory that is never freed.
+/// The word tables the typed reader matches bytes against, made once.
 ///
-/// Matching runs once per key in the input. A table of Swift arrays would be
-/// retained and released on every lookup; raw pointers are not counted. The
-/// hash reads the length and three bytes, and nearly every lookup ends at its
-/// first slot: one length check and one comparison.
-private struct KnownKeyTable: @unchecked Sendable {
-    private struct Slot {
-        /// The name's offset in `names`, or -1 for an empty slot.
-        var nameOffset: Int
-        var length: Int
-        var key: KnownKey
-    }
+/// Code on the hot path keeps its own copy (a struct of pointers), so it does
+/// not go through the lazy initialisation check of a global on every lookup.
+struct Vocabulary: @unchecked Sendable {
+    /// ``KnownKey`` names, in ``KnownKey/ordered`` order.
+    let keys: WordTable
+    /// ``MetadataKind`` names, in `allCases` order.
+    let metadataKinds: WordTable
+    /// The kinds ``metadataKinds`` matches, at the index it gives.
+    let metadataKindValues: UnsafeMutablePointer<MetadataKind>
+    /// Every spelling ``IssueType`` knows, in ``IssueType/spellings`` order.
+    let issueTypes: WordTable
+    /// The issue types ``issueTypes`` matches, at the index it gives.
+    let issueTypeValues: UnsafeMutablePointer<IssueType>
 
-    static let shared = KnownKeyTable()
-    private static let slotCount = 256
-
-    private let names: UnsafeMutablePointer<UInt8>
-    private let slots: UnsafeMutablePointer<Slot>
+    static let shared = Vocabulary()
 
     private init() {
-        let keys = KnownKey.allCases
-        let totalBytes = keys.reduce(0) { $0 + $1.rawValue.utf8.count }
-        names = .allocate(capacity: totalBytes)
-        slots = .allocate(capacity: Self.slotCount)
-        slots.initialize(repeating: Slot(nameOffset: -1, length: 0, key: .type), count: Self.slotCount)
-        var offset = 0
-        for key in keys {
-            let utf8 = Array(key.rawValue.utf8)
-            (names + offset).initialize(from: utf8, count: utf8.count)
-            var slot = utf8.withUnsafeBytes { Self.hash($0.baseAddress!, utf8.count) }
-            while slots[slot].nameOffset >= 0 { slot = (slot + 1) & (Self.slotCount - 1) }
-            slots[slot] = Slot(nameOffset: offset, length: utf8.count, key: key)
-            offset += utf8.count
-        }
+        keys = WordTable(KnownKey.ordered.map(\.rawValue))
+        metadataKinds = WordTable(MetadataKind.allCases.map(\.rawValue))
+        metadataKindValues = .allocate(capacity: MetadataKind.allCases.count)
+        metadataKindValues.initialize(from: MetadataKind.allCases, count: MetadataKind.allCases.count)
+        issueTypes = WordTable(IssueType.spellings.map(\.spelling))
+        let issueTypes = IssueType.spellings.map { IssueType(rawValue: $0.spelling) }
+        issueTypeValues = .allocate(capacity: issueTypes.count)
+        issueTypeValues.initialize(from: issueTypes, count: issueTypes.count)
     }
 
+    /// The metadata kind named by `bytes`, if this version knows it.
     @inline(__always)
-    private static func hash(_ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-        let first = Int(bytes.load(as: UInt8.self))
-        let middle = Int(bytes.load(fromByteOffset: count >> 1, as: UInt8.self))
-        let last = Int(bytes.load(fromByteOffset: count - 1, as: UInt8.self))
-        return (count &* 29 &+ first &* 7 &+ middle &* 13 &+ last &* 3) & (slotCount - 1)
-    }
-
-    /// Compares short byte strings a word at a time, without a call to memcmp.
-    @inline(__always)
-    private static func equal(_ lhs: UnsafePointer<UInt8>, _ rhs: UnsafeRawPointer, _ count: Int) -> Bool {
-        let left = UnsafeRawPointer(lhs)
-        var offset = 0
-        while offset + 8 <= count {
-            if left.loadUnaligned(fromByteOffset: offset, as: UInt64.self) != rhs.loadUnaligned(fromByteOffset: offset, as: UInt64.self) {
-                return false
-            }
-            offset += 8
-        }
-        while offset < count {
-            if left.load(fromByteOffset: offset, as: UInt8.self) != rhs.load(fromByteOffset: offset, as: UInt8.self) { return false }
-            offset += 1
-        }
-        return true
-    }
-
-    @inline(__always)
-    func match(_ bytes: UnsafeRawBufferPointer) -> KnownKey? {
-        let count = bytes.count
-        guard count > 0, let base = bytes.baseAddress else { return nil }
-        var slot = Self.hash(base, count)
-        while true {
-            let entry = slots[slot]
-            if entry.nameOffset < 0 { return nil }
-            if entry.length == count, Self.equal(names + entry.nameOffset, base, count) { return entry.key }
-            slot = (slot + 1) & (Self.slotCount - 1)
-        }
+    func metadataKind(_ bytes: UnsafeRawBufferPointer) -> MetadataKind? {
+        let index = metadataKinds.index(of: bytes)
+        return index < 0 ? nil : metadataKindValues[index]
     }
 }
 
@@ -121,16 +185,42 @@ enum FieldKey: Hashable {
         self = known.map(FieldKey.known) ?? .other(name)
     }
 
-    /// Classifies a key given as UTF-8 bytes.
-    init(bytes: UnsafeRawBufferPointer) {
-        self = KnownKey.match(bytes).map(FieldKey.known) ?? .other(String(decoding: bytes, as: UTF8.self))
-    }
 
     /// The key as written.
     var name: String {
         switch self {
         case .known(let key): key.rawValue
         case .other(let name): name
+        }
+    }
+}
+
+/// A scalar as the tokenizer reports it. The bytes are valid during the callback only.
+enum ScalarToken {
+    case null
+    case bool(Bool)
+    /// Number text.
+    case number(UnsafeRawBufferPointer)
+    /// A string's UTF-8 bytes, unescaped.
+    case string(UnsafeRawBufferPointer)
+
+    /// The scalar as a value to keep.
+    var value: JSONValue {
+        switch self {
+        case .null: .null
+        case .bool(let value): .bool(value)
+        case .number(let text): .number(text: text)
+        case .string(let bytes): .string(bytes: bytes)
+        }
+    }
+
+    /// The kind's name, for messages.
+    var kindName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .number: "number"
+        case .string: "string"
         }
     }
 }

@@ -107,6 +107,17 @@ public enum MediaType: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Reads the value of `media_type` from its UTF-8 bytes.
+    init(utf8 bytes: UnsafeRawBufferPointer) {
+        if bytes.elementsEqual("image".utf8) {
+            self = .image
+        } else if bytes.elementsEqual("video_frame".utf8) {
+            self = .videoFrame
+        } else {
+            self = .other(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     /// The value as it is written in an export.
     public var rawValue: String {
         switch self {

@@ -102,20 +102,26 @@ public struct IssueType: Sendable, Hashable, CustomStringConvertible {
     /// The normalised kind.
     public var kind: Kind
 
+    /// Every spelling this version knows, with its kind.
+    static let spellings: [(spelling: String, kind: Kind)] = [
+        ("duplicate", .duplicates), ("duplicates", .duplicates),
+        ("mislabel", .mislabels), ("mislabels", .mislabels),
+        ("outlier", .outliers), ("outliers", .outliers),
+        ("blur", .blur), ("blurry", .blur),
+        ("dark", .dark), ("bright", .bright), ("normal", .normal),
+        ("label_outlier", .labelOutlier), ("label_outliers", .labelOutlier),
+    ]
+
     /// Reads an `issue_type` value.
     public init(rawValue: String) {
         self.rawValue = rawValue
-        switch rawValue {
-        case "duplicate", "duplicates": kind = .duplicates
-        case "mislabel", "mislabels": kind = .mislabels
-        case "outlier", "outliers": kind = .outliers
-        case "blur", "blurry": kind = .blur
-        case "dark": kind = .dark
-        case "bright": kind = .bright
-        case "normal": kind = .normal
-        case "label_outlier", "label_outliers": kind = .labelOutlier
-        default: kind = .other
-        }
+        kind = Self.spellings.first { $0.spelling == rawValue }?.kind ?? .other
+    }
+
+    /// Reads an `issue_type` value from its UTF-8 bytes, matched in `vocabulary` without comparing strings.
+    init(utf8 bytes: UnsafeRawBufferPointer, vocabulary: Vocabulary) {
+        let index = vocabulary.issueTypes.index(of: bytes)
+        self = index >= 0 ? vocabulary.issueTypeValues[index] : IssueType(rawValue: String(decoding: bytes, as: UTF8.self))
     }
 
     /// The raw value.

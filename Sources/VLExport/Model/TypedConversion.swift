@@ -25,24 +25,27 @@ extension MediaItem {
     init(index: Int, fields: [Field], metadataItems prebuilt: [MetadataItem]?) throws(VLExportError) {
         self.init(index: index)
         if let prebuilt { metadataItems = prebuilt }
-        var others: [JSONMember] = []
         for field in fields {
-            switch field.key {
-            case .known(.mediaID): mediaID = try field.string()
-            case .known(.mediaType): mediaType = try field.string().map(MediaType.init(rawValue:))
-            case .known(.fileName): fileName = try field.string()
-            case .known(.filePath): filePath = try field.string()
-            case .known(.fileSize): fileSize = try field.string().map(FileSize.init(text:))
-            case .known(.height): height = try field.int()
-            case .known(.width): width = try field.int()
-            case .known(.url): url = try field.string()
-            case .known(.clusterID): clusterID = try field.string()
-            case .known(.uniquenessScore): uniquenessScore = try field.double()
-            case .known(.metadataItems): metadataItems = try MetadataItem.list(from: field)
-            default: others.append(field.member)
-            }
+            try take(field)
         }
-        if !others.isEmpty { otherFields = JSONObject(others) }
+    }
+
+    /// Reads one member: into its typed property when the format names it, else kept in ``otherFields``.
+    mutating func take(_ field: Field) throws(VLExportError) {
+        switch field.key {
+        case .known(.mediaID): mediaID = try field.string()
+        case .known(.mediaType): mediaType = try field.string().map(MediaType.init(rawValue:))
+        case .known(.fileName): fileName = try field.string()
+        case .known(.filePath): filePath = try field.string()
+        case .known(.fileSize): fileSize = try field.string().map(FileSize.init(text:))
+        case .known(.height): height = try field.int()
+        case .known(.width): width = try field.int()
+        case .known(.url): url = try field.string()
+        case .known(.clusterID): clusterID = try field.string()
+        case .known(.uniquenessScore): uniquenessScore = try field.double()
+        case .known(.metadataItems): metadataItems = try MetadataItem.list(from: field)
+        default: otherFields.members.append(field.member)
+        }
     }
 }
 
@@ -66,18 +69,6 @@ extension MetadataItem {
     init(fields: [Field], properties: [Field]?) throws(VLExportError) {
         try self.init(fields: fields) { (type) throws(VLExportError) in
             try Content(type: type, properties: properties ?? [])
-        }
-    }
-
-    /// Reads an object label from its fields, its `properties` fields and its own
-    /// metadata items, which the streaming reader has already read.
-    init(fields: [Field], properties: [Field], nestedMetadata: [MetadataItem]) throws(VLExportError) {
-        try self.init(fields: fields) { (type) throws(VLExportError) in
-            guard case .objectLabel(var object) = try Content(type: type, properties: properties) else {
-                throw VLExportError(.schema, "metadata item names more than one type (the last is \"\(type)\")")
-            }
-            object.metadataItems = nestedMetadata
-            return .objectLabel(object)
         }
     }
 
@@ -153,26 +144,19 @@ extension PropertyApplying {
 }
 
 /// The metadata types the typed model knows.
-enum MetadataKind {
-    case issue, userTag, imageLabel, objectLabel, videoInfo, caption
-
-    init?(_ type: String) {
-        switch type {
-        case "issue": self = .issue
-        case "user_tag": self = .userTag
-        case "image_label": self = .imageLabel
-        case "object_label": self = .objectLabel
-        case "video_info": self = .videoInfo
-        case "caption": self = .caption
-        default: return nil
-        }
-    }
+enum MetadataKind: String, CaseIterable {
+    case issue
+    case userTag = "user_tag"
+    case imageLabel = "image_label"
+    case objectLabel = "object_label"
+    case videoInfo = "video_info"
+    case caption
 }
 
 extension MetadataItem.Content {
     /// Reads properties by the metadata type.
     init(type: String, properties: [Field]) throws(VLExportError) {
-        switch MetadataKind(type) {
+        switch MetadataKind(rawValue: type) {
         case .issue?: self = .issue(try Issue(properties: properties))
         case .userTag?: self = .userTag(try UserTag(properties: properties))
         case .imageLabel?: self = .imageLabel(try ImageLabel(properties: properties))

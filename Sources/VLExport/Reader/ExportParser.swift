@@ -109,22 +109,22 @@ final class ExportParser: TokenSink {
 
     override func null(_ tokenizer: Tokenizer) throws(VLExportError) {
         eventCount &+= 1
-        try router.scalar("null", tokenizer) { .null }
+        try router.scalar(.null, tokenizer)
     }
 
     override func bool(_ value: Bool, _ tokenizer: Tokenizer) throws(VLExportError) {
         eventCount &+= 1
-        try router.scalar("boolean", tokenizer) { .bool(value) }
+        try router.scalar(.bool(value), tokenizer)
     }
 
     override func number(_ text: UnsafeRawBufferPointer, _ tokenizer: Tokenizer) throws(VLExportError) {
         eventCount &+= 1
-        try router.scalar("number", tokenizer) { .number(text: text) }
+        try router.scalar(.number(text), tokenizer)
     }
 
     override func string(_ bytes: UnsafeRawBufferPointer, _ tokenizer: Tokenizer) throws(VLExportError) {
         eventCount &+= 1
-        try router.scalar("string", tokenizer) { .string(bytes: bytes) }
+        try router.scalar(.string(bytes), tokenizer)
     }
 
     override func key(_ bytes: UnsafeRawBufferPointer, _ tokenizer: Tokenizer) throws(VLExportError) {

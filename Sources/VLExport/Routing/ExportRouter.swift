@@ -161,8 +161,8 @@ struct ExportRouter {
                 state = .inRoot
             }
         case .inTypedItem:
-            if let item = try Self.locatingErrors(ofItem: itemCount - 1, at: itemStartLocation, { () throws(VLExportError) in try itemBuilder.endObject() }) {
-                ready.append(.typed(item))
+            if try Self.locatingErrors(ofItem: itemCount - 1, at: itemStartLocation, { () throws(VLExportError) in try itemBuilder.endObject() }) {
+                ready.append(.typed(itemBuilder.takeItem()))
                 state = .inMediaItems
             }
         case .inRawItem(let depth):
@@ -218,28 +218,27 @@ struct ExportRouter {
         }
     }
 
-    /// A string, number, boolean or null; `make` builds its value only if it is kept.
-    mutating func scalar(_ kind: String, _ tokenizer: Tokenizer, _ make: () -> JSONValue) throws(VLExportError) {
+    /// A string, number, boolean or null; its value is built only where it is kept.
+    mutating func scalar(_ token: ScalarToken, _ tokenizer: Tokenizer) throws(VLExportError) {
         switch state {
         case .inTypedItem:
-            let value = make()
-            try Self.locatingErrors(ofItem: itemCount - 1, at: itemStartLocation) { () throws(VLExportError) in try itemBuilder.scalar(value) }
+            try Self.locatingErrors(ofItem: itemCount - 1, at: itemStartLocation) { () throws(VLExportError) in try itemBuilder.scalar(token) }
         case .inRawItem, .inSkippedItem:
             break
         case .inInfo:
-            infoBuilder.add(make())
+            infoBuilder.add(token.value)
         case .skippingValue(0):
             state = .inRoot
         case .skippingValue:
             break
         case .beforeDocument:
-            throw notAnExport(found: "a \(kind)", tokenizer)
+            throw notAnExport(found: "a \(token.kindName)", tokenizer)
         case .expectingInfo:
-            throw misplaced("info", expected: "object", found: make().shortDescription, tokenizer)
+            throw misplaced("info", expected: "object", found: token.value.shortDescription, tokenizer)
         case .expectingMediaItems:
-            throw misplaced("media_items", expected: "array", found: make().shortDescription, tokenizer)
+            throw misplaced("media_items", expected: "array", found: token.value.shortDescription, tokenizer)
         case .inMediaItems:
-            throw misplaced("media_items[\(itemCount)]", expected: "a media item object", found: make().shortDescription, tokenizer)
+            throw misplaced("media_items[\(itemCount)]", expected: "a media item object", found: token.value.shortDescription, tokenizer)
         case .inRoot, .afterDocument:
             preconditionFailure("yajl reported a value where a key or the end belongs")
         }
