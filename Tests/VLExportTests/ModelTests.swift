@@ -51,6 +51,11 @@ import VLExport
             let text = (Bool.random(using: &generator) ? "-" : "") + "\(whole).\(fraction)"
             #expect(JSONNumber(text: text).doubleValue == Double(text)!, "\(text)")
         }
+        // The fast path's edges (15 digits in all) and the forms past them, against the standard library.
+        for text in ["0.977624", "-0.0", "0.000000000000001", "123456789012345", "1234567890123456",
+                     "0.30774942779222325", "999999999999999.9", "1.5e3", "-12.25", "0"] {
+            #expect(JSONNumber(text: text).doubleValue == Double(text)!, "\(text)")
+        }
         #expect(JSONNumber(text: "1e400").doubleValue == .infinity)
         #expect(JSONNumber(text: "-0").doubleValue.sign == .minus)
         #expect(JSONNumber(text: "3.0").intValue == 3)

@@ -56,37 +56,38 @@ enum NumberParsing {
         return negative ? -value : value
     }
 
+    /// An optional minus, digits, and an optional fraction, with at most 15 digits in all.
     private static func fastDouble(_ bytes: UnsafeRawBufferPointer) -> Double? {
-        var index = 0
         let count = bytes.count
-        guard count > 0, count <= 24 else { return nil }
-        var negative = false
-        if bytes[0] == UInt8(ascii: "-") {
-            negative = true
-            index = 1
-        }
+        guard count > 0, count <= 17, let base = bytes.baseAddress else { return nil }
+        var index = 0
+        let negative = base.load(as: UInt8.self) == UInt8(ascii: "-")
+        if negative { index = 1 }
         var mantissa: UInt64 = 0
-        var digits = 0
-        var fractionDigits = 0
-        var sawDigit = false
-        var inFraction = false
+        let integerStart = index
         while index < count {
-            let byte = bytes[index]
-            if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
-                sawDigit = true
-                if mantissa != 0 || byte != UInt8(ascii: "0") { digits += 1 }
-                mantissa = mantissa &* 10 &+ UInt64(byte &- UInt8(ascii: "0"))
-                if inFraction { fractionDigits += 1 }
-            } else if byte == UInt8(ascii: "."), !inFraction {
-                inFraction = true
-            } else {
-                return nil  // an exponent or anything unusual: the slow path
-            }
+            let digit = base.load(fromByteOffset: index, as: UInt8.self) &- UInt8(ascii: "0")
+            if digit > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(digit)
             index += 1
         }
-        guard sawDigit, digits <= 15, fractionDigits <= 22 else { return nil }
-        var value = Double(mantissa) / exactPowersOfTen[fractionDigits]
-        if negative { value = -value }
-        return value
+        let integerDigits = index - integerStart
+        var fractionDigits = 0
+        if index < count, base.load(fromByteOffset: index, as: UInt8.self) == UInt8(ascii: ".") {
+            index += 1
+            let fractionStart = index
+            while index < count {
+                let digit = base.load(fromByteOffset: index, as: UInt8.self) &- UInt8(ascii: "0")
+                if digit > 9 { break }
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+                index += 1
+            }
+            fractionDigits = index - fractionStart
+            if fractionDigits == 0 { return nil }
+        }
+        // Anything left (an exponent, a stray byte) or too many digits: the slow path.
+        guard index == count, integerDigits > 0, integerDigits + fractionDigits <= 15 else { return nil }
+        let value = Double(mantissa) / exactPowersOfTen[fractionDigits]
+        return negative ? -value : value
     }
 }
