@@ -65,23 +65,12 @@ enum NumberParsing {
         if negative { index = 1 }
         var mantissa: UInt64 = 0
         let integerStart = index
-        while index < count {
-            let digit = base.load(fromByteOffset: index, as: UInt8.self) &- UInt8(ascii: "0")
-            if digit > 9 { break }
-            mantissa = mantissa &* 10 &+ UInt64(digit)
-            index += 1
-        }
+        index = accumulateDigits(base, from: index, to: count, into: &mantissa)
         let integerDigits = index - integerStart
         var fractionDigits = 0
         if index < count, base.load(fromByteOffset: index, as: UInt8.self) == UInt8(ascii: ".") {
-            index += 1
-            let fractionStart = index
-            while index < count {
-                let digit = base.load(fromByteOffset: index, as: UInt8.self) &- UInt8(ascii: "0")
-                if digit > 9 { break }
-                mantissa = mantissa &* 10 &+ UInt64(digit)
-                index += 1
-            }
+            let fractionStart = index + 1
+            index = accumulateDigits(base, from: fractionStart, to: count, into: &mantissa)
             fractionDigits = index - fractionStart
             if fractionDigits == 0 { return nil }
         }
@@ -89,5 +78,18 @@ enum NumberParsing {
         guard index == count, integerDigits > 0, integerDigits + fractionDigits <= 15 else { return nil }
         let value = Double(mantissa) / exactPowersOfTen[fractionDigits]
         return negative ? -value : value
+    }
+
+    /// Reads decimal digits from `start` on into `mantissa`; returns the index of the first byte that is not one.
+    @inline(__always)
+    private static func accumulateDigits(_ base: UnsafeRawPointer, from start: Int, to count: Int, into mantissa: inout UInt64) -> Int {
+        var index = start
+        while index < count {
+            let digit = base.load(fromByteOffset: index, as: UInt8.self) &- UInt8(ascii: "0")
+            if digit > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(digit)
+            index += 1
+        }
+        return index
     }
 }

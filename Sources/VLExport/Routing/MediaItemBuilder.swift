@@ -174,25 +174,13 @@ struct MediaItemBuilder {
         case .videoName:
             if let value = Self.string(token) { level.pointee.videoInfo.videoName = value } else { try deliver(pendingField(token)) }
         case .frameTimestamp:
-            if case .number = token, let value = Self.double(token) {
-                level.pointee.videoInfo.frameTimestamp = FrameTimestamp(seconds: value)
-            } else if let text = Self.string(token), let value = FrameTimestamp(text: text) {
-                level.pointee.videoInfo.frameTimestamp = value
-            } else {
-                try deliver(pendingField(token))
-            }
+            if let value = Self.timestamp(token) { level.pointee.videoInfo.frameTimestamp = value } else { try deliver(pendingField(token)) }
         case .frameNumber:
             if let value = Self.int(token) { level.pointee.videoInfo.frameNumber = value } else { try deliver(pendingField(token)) }
         case .videoID:
             if let value = Self.string(token) { level.pointee.videoInfo.videoID = value } else { try deliver(pendingField(token)) }
         case .timestamp:
-            if case .number = token, let value = Self.double(token) {
-                level.pointee.videoInfo.timestamp = FrameTimestamp(seconds: value)
-            } else if let text = Self.string(token), let value = FrameTimestamp(text: text) {
-                level.pointee.videoInfo.timestamp = value
-            } else {
-                try deliver(pendingField(token))
-            }
+            if let value = Self.timestamp(token) { level.pointee.videoInfo.timestamp = value } else { try deliver(pendingField(token)) }
 
         case .captionText:
             if let value = Self.string(token) { level.pointee.caption.text = value } else { try deliver(pendingField(token)) }
@@ -461,6 +449,15 @@ struct MediaItemBuilder {
             break
         }
         return nil
+    }
+
+    /// Seconds as a number, or `"HH:MM:SS"` text.
+    private static func timestamp(_ token: ScalarToken) -> FrameTimestamp? {
+        switch token {
+        case .number: double(token).map(FrameTimestamp.init(seconds:))
+        case .string: string(token).flatMap(FrameTimestamp.init(text:))
+        default: nil
+        }
     }
 
     private func notAnObject(_ found: String) -> VLExportError {
