@@ -62,6 +62,7 @@ struct WordTable: @unchecked Sendable {
 
     /// A table of `words`, each 1 to 24 bytes long and all different; a lookup gives a word's position in the list.
     init(_ words: [String]) {
+        precondition(Set(words).count == words.count, "a word table's words must all be different")
         let keyed = words.map { word -> ((UInt64, UInt64, UInt64), Int) in
             let utf8 = Array(word.utf8)
             precondition(!utf8.isEmpty && utf8.count <= Self.maxLength, "\(word) is not 1 to \(Self.maxLength) bytes long")

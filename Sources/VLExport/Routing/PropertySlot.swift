@@ -29,7 +29,7 @@ enum BuilderContext: Int, CaseIterable {
 /// The typed property a member's value goes to, decided once, when its key is read.
 ///
 /// The key and the context together name one property of one type (`confidence`
-/// in an issue's properties is ``issueConfidence``), so a scalar value takes a
+/// in an issue's properties is ``confidence``), so a scalar value takes a
 /// single switch to reach its place. ``other`` covers everything that is not a
 /// typed property in that context; such values take the general path, which
 /// keeps them in order with the other fields.
