@@ -5,13 +5,14 @@ import VLExport
 @Suite struct ModelTests {
     @Test(arguments: [
         ("3.38MB", 3_544_187), ("48.27KB", 49_428), ("32.00KB", 32_768), ("7 B", 7), ("1.5 GB", 1_610_612_736), ("120", 120),
+        ("2 KiB", 2048), ("3mb", 3_145_728), ("1TB", 1_099_511_627_776), ("9 b ", 9),
     ])
     func fileSizesGiveBinaryByteCounts(_ text: String, _ bytes: Int) {
         #expect(FileSize(text: text).approximateBytes == bytes)
         #expect(FileSize(text: text).text == text)
     }
 
-    @Test(arguments: ["big", "", "3.38 parsecs", "-1KB"])
+    @Test(arguments: ["big", "", "3.38 parsecs", "-1KB", "5 kbytes", "MB", "1.5 XB", "1.5 é"])
     func unreadableFileSizesKeepTheirText(_ text: String) {
         #expect(FileSize(text: text).approximateBytes == nil)
         #expect(FileSize(text: text).description == text)
@@ -51,9 +52,18 @@ import VLExport
             let text = (Bool.random(using: &generator) ? "-" : "") + "\(whole).\(fraction)"
             #expect(JSONNumber(text: text).doubleValue == Double(text)!, "\(text)")
         }
-        // The fast path's edges (15 digits in all) and the forms past them, against the standard library.
+        // Scores as exports write them: the shortest text that reads back as the same double (16, 17 digits).
+        for _ in 0..<20_000 {
+            let value = Double.random(in: 0..<1, using: &generator)
+            #expect(JSONNumber(text: value.description).doubleValue == value, "\(value)")
+        }
+        // The fast path's edges (digits as one integer up to 2^53, 22 decimals) and the forms past them,
+        // against the standard library.
         for text in ["0.977624", "-0.0", "0.000000000000001", "123456789012345", "1234567890123456",
-                     "0.30774942779222325", "999999999999999.9", "1.5e3", "-12.25", "0"] {
+                     "0.30774942779222325", "999999999999999.9", "1.5e3", "-12.25", "0",
+                     "0.9007199254740992", "0.9007199254740993", "9007199254740993", "-9007199254740992",
+                     "0.0000000000000000000001", "0.00000000000000000000001", "1.0000000000000000000001",
+                     "18446744073709551615", "0.1844674407370955161"] {
             #expect(JSONNumber(text: text).doubleValue == Double(text)!, "\(text)")
         }
         #expect(JSONNumber(text: "1e400").doubleValue == .infinity)

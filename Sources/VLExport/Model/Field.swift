@@ -148,10 +148,14 @@ struct Vocabulary: @unchecked Sendable {
     let metadataKinds: WordTable
     /// The kinds ``metadataKinds`` matches, at the index it gives.
     let metadataKindValues: UnsafeMutablePointer<MetadataKind>
+    /// Their names, made once rather than once per metadata item.
+    let metadataKindNames: UnsafeMutablePointer<String>
     /// Every spelling ``IssueType`` knows, in ``IssueType/spellings`` order.
     let issueTypes: WordTable
     /// The issue types ``issueTypes`` matches, at the index it gives.
     let issueTypeValues: UnsafeMutablePointer<IssueType>
+    /// The media types this version knows, in `MediaType.known` order.
+    let mediaTypes: WordTable
 
     static let shared = Vocabulary()
 
@@ -160,17 +164,13 @@ struct Vocabulary: @unchecked Sendable {
         metadataKinds = WordTable(MetadataKind.allCases.map(\.rawValue))
         metadataKindValues = .allocate(capacity: MetadataKind.allCases.count)
         metadataKindValues.initialize(from: MetadataKind.allCases, count: MetadataKind.allCases.count)
+        metadataKindNames = .allocate(capacity: MetadataKind.allCases.count)
+        metadataKindNames.initialize(from: MetadataKind.allCases.map(\.rawValue), count: MetadataKind.allCases.count)
         issueTypes = WordTable(IssueType.spellings.map(\.spelling))
         let issueTypes = IssueType.spellings.map { IssueType(rawValue: $0.spelling) }
         issueTypeValues = .allocate(capacity: issueTypes.count)
         issueTypeValues.initialize(from: issueTypes, count: issueTypes.count)
-    }
-
-    /// The metadata kind named by `bytes`, if this version knows it.
-    @inline(__always)
-    func metadataKind(_ bytes: UnsafeRawBufferPointer) -> MetadataKind? {
-        let index = metadataKinds.index(of: bytes)
-        return index < 0 ? nil : metadataKindValues[index]
+        mediaTypes = WordTable(MediaType.known.map(\.rawValue))
     }
 }
 

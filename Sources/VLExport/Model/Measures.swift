@@ -19,30 +19,41 @@ public struct FileSize: Sendable, Hashable, CustomStringConvertible {
     /// The text.
     public var description: String { text }
 
-    /// Reads number + unit from the text's bytes; runs once per media item, so it avoids
-    /// Unicode character properties.
+    /// Reads number + unit from the text's bytes; runs once per media item, so it
+    /// neither makes arrays nor uses Unicode character properties.
     private static func bytes(in text: String) -> Int? {
-        let utf8 = Array(text.utf8)
+        if let bytes = text.utf8.withContiguousStorageIfAvailable({ bytes(in: UnsafeRawBufferPointer($0)) }) {
+            return bytes
+        }
+        return Array(text.utf8).withUnsafeBytes { bytes(in: $0) }
+    }
+
+    private static func bytes(in utf8: UnsafeRawBufferPointer) -> Int? {
+        let space = UInt8(ascii: " ")
         var end = utf8.count
-        while end > 0, utf8[end - 1] == 0x20 { end -= 1 }
+        while end > 0, utf8[end - 1] == space { end -= 1 }
+        // The unit: up to three ASCII letters, lowercased and packed into one integer.
         var unitStart = end
-        while unitStart > 0, (utf8[unitStart - 1] | 0x20) >= UInt8(ascii: "a"), (utf8[unitStart - 1] | 0x20) <= UInt8(ascii: "z") {
+        while unitStart > 0, end - unitStart < 4, (utf8[unitStart - 1] | 0x20) >= UInt8(ascii: "a"), (utf8[unitStart - 1] | 0x20) <= UInt8(ascii: "z") {
             unitStart -= 1
         }
+        guard end - unitStart <= 3 else { return nil }
+        var unit: UInt32 = 0
+        for index in unitStart..<end { unit = unit << 8 | UInt32(utf8[index] | 0x20) }
         var numberEnd = unitStart
-        while numberEnd > 0, utf8[numberEnd - 1] == 0x20 { numberEnd -= 1 }
+        while numberEnd > 0, utf8[numberEnd - 1] == space { numberEnd -= 1 }
         var numberStart = 0
-        while numberStart < numberEnd, utf8[numberStart] == 0x20 { numberStart += 1 }
+        while numberStart < numberEnd, utf8[numberStart] == space { numberStart += 1 }
         guard numberStart < numberEnd,
-              let value = utf8[numberStart..<numberEnd].withUnsafeBytes({ NumberParsing.double(fromJSONNumber: $0) }),
+              let value = NumberParsing.double(fromJSONNumber: UnsafeRawBufferPointer(rebasing: utf8[numberStart..<numberEnd])),
               value.isFinite, value >= 0 else { return nil }
         let multiplier: Double
-        switch utf8[unitStart..<end].map({ $0 | 0x20 }) {
-        case [], Array("b".utf8): multiplier = 1
-        case Array("kb".utf8), Array("kib".utf8), Array("k".utf8): multiplier = 1024
-        case Array("mb".utf8), Array("mib".utf8), Array("m".utf8): multiplier = 1024 * 1024
-        case Array("gb".utf8), Array("gib".utf8), Array("g".utf8): multiplier = 1024 * 1024 * 1024
-        case Array("tb".utf8), Array("tib".utf8), Array("t".utf8): multiplier = 1024 * 1024 * 1024 * 1024
+        switch unit {  // the letters in hex: 0x6b6962 is "kib"
+        case 0, 0x62: multiplier = 1  // "", "b"
+        case 0x6b62, 0x6b6962, 0x6b: multiplier = 1024  // "kb", "kib", "k"
+        case 0x6d62, 0x6d6962, 0x6d: multiplier = 1024 * 1024  // "mb", "mib", "m"
+        case 0x6762, 0x676962, 0x67: multiplier = 1024 * 1024 * 1024  // "gb", "gib", "g"
+        case 0x7462, 0x746962, 0x74: multiplier = 1024 * 1024 * 1024 * 1024  // "tb", "tib", "t"
         default: return nil
         }
         let bytes = (value * multiplier).rounded()

@@ -107,15 +107,13 @@ public enum MediaType: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Reads the value of `media_type` from its UTF-8 bytes.
-    init(utf8 bytes: UnsafeRawBufferPointer) {
-        if bytes.elementsEqual("image".utf8) {
-            self = .image
-        } else if bytes.elementsEqual("video_frame".utf8) {
-            self = .videoFrame
-        } else {
-            self = .other(String(decoding: bytes, as: UTF8.self))
-        }
+    /// The types this version knows.
+    static let known: [MediaType] = [.image, .videoFrame]
+
+    /// Reads the value of `media_type` from its UTF-8 bytes, matched in `vocabulary` without comparing strings.
+    init(utf8 bytes: UnsafeRawBufferPointer, vocabulary: Vocabulary) {
+        let index = vocabulary.mediaTypes.index(of: bytes)
+        self = index >= 0 ? MediaType.known[index] : .other(String(decoding: bytes, as: UTF8.self))
     }
 
     /// The value as it is written in an export.

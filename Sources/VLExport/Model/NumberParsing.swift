@@ -1,10 +1,11 @@
 /// Number text to `Double` and `Int`, fast for the forms exports are made of.
 ///
-/// Confidences, scores and thresholds are short decimals (`0.977624`). For a
-/// decimal with at most 15 significant digits and a small exponent, the value
-/// is an exactly representable integer divided or multiplied by an exact power
-/// of ten, and one IEEE operation rounds it correctly (Clinger's fast path).
-/// Anything else goes to the standard library's parser.
+/// Confidences, scores and thresholds are decimals such as `0.977624` or
+/// `0.5230671798509814`. When a decimal's digits, read as one integer, are at
+/// most 2^53 and it has at most 22 digits after the point, the value is an
+/// exactly representable integer divided by an exact power of ten, and one
+/// IEEE division rounds it correctly (Clinger's fast path). Anything else
+/// goes to the standard library's parser.
 enum NumberParsing {
     private static let exactPowersOfTen: [Double] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -56,10 +57,11 @@ enum NumberParsing {
         return negative ? -value : value
     }
 
-    /// An optional minus, digits, and an optional fraction, with at most 15 digits in all.
+    /// An optional minus, digits, and an optional fraction, whose digits make an integer of at most 2^53.
     private static func fastDouble(_ bytes: UnsafeRawBufferPointer) -> Double? {
         let count = bytes.count
-        guard count > 0, count <= 17, let base = bytes.baseAddress else { return nil }
+        // A minus, a point and 19 digits at most: 19 digits cannot overflow the mantissa.
+        guard count > 0, count <= 21, let base = bytes.baseAddress else { return nil }
         var index = 0
         let negative = base.load(as: UInt8.self) == UInt8(ascii: "-")
         if negative { index = 1 }
@@ -75,7 +77,7 @@ enum NumberParsing {
             if fractionDigits == 0 { return nil }
         }
         // Anything left (an exponent, a stray byte) or too many digits: the slow path.
-        guard index == count, integerDigits > 0, integerDigits + fractionDigits <= 15 else { return nil }
+        guard index == count, integerDigits > 0, integerDigits + fractionDigits <= 19, mantissa <= 1 << 53 else { return nil }
         let value = Double(mantissa) / exactPowersOfTen[fractionDigits]
         return negative ? -value : value
     }

@@ -63,10 +63,10 @@ final class ExportParser: TokenSink {
     /// The oldest finished item not yet taken.
     func nextReady() -> ParsedItem? {
         guard readyHead < router.ready.count else { return nil }
-        let item = router.ready[readyHead]
+        let item = router.takeReady(at: readyHead)
         readyHead += 1
         if readyHead == router.ready.count {
-            router.ready.removeAll(keepingCapacity: true)
+            router.clearReady()
             readyHead = 0
         }
         return item

@@ -52,8 +52,8 @@ struct ExportRouter {
     var itemMode: ItemMode
     /// What items become once `info` has been read, when that should change then.
     var itemModeAfterInfo: ItemMode?
-    /// Items finished and not yet taken, oldest first.
-    var ready: [ParsedItem] = []
+    /// Items finished and not yet taken, oldest first; each slot is nil once its item was taken.
+    private(set) var ready: [ParsedItem?] = []
     /// The export's `info`, once read.
     private(set) var info: ExportInfo?
     /// Things noticed on the way, for the end of the walk.
@@ -75,6 +75,19 @@ struct ExportRouter {
         maxDepth = options.maxDepth
         maxItemBytes = options.maxItemBytes
         self.itemMode = itemMode
+    }
+
+    /// Moves the finished item at `index` out of ``ready``, leaving its slot nil.
+    ///
+    /// (Copying it out instead would retain every string and array in the item,
+    /// and release them all again when the queue is emptied.)
+    mutating func takeReady(at index: Int) -> ParsedItem {
+        ready[index].take()!
+    }
+
+    /// Empties ``ready`` once every item in it was taken, keeping its capacity.
+    mutating func clearReady() {
+        ready.removeAll(keepingCapacity: true)
     }
 
     /// The index of the media item being read, if the walk is inside one.

@@ -44,8 +44,8 @@ struct MediaItemBuilder {
     /// The numbers of the `bbox` being read.
     private var boxNumbers: [JSONNumber] = []
 
-    /// The item being read; moved out (left nil) when it closes.
-    private var item: MediaItem?
+    /// The item being read; moved out, leaving every property empty, when it closes.
+    private var item = MediaItem(index: 0)
     private let levels = MetadataLevelStorage()
 
     /// Starts a new item; the caller has seen its opening brace.
@@ -54,7 +54,7 @@ struct MediaItemBuilder {
         depth = 0
         stack.removeAll(keepingCapacity: true)
         generic.reset()
-        item = MediaItem(index: index)
+        item.index = index
     }
 
     // MARK: - Events
@@ -81,31 +81,36 @@ struct MediaItemBuilder {
             try deliver(pendingField(token))
 
         case .mediaID:
-            if let value = Self.string(token) { item!.mediaID = value } else { try deliver(pendingField(token)) }
+            if let value = Self.string(token) { item.mediaID = value } else { try deliver(pendingField(token)) }
         case .mediaType:
-            if case .string(let bytes) = token { item!.mediaType = MediaType(utf8: bytes) } else { try deliver(pendingField(token)) }
+            if case .string(let bytes) = token { item.mediaType = MediaType(utf8: bytes, vocabulary: vocabulary) } else { try deliver(pendingField(token)) }
         case .fileName:
-            if let value = Self.string(token) { item!.fileName = value } else { try deliver(pendingField(token)) }
+            if let value = Self.string(token) { item.fileName = value } else { try deliver(pendingField(token)) }
         case .filePath:
-            if let value = Self.string(token) { item!.filePath = value } else { try deliver(pendingField(token)) }
+            if let value = Self.string(token) { item.filePath = value } else { try deliver(pendingField(token)) }
         case .fileSize:
-            if let value = Self.string(token) { item!.fileSize = FileSize(text: value) } else { try deliver(pendingField(token)) }
+            if let value = Self.string(token) { item.fileSize = FileSize(text: value) } else { try deliver(pendingField(token)) }
         case .height:
-            if let value = Self.int(token) { item!.height = value } else { try deliver(pendingField(token)) }
+            if let value = Self.int(token) { item.height = value } else { try deliver(pendingField(token)) }
         case .width:
-            if let value = Self.int(token) { item!.width = value } else { try deliver(pendingField(token)) }
+            if let value = Self.int(token) { item.width = value } else { try deliver(pendingField(token)) }
         case .itemURL:
-            if let value = Self.string(token) { item!.url = value } else { try deliver(pendingField(token)) }
+            if let value = Self.string(token) { item.url = value } else { try deliver(pendingField(token)) }
         case .itemClusterID:
-            if let value = Self.string(token) { item!.clusterID = value } else { try deliver(pendingField(token)) }
+            if let value = Self.string(token) { item.clusterID = value } else { try deliver(pendingField(token)) }
         case .itemUniquenessScore:
-            if let value = Self.double(token) { item!.uniquenessScore = value } else { try deliver(pendingField(token)) }
+            if let value = Self.double(token) { item.uniquenessScore = value } else { try deliver(pendingField(token)) }
 
         case .type, .metadataType:
             if case .string(let bytes) = token {
-                let kind = vocabulary.metadataKind(bytes)
-                level.pointee.kind = kind
-                level.pointee.typeName = kind?.rawValue ?? String(decoding: bytes, as: UTF8.self)
+                let index = vocabulary.metadataKinds.index(of: bytes)
+                if index >= 0 {
+                    level.pointee.kind = vocabulary.metadataKindValues[index]
+                    level.pointee.typeName = vocabulary.metadataKindNames[index]
+                } else {
+                    level.pointee.kind = nil
+                    level.pointee.typeName = String(decoding: bytes, as: UTF8.self)
+                }
                 level.pointee.typeKey = pendingSlot == .type ? .type : .metadataType
             } else {
                 try deliver(pendingField(token))
@@ -234,12 +239,12 @@ struct MediaItemBuilder {
             switch context {
             case .item where pendingSlot == .itemMetadataItems:
                 push(.metadataList, depth: 0)
-                levels.base[0].list.removeAll(keepingCapacity: true)
+                levels.base[0].list.removeAll()
                 return
             case .objectLabel where pendingSlot == .objectMetadataItems:
                 levels.reserve(depth + 2)
                 push(.metadataList, depth: depth + 1)
-                levels.base[depth].list.removeAll(keepingCapacity: true)
+                levels.base[depth].list.removeAll()
                 return
             case .objectLabel where pendingSlot == .objectBoundingBox:
                 boxNumbers.removeAll(keepingCapacity: true)
@@ -285,7 +290,7 @@ struct MediaItemBuilder {
 
     /// The item whose closing brace ``endObject()`` reported, moved out.
     mutating func takeItem() -> MediaItem {
-        moveOut(&item)
+        item.takeAll()
     }
 
     mutating func endArray() throws(VLExportError) {
@@ -301,12 +306,9 @@ struct MediaItemBuilder {
         guard context == .metadataList else {
             preconditionFailure("yajl closed an object with a bracket")
         }
-        let level = levels.base + depth
-        var list: [MetadataItem] = []
-        list.reserveCapacity(level.pointee.list.count)
-        swap(&list, &level.pointee.list)
+        let list = levels.base[depth].list.takeAll()
         if depth == 0 {
-            item!.metadataItems = list
+            item.metadataItems = list
         } else {
             // An object's own metadata, closed: it belongs to the object label one level up.
             levels.base[depth - 1].objectLabel.metadataItems = list
@@ -331,7 +333,7 @@ struct MediaItemBuilder {
         let level = levels.base + depth
         switch context {
         case .item:
-            try item!.take(field)
+            try item.take(field)
         case .metadataItem:
             do throws(VLExportError) {
                 try level.pointee.takeMember(field)
@@ -384,21 +386,22 @@ struct MediaItemBuilder {
         }
         let others = level.pointee.otherFields
         let otherFields = others.isEmpty ? JSONObject() : JSONObject(others)
-        let content: MetadataItem.Content
         if let typedKind = level.pointee.typedKind {
             guard level.pointee.kind == typedKind else {
                 throw VLExportError(.schema, "metadata item names more than one type (the last is \"\(typeName)\")")
             }
-            content = level.pointee.takeContent(typedKind)
-        } else {
-            do throws(VLExportError) {
-                let properties = level.pointee.sawPropertyFields ? level.pointee.propertyFields : []
-                content = try MetadataItem.Content(type: typeName, properties: properties)
-            } catch {
-                throw error.prefixingPath("properties")
-            }
+            // One expression, so that the value is moved from scratch into the list with as few copies as can be.
+            level.pointee.list.append(MetadataItem(type: typeName, typeKey: level.pointee.typeKey, content: level.pointee.takeContent(typedKind), otherFields: otherFields))
+            return
         }
-        level.pointee.list.append(MetadataItem(type: typeName, typeKey: level.pointee.typeKey, content: content, otherFields: otherFields))
+        let content: MetadataItem.Content
+        do throws(VLExportError) {
+            let properties = level.pointee.sawPropertyFields ? level.pointee.propertyFields : []
+            content = try MetadataItem.Content(type: typeName, properties: properties)
+        } catch {
+            throw error.prefixingPath("properties")
+        }
+        level.pointee.list.append(MetadataItem(type: typeName, typeKey: level.pointee.typeKey, content: consume content, otherFields: otherFields))
     }
 
     // MARK: - Helpers
@@ -478,7 +481,7 @@ struct MediaItemBuilder {
 /// What is being read at one depth of metadata, reused from item to item.
 private struct MetadataLevel {
     /// The finished metadata items of the open list.
-    var list: [MetadataItem] = []
+    var list = MetadataListBuffer()
     var typeName: String?
     var typeKey = MetadataItem.TypeKey.type
     /// The known kind ``typeName`` names.
@@ -558,38 +561,98 @@ private struct MetadataLevel {
     }
 
     /// Moves the filled value out as content, leaving an empty one.
+    @inline(__always)
     mutating func takeContent(_ kind: MetadataKind) -> MetadataItem.Content {
         switch kind {
-        case .issue: .issue(moveOut(&issue))
-        case .userTag: .userTag(moveOut(&userTag))
-        case .imageLabel: .imageLabel(moveOut(&imageLabel))
-        case .objectLabel: .objectLabel(moveOut(&objectLabel))
-        case .videoInfo: .videoInfo(moveOut(&videoInfo))
-        case .caption: .caption(moveOut(&caption))
+        case .issue: .issue(issue.takeAll())
+        case .userTag: .userTag(userTag.takeAll())
+        case .imageLabel: .imageLabel(imageLabel.takeAll())
+        case .objectLabel: .objectLabel(objectLabel.takeAll())
+        case .videoInfo: .videoInfo(videoInfo.takeAll())
+        case .caption: .caption(caption.takeAll())
         }
     }
 }
 
-/// Moves a value out, leaving an empty one, with no reference counting.
-///
-/// Copying the value out and then assigning an empty one would retain what
-/// it holds and release it again; a move does neither.
-@inline(__always)
-private func moveOut<Value: PropertyApplying>(_ value: inout Value) -> Value {
-    withUnsafeMutablePointer(to: &value) { pointer in
-        let moved = pointer.move()
-        pointer.initialize(to: Value())
-        return moved
+// Each scratch value is moved out property by property, leaving every property
+// empty: `Optional.take()` moves a value and leaves nil, with no reference
+// counting. (Moving the whole value out and initialising an empty one in its
+// place made a temporary empty value, copied it in and destroyed it: two
+// 168-byte copies and a retain and release per string property.)
+
+extension MediaItem {
+    fileprivate mutating func takeAll() -> MediaItem {
+        var metadata: [MetadataItem] = []
+        swap(&metadata, &metadataItems)
+        return MediaItem(
+            index: index, mediaID: mediaID.take(), mediaType: mediaType.take(), fileName: fileName.take(),
+            filePath: filePath.take(), fileSize: fileSize.take(), height: height.take(), width: width.take(),
+            url: url.take(), clusterID: clusterID.take(), uniquenessScore: uniquenessScore.take(),
+            metadataItems: metadata, otherFields: otherFields.takeAll()
+        )
     }
 }
 
-/// Moves a value out of an optional, leaving nil, with no reference counting.
-@inline(__always)
-private func moveOut<Value>(_ optional: inout Value?) -> Value {
-    withUnsafeMutablePointer(to: &optional) { pointer in
-        let value = pointer.move()
-        pointer.initialize(to: nil)
-        return value!
+extension Issue {
+    fileprivate mutating func takeAll() -> Issue {
+        Issue(
+            issueType: issueType.take(), confidence: confidence.take(), duplicateGroupID: duplicateGroupID.take(),
+            duplicateThreshold: duplicateThreshold.take(), similarityLevel: similarityLevel.take(),
+            actualLabel: actualLabel.take(), suggestedLabel: suggestedLabel.take(),
+            suggestionConfidence: suggestionConfidence.take(), issuesDescription: issuesDescription.take(),
+            otherProperties: otherProperties.takeAll()
+        )
+    }
+}
+
+extension UserTag {
+    fileprivate mutating func takeAll() -> UserTag {
+        UserTag(tagName: tagName.take(), assignedDate: assignedDate.take(), assignedBy: assignedBy.take(), otherProperties: otherProperties.takeAll())
+    }
+}
+
+extension ImageLabel {
+    fileprivate mutating func takeAll() -> ImageLabel {
+        ImageLabel(
+            categoryID: categoryID.take(), categoryName: categoryName.take(), source: source.take(),
+            originalID: originalID.take(), otherProperties: otherProperties.takeAll()
+        )
+    }
+}
+
+extension ObjectLabel {
+    fileprivate mutating func takeAll() -> ObjectLabel {
+        var metadata: [MetadataItem] = []
+        swap(&metadata, &metadataItems)
+        return ObjectLabel(
+            categoryID: categoryID.take(), categoryName: categoryName.take(), source: source.take(),
+            originalID: originalID.take(), boundingBox: boundingBox.take(), url: url.take(), clusterID: clusterID.take(),
+            uniquenessScore: uniquenessScore.take(), metadataItems: metadata, otherProperties: otherProperties.takeAll()
+        )
+    }
+}
+
+extension VideoInfo {
+    fileprivate mutating func takeAll() -> VideoInfo {
+        VideoInfo(
+            videoName: videoName.take(), frameTimestamp: frameTimestamp.take(), frameNumber: frameNumber.take(),
+            videoID: videoID.take(), timestamp: timestamp.take(), otherProperties: otherProperties.takeAll()
+        )
+    }
+}
+
+extension Caption {
+    fileprivate mutating func takeAll() -> Caption {
+        Caption(text: text.take(), source: source.take(), otherProperties: otherProperties.takeAll())
+    }
+}
+
+extension JSONObject {
+    /// Moves the members out, leaving none.
+    fileprivate mutating func takeAll() -> JSONObject {
+        var taken = JSONObject()
+        swap(&taken, &self)
+        return taken
     }
 }
 
@@ -619,7 +682,62 @@ private final class MetadataLevelStorage {
     }
 
     deinit {
+        for level in 0..<capacity { base[level].list.deallocate() }
         base.deinitialize(count: capacity)
         base.deallocate()
+    }
+}
+
+/// The metadata items of an open list, in a buffer kept from item to item.
+///
+/// An array kept with its capacity cannot hand its elements over without
+/// copying them (and retaining everything they hold); this buffer moves them
+/// into an array of exactly their count when the list closes.
+private struct MetadataListBuffer {
+    private(set) var count = 0
+    private var capacity = 0
+    private var base: UnsafeMutablePointer<MetadataItem>?
+
+    /// Adds an item at the end.
+    mutating func append(_ item: consuming MetadataItem) {
+        if count == capacity { grow() }
+        (base.unsafelyUnwrapped + count).initialize(to: item)
+        count += 1
+    }
+
+    /// Moves the items out, in order; the buffer is then empty.
+    mutating func takeAll() -> [MetadataItem] {
+        guard count > 0, let source = base else { return [] }
+        let taken = count
+        count = 0
+        return Array(unsafeUninitializedCapacity: taken) { buffer, initialized in
+            buffer.baseAddress.unsafelyUnwrapped.moveInitialize(from: source, count: taken)
+            initialized = taken
+        }
+    }
+
+    /// Destroys the items, keeping the buffer.
+    mutating func removeAll() {
+        base?.deinitialize(count: count)
+        count = 0
+    }
+
+    /// Destroys the items and frees the buffer; the owner calls this once, when it goes.
+    mutating func deallocate() {
+        removeAll()
+        base?.deallocate()
+        base = nil
+        capacity = 0
+    }
+
+    private mutating func grow() {
+        let grownCapacity = max(16, capacity * 2)
+        let grown = UnsafeMutablePointer<MetadataItem>.allocate(capacity: grownCapacity)
+        if let base {
+            grown.moveInitialize(from: base, count: count)
+            base.deallocate()
+        }
+        base = grown
+        capacity = grownCapacity
     }
 }

@@ -15,17 +15,20 @@ struct ValueBuilder {
     private var values: [JSONValue] = []
     private var keys: [String] = []
 
-    /// Whether a container is open.
-    var isBuilding: Bool { !frames.isEmpty }
+    /// Whether a container is open. (Stored: the typed builder asks on every event,
+    /// and an array's count is a call the optimiser does not always inline.)
+    private(set) var isBuilding = false
 
     /// Opens an object.
     mutating func startObject() {
         frames.append(Frame(isObject: true, valueStart: values.count, keyStart: keys.count))
+        isBuilding = true
     }
 
     /// Opens an array.
     mutating func startArray() {
         frames.append(Frame(isObject: false, valueStart: values.count, keyStart: keys.count))
+        isBuilding = true
     }
 
     /// Records the key of the next member of the open object.
@@ -54,13 +57,18 @@ struct ValueBuilder {
             value = .array(Array(values[frame.valueStart...]))
         }
         values.removeSubrange(frame.valueStart...)
-        if frames.isEmpty { return value }
+        if frames.isEmpty {
+            isBuilding = false
+            return value
+        }
         values.append(value)
         return nil
     }
 
     /// Drops everything open, after an error.
     mutating func reset() {
+        guard isBuilding else { return }
+        isBuilding = false
         frames.removeAll(keepingCapacity: true)
         values.removeAll(keepingCapacity: true)
         keys.removeAll(keepingCapacity: true)
