@@ -4,26 +4,29 @@
 /// would grow with the export. Up to ``exactLimit`` values the count is exact;
 /// past it the counter switches to HyperLogLog with 2^14 registers (16 KiB,
 /// a standard error of about 0.8%), as DuckDB's approx_count_distinct does.
+/// Values are kept as their 64-bit ``StringHashing`` hashes: two of 16,384
+/// values share one with a chance of about 1 in 10^11.
 struct DistinctCounter {
     static let exactLimit = 16_384
     private static let registerBits = 14
 
-    private var exact: Set<String> = []
+    private var exact: Set<UInt64> = []
     private var registers: [UInt8] = []
 
     /// Whether ``count`` is exact.
     var isExact: Bool { registers.isEmpty }
 
     mutating func insert(_ value: String) {
+        let hash = StringHashing.hash(value)
         if isExact {
-            exact.insert(value)
+            exact.insert(hash)
             if exact.count > Self.exactLimit {
                 registers = [UInt8](repeating: 0, count: 1 << Self.registerBits)
-                for seen in exact { add(hash: Self.hash(seen)) }
+                for seen in exact { add(hash: seen) }
                 exact = []
             }
         } else {
-            add(hash: Self.hash(value))
+            add(hash: hash)
         }
     }
 
@@ -48,22 +51,6 @@ struct DistinctCounter {
         let rest = hash << UInt64(Self.registerBits)
         let rank = UInt8(min(rest.leadingZeroBitCount, 64 - Self.registerBits) + 1)
         if rank > registers[index] { registers[index] = rank }
-    }
-
-    /// A multiply-xorshift over the UTF-8 bytes, then MurmurHash3's 64-bit finaliser:
-    /// well spread, and the same on every run (unlike `Hasher`).
-    private static func hash(_ value: String) -> UInt64 {
-        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
-        for byte in value.utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0xBF58_476D_1CE4_E5B9
-            hash ^= hash >> 29
-        }
-        hash ^= hash >> 33
-        hash &*= 0xFF51_AFD7_ED55_8CCD
-        hash ^= hash >> 33
-        hash &*= 0xC4CE_B9FE_1A85_EC53
-        hash ^= hash >> 33
-        return hash
     }
 }
 

@@ -27,8 +27,8 @@ final class ExportInput {
         self.zipExtraction = zipExtraction
     }
 
-    /// Opens FILE (a path, `-` or nil for standard input).
-    static func open(_ file: String?, _ options: ReadOptions) throws(CLIFailure) -> ExportInput {
+    /// Opens FILE (a path, `-` or nil for standard input); a typed walk reads the given properties.
+    static func open(_ file: String?, _ options: ReadOptions, properties: PropertySelection = .all) throws(CLIFailure) -> ExportInput {
         let path = file == "-" ? nil : file
         let name = path ?? "<stdin>"
         var totalBytes: Int?
@@ -52,7 +52,8 @@ final class ExportInput {
         let progress = Progress(totalBytes: totalBytes, enabled: !options.noProgress && !options.quiet && Terminal.standardErrorIsTerminal)
         let source = DescriptorReader(descriptor: descriptor, ownsDescriptor: path != nil, name: name, progress: progress)
         let head = try source.peek()
-        let readerOptions = options.readerOptions
+        var readerOptions = options.readerOptions
+        readerOptions.properties = properties
 
         if head.starts(with: [0x1F, 0x8B]) {
             let chunks = ChunkSequence(GzipDecoder(source: source, name: name))
@@ -125,6 +126,7 @@ final class DescriptorReader: ChunkProducer {
     private let name: String
     private let progress: Progress
     private var peeked: [UInt8]?
+    private var buffer: [UInt8] = []
     private static let chunkSize = 64 << 10
 
     init(descriptor: Int32, ownsDescriptor: Bool, name: String, progress: Progress) {
@@ -156,19 +158,24 @@ final class DescriptorReader: ChunkProducer {
 
     private func readChunk() throws(CLIFailure) -> [UInt8]? {
         guard descriptor >= 0 else { return nil }
+        // The chunk's storage is reused once the walk is done with the last chunk (it is
+        // then referenced here only): a new 64 KiB array per read cost a page fault per
+        // 4 KiB, because glibc hands freed memory of that size back to the system.
+        if buffer.count < Self.chunkSize {
+            buffer.append(contentsOf: repeatElement(0, count: Self.chunkSize - buffer.count))
+        }
         let descriptor = descriptor
-        var failure: Int32 = 0
-        let chunk = [UInt8](unsafeUninitializedCapacity: Self.chunkSize) { buffer, count in
-            var result = read(descriptor, buffer.baseAddress, buffer.count)
-            while result < 0, errno == EINTR { result = read(descriptor, buffer.baseAddress, buffer.count) }
-            if result < 0 { failure = errno }
-            count = max(0, result)
+        var result = 0
+        buffer.withUnsafeMutableBytes { bytes in
+            result = read(descriptor, bytes.baseAddress, bytes.count)
+            while result < 0, errno == EINTR { result = read(descriptor, bytes.baseAddress, bytes.count) }
         }
-        if failure != 0 {
-            throw CLIFailure(.ioFailure, "cannot read \(name): \(String(cString: strerror(failure)))")
+        if result < 0 {
+            throw CLIFailure(.ioFailure, "cannot read \(name): \(String(cString: strerror(errno)))")
         }
-        progress.addBytes(chunk.count)
-        return chunk.isEmpty ? nil : chunk
+        buffer.removeLast(buffer.count - result)
+        progress.addBytes(result)
+        return buffer.isEmpty ? nil : buffer
     }
 
     /// Copies the rest of the input to a temporary file, for a ZIP archive on standard input.

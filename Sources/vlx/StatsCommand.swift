@@ -25,7 +25,7 @@ struct StatsCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let input = try ExportInput.open(file, read)
+        let input = try ExportInput.open(file, read, properties: ExportStats.properties)
         var stats = ExportStats()
         try await input.run {
             for try await item in input.reader.mediaItems {
@@ -47,54 +47,105 @@ struct StatsCommand: AsyncParsableCommand {
 
 /// Counts over every media item of an export.
 struct ExportStats {
+    /// What the counts read: the walk passes over every other value (no strings made,
+    /// no numbers converted), which is most of what a typed walk costs.
+    static let properties = PropertySelection.only(["media_type", "file_size", "issue_type", "duplicate_group_id", "category_name", "tag_name"])
+
     var mediaItems = 0
-    var mediaTypes: [String: Int] = [:]
-    var metadataTypes: [String: Int] = [:]
-    var issueTypes: [String: Int] = [:]
+    var mediaTypes = StringTally()
+    /// Metadata items of the types the reader types, counted by case: no string hashed for them.
+    /// (The reader gives a metadata item typed content only when its type names that kind.)
+    var typedMetadataItems = [Int](repeating: 0, count: Self.typedMetadataTypes.count)
+    /// Metadata items of other types, by type.
+    var otherMetadataTypes = StringTally()
+    var issueTypes = StringTally()
     var objects = 0
-    var objectCategories: [String: Int] = [:]
-    var labels: [String: Int] = [:]
-    var tags: [String: Int] = [:]
+    var objectCategories = StringTally()
+    var labels = StringTally()
+    var tags = StringTally()
     var duplicateGroups = DistinctCounter()
     var fileSizeBytes = 0
     var itemsWithIssues = 0
     var declaredTotal: Int?
 
+    static let typedMetadataTypes = ["issue", "user_tag", "image_label", "object_label", "video_info", "caption"]
+
     mutating func add(_ item: MediaItem) {
         mediaItems += 1
-        mediaTypes[item.mediaType?.rawValue ?? "(none)", default: 0] += 1
+        mediaTypes.add(item.mediaType?.rawValue ?? "(none)")
         fileSizeBytes += item.fileSize?.approximateBytes ?? 0
         var hasIssue = false
-        for metadata in item.metadataItems {
-            metadataTypes[metadata.type, default: 0] += 1
-            hasIssue = count(metadata) || hasIssue
-            if case .objectLabel(let object) = metadata.content {
-                objects += 1
-                objectCategories[object.categoryName ?? "(none)", default: 0] += 1
-                for nested in object.metadataItems { hasIssue = count(nested) || hasIssue }
+        // Read in place: iterating the array would copy each 200-byte metadata item out, strings retained.
+        item.metadataItems.withUnsafeBufferPointer { metadataItems in
+            for index in metadataItems.indices {
+                switch metadataItems[index].content {
+                case .issue(let issue):
+                    typedMetadataItems[0] += 1
+                    count(issue)
+                    hasIssue = true
+                case .userTag(let tag):
+                    typedMetadataItems[1] += 1
+                    tags.add(tag.tagName ?? "(none)")
+                case .imageLabel(let label):
+                    typedMetadataItems[2] += 1
+                    labels.add(label.categoryName ?? "(none)")
+                case .objectLabel(let object):
+                    typedMetadataItems[3] += 1
+                    objects += 1
+                    objectCategories.add(object.categoryName ?? "(none)")
+                    hasIssue = countObjectMetadata(object.metadataItems) || hasIssue
+                case .videoInfo:
+                    typedMetadataItems[4] += 1
+                case .caption:
+                    typedMetadataItems[5] += 1
+                case .unknown:
+                    otherMetadataTypes.add(metadataItems[index].type)
+                }
             }
         }
         if hasIssue { itemsWithIssues += 1 }
     }
 
-    /// Counts an issue, label or tag; returns whether it was an issue.
-    private mutating func count(_ metadata: MetadataItem) -> Bool {
-        switch metadata.content {
-        case .issue(let issue):
-            issueTypes[issue.issueType?.rawValue ?? "(none)", default: 0] += 1
-            if let group = issue.duplicateGroupID { duplicateGroups.insert(group.description) }
-            return true
-        case .imageLabel(let label):
-            labels[label.categoryName ?? "(none)", default: 0] += 1
-        case .userTag(let tag):
-            tags[tag.tagName ?? "(none)", default: 0] += 1
-        default:
-            break
+    /// Counts the issues and tags of an object (not its metadata types: those count the item's own);
+    /// returns whether it has an issue.
+    private mutating func countObjectMetadata(_ metadataItems: [MetadataItem]) -> Bool {
+        var hasIssue = false
+        for metadata in metadataItems {
+            switch metadata.content {
+            case .issue(let issue):
+                count(issue)
+                hasIssue = true
+            case .imageLabel(let label):
+                labels.add(label.categoryName ?? "(none)")
+            case .userTag(let tag):
+                tags.add(tag.tagName ?? "(none)")
+            default:
+                break
+            }
         }
-        return false
+        return hasIssue
+    }
+
+    private mutating func count(_ issue: Issue) {
+        issueTypes.add(issue.issueType?.rawValue ?? "(none)")
+        switch issue.duplicateGroupID {
+        case .identifier(let group)?: duplicateGroups.insert(group)
+        case .integer(let group)?: duplicateGroups.insert(String(group))
+        case nil: break
+        }
+    }
+
+    /// Metadata items by type.
+    var metadataTypes: [String: Int] {
+        var counts = otherMetadataTypes.counts
+        for (type, count) in zip(Self.typedMetadataTypes, typedMetadataItems) where count > 0 {
+            counts[type, default: 0] += count
+        }
+        return counts
     }
 
     var json: JSONValue {
+        func counts(_ tally: StringTally) -> JSONValue { counts(tally.counts) }
         func counts(_ dictionary: [String: Int]) -> JSONValue {
             .object(JSONObject(dictionary.sorted { $0.key < $1.key }.map { JSONMember(key: $0.key, value: .integer($0.value)) }))
         }
@@ -116,6 +167,7 @@ struct ExportStats {
     }
 
     var summary: String {
+        func list(_ tally: StringTally, limit: Int = 10) -> String { list(tally.counts, limit: limit) }
         func list(_ dictionary: [String: Int], limit: Int = 10) -> String {
             let sorted = dictionary.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
             var text = sorted.prefix(limit).map { "    \($0.key): \($0.value)" }.joined(separator: "\n")
@@ -129,10 +181,10 @@ struct ExportStats {
         lines.append("media types:\n" + list(mediaTypes))
         lines.append("metadata types:\n" + list(metadataTypes))
         let groups = duplicateGroups.isExact ? "\(duplicateGroups.count)" : "about \(duplicateGroups.count)"
-        lines.append("issues: \(issueTypes.values.reduce(0, +)) on \(itemsWithIssues) items, \(groups) duplicate groups\n" + list(issueTypes))
+        lines.append("issues: \(issueTypes.total) on \(itemsWithIssues) items, \(groups) duplicate groups\n" + list(issueTypes))
         lines.append("objects: \(objects)\n" + list(objectCategories))
-        lines.append("image labels: \(labels.values.reduce(0, +))\n" + list(labels))
-        lines.append("user tags: \(tags.values.reduce(0, +))\n" + list(tags))
+        lines.append("image labels: \(labels.total)\n" + list(labels))
+        lines.append("user tags: \(tags.total)\n" + list(tags))
         lines.append("total file size: \(fileSizeBytes) bytes")
         return lines.joined(separator: "\n") + "\n"
     }

@@ -19,12 +19,18 @@ public struct ReaderOptions: Sendable, Hashable {
     public var maxItemBytes: Int
     /// How many bytes each read from a file or descriptor asks for.
     public var chunkSize: Int
+    /// Which properties a typed walk reads; every one by default.
+    public var properties: PropertySelection
 
     /// Creates options; the defaults suit exports of any size.
-    public init(syntax: Syntax = .strict, maxDepth: Int = 256, maxItemBytes: Int = 64 << 20, chunkSize: Int = 64 << 10) {
+    public init(
+        syntax: Syntax = .strict, maxDepth: Int = 256, maxItemBytes: Int = 64 << 20, chunkSize: Int = 64 << 10,
+        properties: PropertySelection = .all
+    ) {
         self.syntax = syntax
         self.maxDepth = max(1, maxDepth)
         self.maxItemBytes = max(1, maxItemBytes)
         self.chunkSize = max(1, chunkSize)
+        self.properties = properties
     }
 }

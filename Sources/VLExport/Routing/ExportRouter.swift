@@ -62,7 +62,7 @@ struct ExportRouter {
     private(set) var itemCount = 0
 
     private var infoBuilder = ValueBuilder()
-    private var itemBuilder = MediaItemBuilder()
+    private var itemBuilder: MediaItemBuilder
     private var sawMediaItems = false
 
     // The item being read: where it starts, and for a raw item the bytes gathered from earlier chunks.
@@ -74,6 +74,7 @@ struct ExportRouter {
     init(options: ReaderOptions, itemMode: ItemMode) {
         maxDepth = options.maxDepth
         maxItemBytes = options.maxItemBytes
+        itemBuilder = MediaItemBuilder(selection: options.properties)
         self.itemMode = itemMode
     }
 

@@ -24,7 +24,10 @@ struct MediaItemBuilder {
     }
 
     private let vocabulary = Vocabulary.shared
-    private let slotTable = SlotTable.shared
+    private let slotTable: SlotTable
+    private let selection: PropertySelection
+    /// Whether an unknown key must be looked up in the selection (false when every other field is kept).
+    private let checksUnknownKeys: Bool
 
     /// Where the builder is, and the metadata depth (0 for the item's own metadata, 1 for an object's…).
     private var context = BuilderContext.item
@@ -48,6 +51,13 @@ struct MediaItemBuilder {
     private var item = MediaItem(index: 0)
     private let levels = MetadataLevelStorage()
 
+    /// A builder that reads what `selection` selects.
+    init(selection: PropertySelection = .all) {
+        self.selection = selection
+        slotTable = selection.isAll ? .shared : SlotTable(selection: selection)
+        checksUnknownKeys = !selection.keepsOtherFields
+    }
+
     /// Starts a new item; the caller has seen its opening brace.
     mutating func begin(index: Int) {
         context = .item
@@ -66,17 +76,24 @@ struct MediaItemBuilder {
         }
         let index = vocabulary.keys.index(of: bytes)
         pendingKeyIndex = index
-        if index < 0 { pendingName = String(decoding: bytes, as: UTF8.self) }
-        pendingSlot = slotTable.slot(index, in: context)
+        if index >= 0 {
+            pendingSlot = slotTable.slot(index, in: context)
+            return
+        }
+        pendingName = String(decoding: bytes, as: UTF8.self)
+        let skipped = checksUnknownKeys && context != .fieldProperties && !selection.keepsOtherField(named: pendingName)
+        pendingSlot = skipped ? .skipped : slotTable.slot(index, in: context)
     }
 
     mutating func scalar(_ token: ScalarToken) throws(VLExportError) {
         if generic.isBuilding {
-            generic.add(token.value)
+            generic.add(token)
             return
         }
         let level = levels.base + depth
         switch pendingSlot {
+        case .skipped:
+            return
         case .other:
             try deliver(pendingField(token))
 
@@ -199,7 +216,7 @@ struct MediaItemBuilder {
                 boxNumbers.append(JSONNumber(bytes: text))
             } else {
                 spillBoundingBox()
-                generic.add(token.value)
+                generic.add(token)
             }
 
         case .itemMetadataItems, .properties, .objectMetadataItems:
@@ -228,7 +245,10 @@ struct MediaItemBuilder {
                 }
                 return
             default:
-                break
+                if pendingSlot == .skipped {
+                    generic.startSkipping()
+                    return
+                }
             }
         }
         generic.startObject()
@@ -255,7 +275,10 @@ struct MediaItemBuilder {
             case .metadataList:
                 throw notAnObject("array")
             default:
-                break
+                if pendingSlot == .skipped {
+                    generic.startSkipping()
+                    return
+                }
             }
         }
         generic.startArray()
@@ -290,7 +313,7 @@ struct MediaItemBuilder {
 
     /// The item whose closing brace ``endObject()`` reported, moved out.
     mutating func takeItem() -> MediaItem {
-        item.takeAll()
+        swappedOut(&item)
     }
 
     mutating func endArray() throws(VLExportError) {
@@ -564,97 +587,44 @@ private struct MetadataLevel {
     @inline(__always)
     mutating func takeContent(_ kind: MetadataKind) -> MetadataItem.Content {
         switch kind {
-        case .issue: .issue(issue.takeAll())
-        case .userTag: .userTag(userTag.takeAll())
-        case .imageLabel: .imageLabel(imageLabel.takeAll())
-        case .objectLabel: .objectLabel(objectLabel.takeAll())
-        case .videoInfo: .videoInfo(videoInfo.takeAll())
-        case .caption: .caption(caption.takeAll())
+        case .issue: .issue(swappedOut(&issue))
+        case .userTag: .userTag(swappedOut(&userTag))
+        case .imageLabel: .imageLabel(swappedOut(&imageLabel))
+        case .objectLabel: .objectLabel(swappedOut(&objectLabel))
+        case .videoInfo: .videoInfo(swappedOut(&videoInfo))
+        case .caption: .caption(swappedOut(&caption))
         }
     }
 }
 
-// Each scratch value is moved out property by property, leaving every property
-// empty: `Optional.take()` moves a value and leaves nil, with no reference
-// counting. (Moving the whole value out and initialising an empty one in its
-// place made a temporary empty value, copied it in and destroyed it: two
-// 168-byte copies and a retain and release per string property.)
-
-extension MediaItem {
-    fileprivate mutating func takeAll() -> MediaItem {
-        var metadata: [MetadataItem] = []
-        swap(&metadata, &metadataItems)
-        return MediaItem(
-            index: index, mediaID: mediaID.take(), mediaType: mediaType.take(), fileName: fileName.take(),
-            filePath: filePath.take(), fileSize: fileSize.take(), height: height.take(), width: width.take(),
-            url: url.take(), clusterID: clusterID.take(), uniquenessScore: uniquenessScore.take(),
-            metadataItems: metadata, otherFields: otherFields.takeAll()
-        )
-    }
+/// Moves a value out, leaving an empty one in its place.
+///
+/// `swap` moves both values without reference counting. The ways that read
+/// better cost more here: moving the value out and initialising an empty one
+/// in place, or building a new value from the old one's properties, each
+/// made the optimiser copy the whole value (retaining every string in it)
+/// and destroy the original (releasing them all again).
+private func swappedOut<Value: EmptyInitializable>(_ value: inout Value) -> Value {
+    var taken = Value()
+    swap(&taken, &value)
+    return taken
 }
 
-extension Issue {
-    fileprivate mutating func takeAll() -> Issue {
-        Issue(
-            issueType: issueType.take(), confidence: confidence.take(), duplicateGroupID: duplicateGroupID.take(),
-            duplicateThreshold: duplicateThreshold.take(), similarityLevel: similarityLevel.take(),
-            actualLabel: actualLabel.take(), suggestedLabel: suggestedLabel.take(),
-            suggestionConfidence: suggestionConfidence.take(), issuesDescription: issuesDescription.take(),
-            otherProperties: otherProperties.takeAll()
-        )
-    }
+/// A value with an empty state to leave behind.
+private protocol EmptyInitializable {
+    init()
 }
 
-extension UserTag {
-    fileprivate mutating func takeAll() -> UserTag {
-        UserTag(tagName: tagName.take(), assignedDate: assignedDate.take(), assignedBy: assignedBy.take(), otherProperties: otherProperties.takeAll())
-    }
+extension MediaItem: EmptyInitializable {
+    fileprivate init() { self.init(index: 0) }
 }
 
-extension ImageLabel {
-    fileprivate mutating func takeAll() -> ImageLabel {
-        ImageLabel(
-            categoryID: categoryID.take(), categoryName: categoryName.take(), source: source.take(),
-            originalID: originalID.take(), otherProperties: otherProperties.takeAll()
-        )
-    }
-}
-
-extension ObjectLabel {
-    fileprivate mutating func takeAll() -> ObjectLabel {
-        var metadata: [MetadataItem] = []
-        swap(&metadata, &metadataItems)
-        return ObjectLabel(
-            categoryID: categoryID.take(), categoryName: categoryName.take(), source: source.take(),
-            originalID: originalID.take(), boundingBox: boundingBox.take(), url: url.take(), clusterID: clusterID.take(),
-            uniquenessScore: uniquenessScore.take(), metadataItems: metadata, otherProperties: otherProperties.takeAll()
-        )
-    }
-}
-
-extension VideoInfo {
-    fileprivate mutating func takeAll() -> VideoInfo {
-        VideoInfo(
-            videoName: videoName.take(), frameTimestamp: frameTimestamp.take(), frameNumber: frameNumber.take(),
-            videoID: videoID.take(), timestamp: timestamp.take(), otherProperties: otherProperties.takeAll()
-        )
-    }
-}
-
-extension Caption {
-    fileprivate mutating func takeAll() -> Caption {
-        Caption(text: text.take(), source: source.take(), otherProperties: otherProperties.takeAll())
-    }
-}
-
-extension JSONObject {
-    /// Moves the members out, leaving none.
-    fileprivate mutating func takeAll() -> JSONObject {
-        var taken = JSONObject()
-        swap(&taken, &self)
-        return taken
-    }
-}
+extension Issue: EmptyInitializable {}
+extension UserTag: EmptyInitializable {}
+extension ImageLabel: EmptyInitializable {}
+extension ObjectLabel: EmptyInitializable {}
+extension VideoInfo: EmptyInitializable {}
+extension Caption: EmptyInitializable {}
 
 /// The metadata levels, in storage of their own: an element of an array held
 /// in a struct is checked for uniqueness on every write, a pointee is not.

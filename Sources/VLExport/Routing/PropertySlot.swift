@@ -35,6 +35,8 @@ enum BuilderContext: Int, CaseIterable {
 /// keeps them in order with the other fields.
 enum PropertySlot: UInt8 {
     case other
+    /// A value the walk's ``PropertySelection`` leaves out: passed over, containers and all.
+    case skipped
     // media item
     case mediaID, mediaType, fileName, filePath, fileSize, height, width, itemURL, itemClusterID, itemUniquenessScore
     case itemMetadataItems
@@ -121,27 +123,54 @@ enum PropertySlot: UInt8 {
     }
 }
 
-/// ``PropertySlot/of(_:in:)`` for every context and key, precomputed, in memory that is never freed.
+/// ``PropertySlot/of(_:in:)`` for every context and key, precomputed for one ``PropertySelection``.
 ///
 /// A lookup is one load, where the switch would be a jump the processor
 /// mispredicts whenever the keys change kind.
 struct SlotTable: @unchecked Sendable {
-    static let shared = SlotTable()
+    /// The table for ``PropertySelection/all``, made once.
+    static let shared = SlotTable(selection: .all)
 
+    /// Owns the table's memory; ``slots`` points into it, so a lookup does not touch the owner.
+    private final class Storage {
+        let slots: UnsafeMutablePointer<PropertySlot>
+        init(count: Int) { slots = .allocate(capacity: count) }
+        deinit { slots.deallocate() }
+    }
+
+    private let storage: Storage
     /// One row per context: the slot for an unknown key, then one per ``KnownKey/ordered`` key.
     private let slots: UnsafeMutablePointer<PropertySlot>
     private let rowLength: Int
 
-    private init() {
+    /// The table that reads what `selection` selects and skips the rest.
+    init(selection: PropertySelection) {
         let keys = KnownKey.ordered
         rowLength = keys.count + 1
-        slots = .allocate(capacity: BuilderContext.allCases.count * rowLength)
+        storage = Storage(count: BuilderContext.allCases.count * rowLength)
+        slots = storage.slots
         for context in BuilderContext.allCases {
             let row = slots + context.rawValue * rowLength
-            row.initialize(to: .other)
+            row.initialize(to: Self.selected(.other, key: nil, in: context, selection))
             for (index, key) in keys.enumerated() {
-                (row + 1 + index).initialize(to: PropertySlot.of(key, in: context))
+                (row + 1 + index).initialize(to: Self.selected(PropertySlot.of(key, in: context), key: key, in: context, selection))
             }
+        }
+    }
+
+    /// `slot`, or ``PropertySlot/skipped`` when the selection leaves it out.
+    private static func selected(_ slot: PropertySlot, key: KnownKey?, in context: BuilderContext, _ selection: PropertySelection) -> PropertySlot {
+        switch slot {
+        case .itemMetadataItems, .objectMetadataItems, .type, .metadataType, .properties:
+            return slot  // the item's shape: always read
+        case .other:
+            // Properties before their type are read whole, to be typed when the type is known.
+            if context == .fieldProperties || context == .metadataList || context == .boundingBox { return slot }
+            // An unknown key decides by its name, when it is read (``MediaItemBuilder/key(_:)``).
+            guard let key else { return slot }
+            return selection.keepsOtherField(named: key.rawValue) ? slot : .skipped
+        default:
+            return key.map(selection.reads) ?? true ? slot : .skipped
         }
     }
 

@@ -4,6 +4,9 @@
 /// container takes its slice when it closes. Appending to an array stored
 /// inside an enum case would copy the array on every append; the flat stacks
 /// avoid that, and keep their capacity from one value to the next.
+///
+/// A container can also be passed over (``startSkipping()``): its events are
+/// counted, not kept, and nothing is returned when it closes.
 struct ValueBuilder {
     private struct Frame {
         var isObject: Bool
@@ -18,21 +21,38 @@ struct ValueBuilder {
     /// Whether a container is open. (Stored: the typed builder asks on every event,
     /// and an array's count is a call the optimiser does not always inline.)
     private(set) var isBuilding = false
+    /// How deep the builder is in a container it passes over; 0 when it is building.
+    private var skippingDepth = 0
+
+    /// Opens a container to pass over: what it holds is not kept, and closing it returns nothing.
+    mutating func startSkipping() {
+        skippingDepth = 1
+        isBuilding = true
+    }
 
     /// Opens an object.
     mutating func startObject() {
+        if skippingDepth > 0 {
+            skippingDepth += 1
+            return
+        }
         frames.append(Frame(isObject: true, valueStart: values.count, keyStart: keys.count))
         isBuilding = true
     }
 
     /// Opens an array.
     mutating func startArray() {
+        if skippingDepth > 0 {
+            skippingDepth += 1
+            return
+        }
         frames.append(Frame(isObject: false, valueStart: values.count, keyStart: keys.count))
         isBuilding = true
     }
 
     /// Records the key of the next member of the open object.
     mutating func key(_ bytes: UnsafeRawBufferPointer) {
+        if skippingDepth > 0 { return }
         keys.append(String(decoding: bytes, as: UTF8.self))
     }
 
@@ -41,8 +61,19 @@ struct ValueBuilder {
         values.append(value)
     }
 
+    /// Adds a scalar token to the open container, making its value only when it is kept.
+    mutating func add(_ token: ScalarToken) {
+        if skippingDepth > 0 { return }
+        values.append(token.value)
+    }
+
     /// Closes the open container; returns the finished value when it was the outermost.
     mutating func end() -> JSONValue? {
+        if skippingDepth > 0 {
+            skippingDepth -= 1
+            if skippingDepth == 0, frames.isEmpty { isBuilding = false }
+            return nil
+        }
         let frame = frames.removeLast()
         let value: JSONValue
         if frame.isObject {
@@ -69,6 +100,7 @@ struct ValueBuilder {
     mutating func reset() {
         guard isBuilding else { return }
         isBuilding = false
+        skippingDepth = 0
         frames.removeAll(keepingCapacity: true)
         values.removeAll(keepingCapacity: true)
         keys.removeAll(keepingCapacity: true)

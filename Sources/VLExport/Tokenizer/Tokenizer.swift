@@ -228,7 +228,8 @@ final class Tokenizer {
         }
         advanceCursor(to: chunk.count)
         if chunk.count >= Tokenizer.excerptReach {
-            previousTail = Array(chunk[(chunk.count - Tokenizer.excerptReach)...])
+            previousTail.removeAll(keepingCapacity: true)
+            previousTail.append(contentsOf: chunk[(chunk.count - Tokenizer.excerptReach)...])
         } else {
             previousTail.append(contentsOf: chunk)
             previousTail.removeFirst(max(0, previousTail.count - Tokenizer.excerptReach))
