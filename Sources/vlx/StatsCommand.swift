@@ -13,6 +13,10 @@ struct StatsCommand: AsyncParsableCommand {
         tags, duplicate_groups, file_size_bytes and the declared total. Memory stays
         bounded: past 16,384 distinct duplicate groups the count is a HyperLogLog
         estimate (about 1% error) and duplicate_groups_exact is false.
+
+        stats reads the values it counts and passes over the rest: the whole
+        export must be JSON, but a value it does not count (a height of "abc")
+        is not checked. vlx validate checks everything.
         """
     )
 

@@ -132,7 +132,10 @@ import Testing
         items = d['media_items']
         metas = [m for i in items for m in i['metadata_items']]
         objects = [m for m in metas if m['type'] == 'object_label']
-        issues = [m for m in metas if m['type'] == 'issue'] + [n for o in objects for n in o['properties']['metadata_items'] if n['type'] == 'issue']
+        nested = [n for o in objects for n in o['properties']['metadata_items']]
+        issues = [m for m in metas + nested if m['type'] == 'issue']
+        def names(kind, key):
+            return dict(collections.Counter(m['properties'].get(key, '(none)') for m in metas + nested if m['type'] == kind))
         print(json.dumps({
           'media_items': len(items),
           'media_types': dict(sorted(collections.Counter(i['media_type'] for i in items).items())),
@@ -140,12 +143,18 @@ import Testing
           'issue_types': dict(sorted(collections.Counter(m['properties']['issue_type'] for m in issues).items())),
           'objects': len(objects),
           'duplicate_groups': len({m['properties']['duplicate_group_id'] for m in issues if 'duplicate_group_id' in m['properties']}),
+          'labels': names('image_label', 'category_name'),
+          'tags': names('user_tag', 'tag_name'),
+          'object_categories': dict(collections.Counter(o['properties'].get('category_name', '(none)') for o in objects)),
+          'items_with_issues': sum(1 for i in items if any(m['type'] == 'issue' for m in i['metadata_items'])
+                                   or any(n['type'] == 'issue' for m in i['metadata_items'] if m['type'] == 'object_label' for n in m['properties']['metadata_items'])),
         }, sort_keys=True))
         """, [Self.real])
         let mine = try run("python3", ["-c", """
         import json, sys
         s = json.loads(sys.stdin.read())
-        print(json.dumps({k: s[k] for k in ['media_items', 'media_types', 'metadata_types', 'issue_types', 'objects', 'duplicate_groups']}, sort_keys=True))
+        keys = ['media_items', 'media_types', 'metadata_types', 'issue_types', 'objects', 'duplicate_groups', 'labels', 'tags', 'object_categories', 'items_with_issues']
+        print(json.dumps({k: s[k] for k in keys}, sort_keys=True))
         """], stdin: result.stdout)
         #expect(mine.text.trimmingCharacters(in: .newlines) == oracle)
         let readable = try vlx(["stats", Self.real])
