@@ -17,6 +17,10 @@
 /// become a ``Field`` and go through the same conversions as a value read
 /// whole, so both paths give the same values and the same errors. Scratch
 /// values and buffers are reused from item to item.
+///
+/// Under a ``PropertySelection`` that leaves a key out, the key's slot is
+/// ``PropertySlot/skipped``: a scalar is dropped, and a container is passed
+/// over by ``ValueBuilder/startSkipping()``, which only counts its depth.
 struct MediaItemBuilder {
     private struct Frame {
         var context: BuilderContext
