@@ -158,20 +158,22 @@ final class DescriptorReader: ChunkProducer {
 
     private func readChunk() throws(CLIFailure) -> [UInt8]? {
         guard descriptor >= 0 else { return nil }
-        // The chunk's storage is reused once the walk is done with the last chunk (it is
-        // then referenced here only): a new 64 KiB array per read cost a page fault per
-        // 4 KiB, because glibc hands freed memory of that size back to the system.
+        // One buffer serves every read: once the walk is done with the last chunk, it is
+        // referenced here only and is written in place (copy-on-write copies it only if
+        // a reader still holds the last chunk), instead of a new 64 KiB array per read.
         if buffer.count < Self.chunkSize {
             buffer.append(contentsOf: repeatElement(0, count: Self.chunkSize - buffer.count))
         }
         let descriptor = descriptor
         var result = 0
+        var failure: Int32 = 0
         buffer.withUnsafeMutableBytes { bytes in
             result = read(descriptor, bytes.baseAddress, bytes.count)
             while result < 0, errno == EINTR { result = read(descriptor, bytes.baseAddress, bytes.count) }
+            if result < 0 { failure = errno }
         }
         if result < 0 {
-            throw CLIFailure(.ioFailure, "cannot read \(name): \(String(cString: strerror(errno)))")
+            throw CLIFailure(.ioFailure, "cannot read \(name): \(String(cString: strerror(failure)))")
         }
         buffer.removeLast(buffer.count - result)
         progress.addBytes(result)

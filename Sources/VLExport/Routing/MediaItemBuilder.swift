@@ -30,8 +30,6 @@ struct MediaItemBuilder {
     private let vocabulary = Vocabulary.shared
     private let slotTable: SlotTable
     private let selection: PropertySelection
-    /// Whether an unknown key must be looked up in the selection (false when every other field is kept).
-    private let checksUnknownKeys: Bool
 
     /// Where the builder is, and the metadata depth (0 for the item's own metadata, 1 for an object's…).
     private var context = BuilderContext.item
@@ -59,7 +57,6 @@ struct MediaItemBuilder {
     init(selection: PropertySelection = .all) {
         self.selection = selection
         slotTable = selection.isAll ? .shared : SlotTable(selection: selection)
-        checksUnknownKeys = !selection.keepsOtherFields
     }
 
     /// Starts a new item; the caller has seen its opening brace.
@@ -85,8 +82,9 @@ struct MediaItemBuilder {
             return
         }
         pendingName = String(decoding: bytes, as: UTF8.self)
-        let skipped = checksUnknownKeys && context != .fieldProperties && !selection.keepsOtherField(named: pendingName)
-        pendingSlot = skipped ? .skipped : slotTable.slot(index, in: context)
+        pendingSlot = slotTable.slot(index, in: context)
+        // The table skips unknown keys when other fields are not kept; the selection may still name this one.
+        if pendingSlot == .skipped, selection.keepsOtherField(named: pendingName) { pendingSlot = .other }
     }
 
     mutating func scalar(_ token: ScalarToken) throws(VLExportError) {

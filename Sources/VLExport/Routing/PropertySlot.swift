@@ -165,9 +165,10 @@ struct SlotTable: @unchecked Sendable {
             return slot  // the item's shape: always read
         case .other:
             // Properties before their type are read whole, to be typed when the type is known.
-            if context == .fieldProperties || context == .metadataList || context == .boundingBox { return slot }
-            // An unknown key decides by its name, when it is read (``MediaItemBuilder/key(_:)``).
-            guard let key else { return slot }
+            if context == .fieldProperties { return slot }
+            // A key the format does not name: skipped unless other fields are kept; the
+            // builder still keeps one the selection names (``MediaItemBuilder/key(_:)``).
+            guard let key else { return selection.keepsOtherFields ? slot : .skipped }
             return selection.keepsOtherField(named: key.rawValue) ? slot : .skipped
         default:
             return key.map(selection.reads) ?? true ? slot : .skipped

@@ -71,7 +71,7 @@ struct ValueBuilder {
     mutating func end() -> JSONValue? {
         if skippingDepth > 0 {
             skippingDepth -= 1
-            if skippingDepth == 0, frames.isEmpty { isBuilding = false }
+            if skippingDepth == 0 { isBuilding = !frames.isEmpty }
             return nil
         }
         let frame = frames.removeLast()
