@@ -42,9 +42,13 @@ let package = Package(
             dependencies: ["VLExport"]
         ),
         .executableTarget(name: "vlx-generate"),
+        // The format's declaration, and the generator that turns it into
+        // Sources/VLExport/Generated/Format.swift (run: swift run vlx-codegen).
+        .target(name: "VLExportFormat"),
+        .executableTarget(name: "vlx-codegen", dependencies: ["VLExportFormat"]),
         .testTarget(
             name: "VLExportTests",
-            dependencies: ["VLExport"]
+            dependencies: ["VLExport", "VLExportFormat"]
         ),
         .testTarget(
             name: "vlxTests",

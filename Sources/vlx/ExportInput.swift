@@ -18,7 +18,12 @@ final class ExportInput {
     let name: String
     let reader: ExportReader
     let progress: Progress
+    /// Whether warnings are left unprinted (`--quiet`).
+    var quiet = false
     private var zipExtraction: ZipExtraction?
+
+    /// How many warnings about values are printed before the rest are only counted.
+    static let printedWarningLimit = 20
 
     private init(name: String, reader: ExportReader, progress: Progress, zipExtraction: ZipExtraction?) {
         self.name = name
@@ -54,7 +59,14 @@ final class ExportInput {
         let head = try source.peek()
         var readerOptions = options.readerOptions
         readerOptions.properties = properties
+        let input = try open(source: source, head: head, path: path, name: name, progress: progress, readerOptions)
+        input.quiet = options.quiet
+        return input
+    }
 
+    private static func open(
+        source: DescriptorReader, head: [UInt8], path: String?, name: String, progress: Progress, _ readerOptions: ReaderOptions
+    ) throws(CLIFailure) -> ExportInput {
         if head.starts(with: [0x1F, 0x8B]) {
             let chunks = ChunkSequence(GzipDecoder(source: source, name: name))
             return ExportInput(name: name, reader: ExportReader(chunks: chunks, options: readerOptions), progress: progress, zipExtraction: nil)
@@ -74,8 +86,13 @@ final class ExportInput {
     /// Runs a walk, turning its failures into what the command reports: the
     /// archive's own error before the truncation it caused, and the input's name
     /// in front of every location.
+    ///
+    /// The walk's warnings are printed on standard error when it ends, either way (unless ``quiet``).
     func run<Result>(_ body: () async throws -> Result) async throws -> Result {
-        defer { progress.finish() }
+        defer {
+            progress.finish()
+            if !quiet { printWarnings() }
+        }
         do {
             let result = try await body()
             if let failure = zipExtraction?.finish() { throw CLIFailure(.invalidData, failure) }
@@ -86,12 +103,29 @@ final class ExportInput {
         }
     }
 
-    /// Prints the reader's warnings to standard error, unless quiet.
-    func reportWarnings(quiet: Bool) {
-        guard !quiet else { return }
+    /// Prints the reader's warnings to standard error: values that could not be read as
+    /// `FILE:LINE:COL: path: message`, the first ``printedWarningLimit`` of them and then a count;
+    /// every other warning as `vlx: FILE: warning: message`.
+    private func printWarnings() {
+        var printedValues = 0
         for warning in reader.warnings {
-            Terminal.printError("vlx: \(name): warning: \(warning)")
+            if warning.kind == .nonconformingValue {
+                printedValues += 1
+                if printedValues <= Self.printedWarningLimit { Terminal.printError(located(warning)) }
+            } else {
+                Terminal.printError("vlx: \(name): warning: \(warning)")
+            }
         }
+        let otherWarnings = reader.warnings.count { $0.kind != .nonconformingValue }
+        let valueWarnings = reader.warningCount - otherWarnings
+        if valueWarnings > Self.printedWarningLimit {
+            Terminal.printError("vlx: \(name): \(valueWarnings - Self.printedWarningLimit) more values could not be read as their fields' kinds (\(valueWarnings) in all; vlx validate lists them)")
+        }
+    }
+
+    /// `FILE:LINE:COL: path: message`.
+    func located(_ warning: ExportWarning) -> String {
+        warning.location == nil ? "\(name): \(warning)" : "\(name):\(warning)"
     }
 }
 

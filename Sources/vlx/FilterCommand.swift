@@ -54,9 +54,10 @@ struct FilterCommand: AsyncParsableCommand {
         do {
             try await input.run {
                 if format == .export { try out.write("{\"media_items\":[") }
-                for try await raw in input.reader.rawItems {
+                for try await both in input.reader.mediaItemsWithJSON {
                     input.progress.addItem()
-                    guard try matches(raw.typedItem(), issueKinds: issueKinds) else { continue }
+                    guard matches(both.item, issueKinds: issueKinds) else { continue }
+                    let raw = both.raw
                     if format == .export {
                         if written > 0 { try out.write(",") }
                         try out.write(raw.json)
@@ -80,7 +81,6 @@ struct FilterCommand: AsyncParsableCommand {
             throw error
         }
         try out.flush()
-        input.reportWarnings(quiet: read.quiet)
     }
 
     private func matches(_ item: MediaItem, issueKinds: [IssueType]) -> Bool {

@@ -49,6 +49,5 @@ struct NDJSONCommand: AsyncParsableCommand {
             throw error
         }
         try out.flush()
-        input.reportWarnings(quiet: read.quiet)
     }
 }

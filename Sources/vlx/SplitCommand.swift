@@ -78,7 +78,6 @@ struct SplitCommand: AsyncParsableCommand {
         let manifestFile = try OutputStream(path: out + "/manifest.json")
         try manifestFile.writeLine(manifest.compactJSON)
         try manifestFile.flush()
-        input.reportWarnings(quiet: read.quiet)
     }
 }
 

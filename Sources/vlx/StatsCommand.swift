@@ -16,7 +16,9 @@ struct StatsCommand: AsyncParsableCommand {
 
         stats reads the values it counts and passes over the rest: the whole
         export must be JSON, but a value it does not count (a height of "abc")
-        is not checked. vlx validate checks everything.
+        is not checked. Values it reads that cannot be read as their fields'
+        kinds are counted by path (nonconforming_values, indices left out).
+        vlx validate checks everything.
         """
     )
 
@@ -45,7 +47,6 @@ struct StatsCommand: AsyncParsableCommand {
             try out.write(stats.summary)
         }
         try out.flush()
-        input.reportWarnings(quiet: read.quiet)
     }
 }
 
@@ -53,7 +54,7 @@ struct StatsCommand: AsyncParsableCommand {
 struct ExportStats {
     /// What the counts read: the walk passes over every other value (no strings made,
     /// no numbers converted), which is most of what a typed walk costs.
-    static let properties = PropertySelection.only(["media_type", "file_size", "issue_type", "duplicate_group_id", "category_name", "tag_name"])
+    static let properties = PropertySelection.only([.mediaType, .fileSize, .issueType, .duplicateGroupID, .categoryName, .tagName])
 
     var mediaItems = 0
     var mediaTypes = StringTally()
@@ -71,11 +72,17 @@ struct ExportStats {
     var fileSizeBytes = 0
     var itemsWithIssues = 0
     var declaredTotal: Int?
+    /// Values that could not be read as their fields' kinds, by path with the indices left out
+    /// (`metadata_items[].properties.confidence`).
+    var nonconformingValues: [String: Int] = [:]
 
     static let typedMetadataTypes = ["issue", "user_tag", "image_label", "object_label", "video_info", "caption"]
 
     mutating func add(_ item: MediaItem) {
         mediaItems += 1
+        for value in item.nonconforming {
+            nonconformingValues[Self.pathPattern(value.path), default: 0] += 1
+        }
         mediaTypes.add(item.mediaType?.rawValue ?? "(none)")
         fileSizeBytes += item.fileSize?.approximateBytes ?? 0
         var hasIssue = false
@@ -104,6 +111,8 @@ struct ExportStats {
                     typedMetadataItems[5] += 1
                 case .unknown:
                     otherMetadataTypes.add(metadataItems[index].type)
+                case .unreadable:
+                    otherMetadataTypes.add("(unreadable)")
                 }
             }
         }
@@ -139,6 +148,23 @@ struct ExportStats {
         }
     }
 
+    /// A value's path inside its item with every index left out: `metadata_items[].properties.bbox`.
+    static func pathPattern(_ path: String) -> String {
+        var pattern = ""
+        var inIndex = false
+        for character in path {
+            if character == "[" {
+                inIndex = true
+                pattern.append("[]")
+            } else if character == "]" {
+                inIndex = false
+            } else if !inIndex {
+                pattern.append(character)
+            }
+        }
+        return pattern.isEmpty ? "(the item itself)" : pattern
+    }
+
     /// Metadata items by type.
     var metadataTypes: [String: Int] {
         var counts = otherMetadataTypes.counts
@@ -167,6 +193,7 @@ struct ExportStats {
             "labels": counts(labels),
             "tags": counts(tags),
             "file_size_bytes": .integer(fileSizeBytes),
+            "nonconforming_values": counts(nonconformingValues),
         ])
     }
 
@@ -190,6 +217,10 @@ struct ExportStats {
         lines.append("image labels: \(labels.total)\n" + list(labels))
         lines.append("user tags: \(tags.total)\n" + list(tags))
         lines.append("total file size: \(fileSizeBytes) bytes")
+        if !nonconformingValues.isEmpty {
+            let total = nonconformingValues.values.reduce(0, +)
+            lines.append("values that could not be read as their fields' kinds: \(total)\n" + list(nonconformingValues))
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

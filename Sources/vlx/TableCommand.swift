@@ -52,80 +52,57 @@ struct TableCommand: AsyncParsableCommand {
             throw error
         }
         try out.flush()
-        input.reportWarnings(quiet: read.quiet)
     }
 
+    /// The columns of a table: which item (and object) a row belongs to, then the declared
+    /// fields of the entity, as the format's declaration flattens them.
     static func columns(_ kind: Kind) -> [String] {
         switch kind {
-        case .media:
-            ["media_id", "media_type", "file_name", "file_path", "file_size", "file_size_bytes", "height", "width",
-             "url", "cluster_id", "uniqueness_score", "metadata_items"]
-        case .issues:
-            ["media_id", "object_index", "issue_type", "confidence", "duplicate_group_id", "duplicate_threshold",
-             "similarity_level", "actual_label", "suggested_label", "suggestion_confidence"]
-        case .labels:
-            ["media_id", "category_id", "category_name", "source", "original_id"]
-        case .objects:
-            ["media_id", "object_index", "category_id", "category_name", "source", "original_id",
-             "bbox_x", "bbox_y", "bbox_width", "bbox_height", "uniqueness_score", "url", "metadata_items"]
-        case .tags:
-            ["media_id", "object_index", "tag_name", "assigned_date", "assigned_by"]
-        case .frames:
-            ["media_id", "file_name", "video_name", "frame_timestamp_seconds", "frame_timestamp", "frame_number"]
+        case .media: MediaItem.tableColumns
+        case .issues: ["media_id", "object_index"] + Issue.tableColumns
+        case .labels: ["media_id"] + ImageLabel.tableColumns
+        case .objects: ["media_id", "object_index"] + ObjectLabel.tableColumns
+        case .tags: ["media_id", "object_index"] + UserTag.tableColumns
+        case .frames: ["media_id", "file_name"] + VideoInfo.tableColumns
         }
     }
 
-    static func rows(_ kind: Kind, of item: MediaItem) -> [[Cell]] {
-        let id = Cell.text(item.mediaID)
+    static func rows(_ kind: Kind, of item: MediaItem) -> [[TableCell]] {
+        let id = item.mediaID.map(TableCell.text) ?? .empty
+        var rows: [[TableCell]] = []
+        func row(_ prefix: [TableCell], _ append: (inout [TableCell]) -> Void) {
+            var cells = prefix
+            append(&cells)
+            rows.append(cells)
+        }
         switch kind {
         case .media:
-            return [[
-                id, .text(item.mediaType?.rawValue), .text(item.fileName), .text(item.filePath), .text(item.fileSize?.text),
-                .int(item.fileSize?.approximateBytes), .int(item.height), .int(item.width), .text(item.url),
-                .text(item.clusterID), .double(item.uniquenessScore), .int(item.metadataItems.count),
-            ]]
+            row([]) { item.appendTableCells(to: &$0) }
         case .issues, .tags:
-            var rows: [[Cell]] = []
             for (metadata, objectIndex) in ownAndObjectMetadata(item) {
+                let prefix = [id, objectIndex.map(TableCell.integer) ?? .empty]
                 switch (kind, metadata.content) {
-                case (.issues, .issue(let issue)):
-                    rows.append([
-                        id, .int(objectIndex), .text(issue.issueType?.rawValue), .double(issue.confidence),
-                        .text(issue.duplicateGroupID?.description), .double(issue.duplicateThreshold),
-                        .double(issue.similarityLevel), .text(issue.actualLabel), .text(issue.suggestedLabel),
-                        .double(issue.suggestionConfidence),
-                    ])
-                case (.tags, .userTag(let tag)):
-                    rows.append([id, .int(objectIndex), .text(tag.tagName), .text(tag.assignedDate), .text(tag.assignedBy)])
-                default:
-                    break
+                case (.issues, .issue(let issue)): row(prefix) { issue.appendTableCells(to: &$0) }
+                case (.tags, .userTag(let tag)): row(prefix) { tag.appendTableCells(to: &$0) }
+                default: break
                 }
             }
-            return rows
         case .labels:
-            return item.metadataItems.compactMap { metadata in
-                guard case .imageLabel(let label) = metadata.content else { return nil }
-                return [id, .int(label.categoryID), .text(label.categoryName), .text(label.source), .int(label.originalID)]
+            for metadata in item.metadataItems {
+                if case .imageLabel(let label) = metadata.content { row([id]) { label.appendTableCells(to: &$0) } }
             }
         case .objects:
-            return item.objectLabels.enumerated().map { index, object in
-                let box = object.boundingBox
-                return [
-                    id, .int(index), .int(object.categoryID), .text(object.categoryName), .text(object.source),
-                    .int(object.originalID), .double(box?.x), .double(box?.y), .double(box?.width), .double(box?.height),
-                    .double(object.uniquenessScore), .text(object.url), .int(object.metadataItems.count),
-                ]
+            for (index, object) in item.objectLabels.enumerated() {
+                row([id, .integer(index)]) { object.appendTableCells(to: &$0) }
             }
         case .frames:
-            return item.metadataItems.compactMap { metadata in
-                guard case .videoInfo(let video) = metadata.content else { return nil }
-                let timestamp = video.frameTimestamp ?? video.timestamp
-                return [
-                    id, .text(item.fileName), .text(video.videoName), .double(timestamp?.seconds),
-                    .text(timestamp?.text ?? timestamp.map { String($0.seconds) }), .int(video.frameNumber),
-                ]
+            for metadata in item.metadataItems {
+                if case .videoInfo(let video) = metadata.content {
+                    row([id, item.fileName.map(TableCell.text) ?? .empty]) { video.appendTableCells(to: &$0) }
+                }
             }
         }
+        return rows
     }
 
     /// The item's own metadata (object index nil), then each object's, with the object's index.
@@ -135,29 +112,6 @@ struct TableCommand: AsyncParsableCommand {
             result += object.metadataItems.map { ($0, Int?.some(index)) }
         }
         return result
-    }
-}
-
-/// One value of a table row; empty when nil.
-enum Cell {
-    case text(String?)
-    case int(Int?)
-    case double(Double?)
-
-    var text: String? {
-        switch self {
-        case .text(let value): value
-        case .int(let value): value.map(String.init)
-        case .double(let value): value.map { $0.description }
-        }
-    }
-
-    var json: JSONValue {
-        switch self {
-        case .text(let value): value.map(JSONValue.string) ?? .null
-        case .int(let value): value.map(JSONValue.integer) ?? .null
-        case .double(let value): value.map(JSONValue.double) ?? .null
-        }
     }
 }
 
@@ -175,7 +129,7 @@ struct TableWriter {
         }
     }
 
-    func write(_ row: [Cell]) throws(CLIFailure) {
+    func write(_ row: [TableCell]) throws(CLIFailure) {
         switch format {
         case .csv:
             try out.write(row.map { Self.csvField($0.text ?? "") }.joined(separator: ",") + "\r\n")

@@ -19,8 +19,15 @@ struct VLX: AsyncParsableCommand {
 
         Exit codes:
           0  success
-          1  invalid data (syntax, truncation, wrong shape, a limit passed);
-             every complete item before the fault has been written
+          1  invalid data (syntax, truncation, not an export, a limit passed;
+             with --strict-schema, a value that cannot be read as its field's
+             kind); every complete item before the fault has been written
+
+        A value that cannot be read as its field's kind (a string where the
+        format has a number, an object where it has a string) is kept as
+        written and reported on standard error as FILE:LINE:COL: path: expected
+        …, found …; the first 20 are printed, then a count. The command goes on
+        and exits 0. vlx validate reports each one as a problem.
           2  usage error
           3  I/O failure (cannot open or read the input, cannot write the output,
              a full disk included)
@@ -110,12 +117,18 @@ struct ReadOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Print no progress line and no warnings; errors only.")
     var quiet = false
 
+    @Flag(help: "Fail at the first value that cannot be read as its field's kind, instead of keeping it and warning.")
+    var strictSchema = false
+
     func validate() throws {
         guard maxDepth >= 1 else { throw ValidationError("--max-depth must be at least 1.") }
         guard maxItemBytes >= 1 else { throw ValidationError("--max-item-bytes must be at least 1.") }
     }
 
     var readerOptions: ReaderOptions {
-        ReaderOptions(syntax: lenient ? .lenient : .strict, maxDepth: maxDepth, maxItemBytes: maxItemBytes)
+        ReaderOptions(
+            syntax: lenient ? .lenient : .strict, maxDepth: maxDepth, maxItemBytes: maxItemBytes,
+            schema: strictSchema ? .strict : .tolerant
+        )
     }
 }

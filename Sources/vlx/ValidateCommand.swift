@@ -8,8 +8,9 @@ struct ValidateCommand: AsyncParsableCommand {
         abstract: "Check an export and list every problem with its location; exit 0 when valid, 1 when not.",
         discussion: """
         Each problem is one line, FILE:LINE:COL: path: message, on standard output.
-        A schema problem (a field of the wrong type) is reported at the start of
-        its media item and the walk goes on; a syntax error ends it. A declared
+        A value that cannot be read as its field's kind (or a part of the export
+        of another shape) is a problem, reported where the value starts, and the
+        walk goes on; a syntax error ends it. A declared
         total_media_items that differs from the real count is a warning, and so is
         a key that appears twice in one object (readers disagree about which wins).
         """
@@ -29,28 +30,30 @@ struct ValidateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let input = try ExportInput.open(file, read)
+        input.quiet = true  // validate prints every warning itself, on standard output
         let out = try OutputStream(path: nil)
         var problems = 0
         var items = 0
         var warnings: [String] = []
         do {
             try await input.run {
-                for try await raw in input.reader.rawItems {
+                for try await both in input.reader.mediaItemsWithJSON {
                     items += 1
                     input.progress.addItem()
+                    let raw = both.raw
                     if let value = try? JSONValue(parsing: raw.json) {
                         for path in value.duplicateKeyPaths(under: "media_items[\(raw.index)]") {
                             let place = raw.location.map { "\($0):" } ?? ""
                             warnings.append("\(input.name):\(place) warning: \(path): the key appears more than once; the last value counts")
                         }
                     }
-                    do {
-                        _ = try raw.typedItem()
-                    } catch {
+                    for value in both.item.nonconforming {
                         problems += 1
+                        let error = value.schemaError(pathPrefix: "media_items[\(raw.index)]", mediaItemIndex: raw.index)
                         try out.write("\(input.name):\(error)\n")
                         if problems >= maxErrors { break }
                     }
+                    if problems >= maxErrors { break }
                 }
             }
         } catch let failure as CLIFailure where failure.status == .invalidData {
@@ -61,7 +64,16 @@ struct ValidateCommand: AsyncParsableCommand {
             try out.write(warning + "\n")
         }
         for warning in input.reader.warnings {
-            try out.write("\(input.name): warning: \(warning)\n")
+            if warning.kind == .nonconformingValue, warning.mediaItemIndex != nil {
+                continue  // reported above, from its item, or past --max-errors
+            }
+            if warning.kind == .nonconformingValue {
+                guard problems < maxErrors else { continue }
+                problems += 1
+                try out.write("\(input.located(warning))\n")
+            } else {
+                try out.write("\(input.name): warning: \(warning)\n")
+            }
         }
         let verdict = problems == 0
             ? "\(input.name): valid, \(items) media items\n"

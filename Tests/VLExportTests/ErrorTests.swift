@@ -30,12 +30,13 @@ import VLExport
     }
 
     @Test func theFirstFaultInDocumentOrderIsTheOneReported() async throws {
-        // A wrong type is found at its value, before a syntax error further on.
-        let json = #"{"media_items": [{"media_id": 1,,}]}"#
-        let error = try #require(await typedWalk(json.bytes).vlError)
+        // Under a strict schema, a wrong type is found at its value, before a syntax error further on.
+        // (A number for a string is read as its text, so the odd value here is a boolean.)
+        let json = #"{"media_items": [{"media_id": true,,}]}"#
+        let error = try #require(await typedWalk(json.bytes, options: strictSchema).vlError)
         #expect(error.kind == .schema)
         #expect(error.path == "media_items[0].media_id")
-        #expect(error.message == "expected string, found number 1")
+        #expect(error.message == "expected string, found boolean true")
     }
 
     @Test func truncatedDocumentSaysWhereAndKeepsEarlierItems() async throws {
@@ -62,51 +63,76 @@ import VLExport
 
     @Test func schemaErrorCarriesThePathAndTheItemsLocation() async throws {
         let json = "{\"media_items\": [\n{\"media_id\": \"a\", \"height\": 3},\n  {\"media_id\": \"b\", \"height\": \"abc\"}\n]}"
-        let result = await typedWalk(json.bytes)
+        let result = await typedWalk(json.bytes, options: strictSchema)
         let error = try #require(result.vlError)
         #expect(error.kind == .schema)
         #expect(error.path == "media_items[1].height")
         #expect(error.message == "expected integer, found string \"abc\"")
-        #expect(error.location == SourceLocation(offset: try #require(offset(of: "{\"media_id\": \"b\"", in: json)), line: 3, column: 3))
+        // Located at the value itself.
+        #expect(error.location == SourceLocation(offset: try #require(offset(of: "\"abc\"", in: json)), line: 3, column: 31))
         #expect(error.mediaItemIndex == 1)
-        #expect(error.description == "3:3: media_items[1].height: expected integer, found string \"abc\"")
+        #expect(error.description == "3:31: media_items[1].height: expected integer, found string \"abc\"")
         #expect(result.items.compactMap(\.mediaID) == ["a"])
+
+        // Tolerant, the default: the walk goes on, the value is kept and reported in the same words.
+        let reader = ExportReader(chunks: ChunkedBytes(json.bytes, sizes: [65536]))
+        let tolerant = await typedWalk(reader)
+        #expect(tolerant.error == nil)
+        #expect(tolerant.items.compactMap(\.mediaID) == ["a", "b"])
+        #expect(tolerant.items[1].height == nil)
+        #expect(tolerant.items[1].otherFields["height"] == .string("abc"))
+        #expect(tolerant.items[1].nonconforming.map(\.description) == [#"height: expected integer, found string "abc""#])
+        #expect(reader.warnings.map(\.description) == [error.description])
+        #expect(reader.warnings.first?.mediaItemIndex == 1)
     }
 
     @Test func schemaErrorsDeepInsideAnItemHaveTheirFullPath() async throws {
         let bbox = #"{"media_items": [{"metadata_items": [{"type": "image_label", "properties": {}}, {"type": "object_label", "properties": {"bbox": [1, 2, "x", 4]}}]}]}"#
-        let bboxError = try #require(await typedWalk(bbox.bytes).vlError)
-        #expect(bboxError.path == "media_items[0].metadata_items[1].properties.bbox[2]")
+        // A box that cannot be read is kept whole, so it is reported whole.
+        let bboxError = try #require(await typedWalk(bbox.bytes, options: strictSchema).vlError)
+        #expect(bboxError.path == "media_items[0].metadata_items[1].properties.bbox")
 
         let nested = #"{"media_items": [{"metadata_items": [{"type": "object_label", "properties": {"metadata_items": [{"type": "issue", "properties": {"confidence": true}}]}}]}]}"#
-        let nestedError = try #require(await typedWalk(nested.bytes).vlError)
+        let nestedError = try #require(await typedWalk(nested.bytes, options: strictSchema).vlError)
         #expect(nestedError.path == "media_items[0].metadata_items[0].properties.metadata_items[0].properties.confidence")
         #expect(nestedError.message == "expected number, found boolean true")
 
         let notArray = #"{"media_items": [{"metadata_items": {"type": "issue"}}]}"#
-        let notArrayError = try #require(await typedWalk(notArray.bytes).vlError)
+        let notArrayError = try #require(await typedWalk(notArray.bytes, options: strictSchema).vlError)
         #expect(notArrayError.path == "media_items[0].metadata_items")
         #expect(notArrayError.message == "expected array, found object")
 
         let notObject = #"{"media_items": [{"metadata_items": [{"type": "issue"}, "oops"]}]}"#
-        let notObjectError = try #require(await typedWalk(notObject.bytes).vlError)
+        let notObjectError = try #require(await typedWalk(notObject.bytes, options: strictSchema).vlError)
         #expect(notObjectError.path == "media_items[0].metadata_items[1]")
 
         let noType = #"{"media_items": [{"metadata_items": [{"properties": {}}]}]}"#
-        let noTypeError = try #require(await typedWalk(noType.bytes).vlError)
+        let noTypeError = try #require(await typedWalk(noType.bytes, options: strictSchema).vlError)
         #expect(noTypeError.path == "media_items[0].metadata_items[0]")
-        #expect(noTypeError.message == "metadata item has neither \"type\" nor \"metadata_type\"")
+        #expect(noTypeError.message == "expected a metadata item with a \"type\", found object")
     }
 
     @Test func itemThatIsNotAnObjectIsRejectedByBothWalks() async throws {
         let json = #"{"media_items": [{"media_id": "a"}, 5]}"#
-        for result in [await typedWalk(json.bytes).vlError, await rawWalk(json.bytes).vlError] {
+        for result in [await typedWalk(json.bytes, options: strictSchema).vlError, await rawWalk(json.bytes, options: strictSchema).vlError] {
             let error = try #require(result)
             #expect(error.kind == .schema)
             #expect(error.path == "media_items[1]")
             #expect(error.message == "expected a media item object, found number 5")
             #expect(error.location?.offset == offset(of: "5", in: json))
         }
+        // Tolerant, the element is an item of its own, kept as written, in both walks.
+        let typed = await typedWalk(json.bytes)
+        #expect(typed.error == nil)
+        #expect(typed.items.count == 2)
+        #expect(typed.items[1].nonconforming == [NonconformingValue(
+            path: "", expected: "a media item object", value: .number(JSONNumber(text: "5")),
+            location: SourceLocation(offset: offset(of: "5", in: json)!, line: 1, column: offset(of: "5", in: json)! + 1)
+        )])
+        #expect(typed.items[1].normalizedJSON == .number(JSONNumber(text: "5")))
+        let raw = await rawWalk(json.bytes)
+        #expect(raw.error == nil)
+        #expect(raw.items.map { String(decoding: $0.json, as: UTF8.self) } == [#"{"media_id":"a"}"#, "5"])
     }
 
     @Test func wrongShapesAtTheTopAreSchemaErrors() async throws {
@@ -116,19 +142,19 @@ import VLExport
         #expect(array.location == SourceLocation(offset: 0, line: 1, column: 1))
         let string = try #require(await rawWalk("\"export\"".bytes).vlError)
         #expect(string.message.hasSuffix("found a string"))
-        let mediaItems = try #require(await rawWalk(#"{"media_items": {"a": 1}}"#.bytes).vlError)
+        let mediaItems = try #require(await rawWalk(#"{"media_items": {"a": 1}}"#.bytes, options: strictSchema).vlError)
         #expect(mediaItems.path == "media_items")
         #expect(mediaItems.message == "expected array, found object")
-        let info = try #require(await rawWalk(#"{"info": [1]}"#.bytes).vlError)
+        let info = try #require(await rawWalk(#"{"info": [1]}"#.bytes, options: strictSchema).vlError)
         #expect(info.path == "info")
-        let infoField = try #require(await rawWalk(#"{"info": {"total_media_items": "many"}}"#.bytes).vlError)
+        let infoField = try #require(await rawWalk(#"{"info": {"total_media_items": "many"}}"#.bytes, options: strictSchema).vlError)
         #expect(infoField.path == "info.total_media_items")
     }
 
     @Test func depthLimitStopsDeepNestingWithALocation() async throws {
         let depth = 300
         let json = #"{"media_items": [{"deep": "# + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}]}"
-        for result in [await typedWalk(json.bytes).vlError, await rawWalk(json.bytes).vlError] {
+        for result in [await typedWalk(json.bytes, options: strictSchema).vlError, await rawWalk(json.bytes, options: strictSchema).vlError] {
             let error = try #require(result)
             #expect(error.kind == .depthLimit)
             // Depth 1 is the export, 2 media_items, 3 the item: the 254th bracket is level 257.
@@ -210,3 +236,6 @@ import VLExport
         }
     }
 }
+
+/// Options that make a value that cannot be read as its kind a thrown schema error.
+let strictSchema = ReaderOptions(schema: .strict)

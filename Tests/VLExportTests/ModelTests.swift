@@ -77,11 +77,15 @@ import VLExport
     @Test func outOfRangeNumbersInKnownFieldsAreSchemaErrors() throws {
         let item: JSONValue = .object(["uniqueness_score": .number(JSONNumber(text: "1e999"))])
         #expect {
-            _ = try MediaItem(json: item, index: 4)
+            _ = try MediaItem(json: item, index: 4, schema: .strict)
         } throws: { error in
             let error = error as? VLExportError
             return error?.path == "media_items[4].uniqueness_score" && error?.message == "number 1e999 is out of range for a 64-bit float"
         }
+        // Tolerant, the number is kept as written.
+        let tolerant = try MediaItem(json: item, index: 4)
+        #expect(tolerant.uniquenessScore == nil)
+        #expect(tolerant.otherFields["uniqueness_score"] == .number(JSONNumber(text: "1e999")))
     }
 
     @Test func duplicateKeysKeepTheLastValueInTheTypedModel() throws {

@@ -36,7 +36,7 @@ import Testing
     @Test(arguments: 0..<4)
     func selectedItemsAreTheFullItemsWithTheRestLeftOut(_ selection: Int) async throws {
         let (keys, keepingOtherFields) = Self.selections[selection]
-        let options = ReaderOptions(properties: .only(keys, keepingOtherFields: keepingOtherFields))
+        let options = ReaderOptions(properties: .only(Set(keys.map(PropertySelection.Key.other)), keepingOtherFields: keepingOtherFields))
         for (name, bytes) in [("document", Array(Self.document.utf8)), ("real export", try Fixture.bytes("real-export-extreme.json"))] {
             let full = await typedWalk(bytes)
             let selected = await typedWalk(bytes, options: options)
@@ -56,31 +56,38 @@ import Testing
         #expect(all.items == full.items)
         #expect(full.items.first?.otherFields["extra"] != nil)
         #expect(PropertySelection.all.isAll)
-        #expect(!PropertySelection.only(["media_id"], keepingOtherFields: true).isAll)
+        #expect(!PropertySelection.only([.mediaID], keepingOtherFields: true).isAll)
+        // A typed key is its name in the export, wherever it stands.
+        #expect(PropertySelection.only([.issueType, .categoryName]) == PropertySelection.only([.other("issue_type"), .other("category_name")]))
     }
 
     @Test func aValuePassedOverIsNotCheckedAndASelectedOneIs() async throws {
         let json = Array(#"{"media_items": [{"height": "abc", "extra": {"a": [1, {"b": 2}]}, "media_type": "image"}]}"#.utf8)
-        let lenient = await typedWalk(json, options: ReaderOptions(properties: .only(["media_type"])))
+        let lenient = await typedWalk(json, options: ReaderOptions(properties: .only([.mediaType])))
         #expect(lenient.error == nil)
         #expect(lenient.items.first?.mediaType == .image)
         #expect(lenient.items.first?.height == nil)
-        let checked = await typedWalk(json, options: ReaderOptions(properties: .only(["height"])))
+        let checked = await typedWalk(json, options: ReaderOptions(properties: .only([.height]), schema: .strict))
         let error = try #require(checked.vlError)
         #expect(error.kind == .schema)
         #expect(error.path == "media_items[0].height")
+        // Tolerant, the selected odd value is kept and listed; the one passed over is not.
+        let kept = await typedWalk(json, options: ReaderOptions(properties: .only([.height])))
+        #expect(kept.error == nil)
+        #expect(kept.items.first?.nonconforming.map(\.path) == ["height"])
+        #expect(kept.items.first?.otherFields["height"] == .string("abc"))
     }
 
     @Test func syntaxErrorsInsideAValuePassedOverAreStillReported() async throws {
         let json = Array(#"{"media_items": [{"media_id": "a"}, {"extra": {"a": [1, 2,]}, "media_id": "b"}]}"#.utf8)
-        let result = await typedWalk(json, options: ReaderOptions(properties: .only(["media_id"])))
+        let result = await typedWalk(json, options: ReaderOptions(properties: .only([.mediaID])))
         #expect(result.items.map(\.mediaID) == ["a"])
         #expect(result.vlError?.kind == .syntax)
     }
 
     @Test func propertiesWrittenBeforeTheirTypeAreReadWhole() async throws {
         let json = Array(#"{"media_items": [{"metadata_items": [{"properties": {"issue_type": "blur", "confidence": 0.5}, "type": "issue"}]}]}"#.utf8)
-        let result = await typedWalk(json, options: ReaderOptions(properties: .only(["issue_type"])))
+        let result = await typedWalk(json, options: ReaderOptions(properties: .only([.issueType])))
         guard case .issue(let issue)? = result.items.first?.metadataItems.first?.content else {
             Issue.record("expected an issue")
             return
@@ -126,8 +133,8 @@ private func project(_ item: MediaItem, _ keys: Set<String>, _ keepingOtherField
                 content = .objectLabel(ObjectLabel(
                     categoryID: keep("category_id", object.categoryID), categoryName: keep("category_name", object.categoryName),
                     source: keep("source", object.source), originalID: keep("original_id", object.originalID),
-                    boundingBox: keep("bbox", object.boundingBox), url: keep("url", object.url), clusterID: keep("cluster_id", object.clusterID),
-                    uniquenessScore: keep("uniqueness_score", object.uniquenessScore), metadataItems: metadata(object.metadataItems),
+                    boundingBox: keep("bbox", object.boundingBox), uniquenessScore: keep("uniqueness_score", object.uniquenessScore),
+                    url: keep("url", object.url), clusterID: keep("cluster_id", object.clusterID), metadataItems: metadata(object.metadataItems),
                     otherProperties: others(object.otherProperties)
                 ))
             case .videoInfo(let video):
@@ -139,7 +146,7 @@ private func project(_ item: MediaItem, _ keys: Set<String>, _ keepingOtherField
             case .caption(let caption):
                 // The documents here write a caption's text under "text".
                 content = .caption(Caption(text: keep("text", caption.text), source: keep("source", caption.source), otherProperties: others(caption.otherProperties)))
-            case .unknown:
+            case .unknown, .unreadable:
                 // The properties of a type this version does not know are read whole.
                 content = item.content
             }
@@ -151,6 +158,6 @@ private func project(_ item: MediaItem, _ keys: Set<String>, _ keepingOtherField
         fileName: keep("file_name", item.fileName), filePath: keep("file_path", item.filePath), fileSize: keep("file_size", item.fileSize),
         height: keep("height", item.height), width: keep("width", item.width), url: keep("url", item.url),
         clusterID: keep("cluster_id", item.clusterID), uniquenessScore: keep("uniqueness_score", item.uniquenessScore),
-        metadataItems: metadata(item.metadataItems), otherFields: others(item.otherFields)
+        metadataItems: metadata(item.metadataItems), otherFields: others(item.otherFields), nonconforming: item.nonconforming
     )
 }

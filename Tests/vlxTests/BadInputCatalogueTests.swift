@@ -12,6 +12,9 @@ import Testing
         let message: String
         /// Items complete before the fault, written to standard output.
         var itemsBefore = 0
+        /// Whether the input is a well-formed document with an odd shape: fatal only under
+        /// --strict-schema; otherwise the walk goes on with a warning.
+        var oddShape = false
         var testDescription: String { name }
     }
 
@@ -25,8 +28,8 @@ import Testing
         Case(name: "top-level string", input: data("\"export\""), message: "1:1: $: expected an export object"),
         // yajl reports a number that ends the input only once the input has ended: it is placed there.
         Case(name: "top-level number", input: data("42"), message: "1:3: $: expected an export object"),
-        Case(name: "media_items not an array", input: data(#"{"media_items": {"a": 1}}"#), message: "1:17: media_items: expected array, found object"),
-        Case(name: "an item that is not an object", input: data(#"{"media_items": [{"media_id": "a"}, "b"]}"#), message: "1:37: media_items[1]: expected a media item object, found string \"b\"", itemsBefore: 1),
+        Case(name: "media_items not an array", input: data(#"{"media_items": {"a": 1}}"#), message: "1:17: media_items: expected array, found object", oddShape: true),
+        Case(name: "an item that is not an object", input: data(#"{"media_items": [{"media_id": "a"}, "b"]}"#), message: "1:37: media_items[1]: expected a media item object, found string \"b\"", itemsBefore: 1, oddShape: true),
         Case(name: "invalid UTF-8", input: data(#"{"media_items": [{"media_id": "a"}, {"media_id": ""#) + [0xC3, 0x28] + data(#""}]}"#), message: "1:", itemsBefore: 1),
         Case(name: "NUL byte", input: data(#"{"media_items": [{"media_id": "a"}, {"media_id": "x"#) + [0] + data(#""}]}"#), message: "1:", itemsBefore: 1),
         Case(name: "a million brackets", input: data(#"{"media_items": [{"media_id": "a"}, {"deep": "#) + [UInt8](repeating: UInt8(ascii: "["), count: 1_000_000), message: "1:", itemsBefore: 1),
@@ -38,7 +41,7 @@ import Testing
 
     @Test(arguments: cases)
     func badInputExitsOneWithALocatedMessage(_ testCase: Case) throws {
-        let result = try vlx(["ndjson"], stdin: Data(testCase.input))
+        let result = try vlx(["ndjson"] + (testCase.oddShape ? ["--strict-schema"] : []), stdin: Data(testCase.input))
         #expect(result.status == 1, "stderr: \(result.stderr)")
         #expect(result.stderr.hasPrefix("vlx: <stdin>:" + testCase.message), "stderr: \(result.stderr)")
         #expect(result.stderr.hasSuffix("\n"))
@@ -47,6 +50,14 @@ import Testing
         let validation = try vlx(["validate"], stdin: Data(testCase.input))
         #expect(validation.status == 1)
         #expect(validation.lines.first?.hasPrefix("<stdin>:" + testCase.message) == true, "\(validation.lines)")
+    }
+
+    @Test(arguments: cases.filter(\.oddShape))
+    func anOddShapeIsAWarningAndTheWalkGoesOn(_ testCase: Case) throws {
+        let result = try vlx(["ndjson", "--normalize"], stdin: Data(testCase.input))
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stderr == "<stdin>:" + testCase.message + "\n")
+        #expect(result.lines.count == testCase.itemsBefore + (testCase.input.count > 30 ? 1 : 0))
     }
 
     @Test func unusualButValidValuesSurviveLosslessly() throws {
@@ -68,9 +79,14 @@ import Testing
     @Test func anOutOfRangeNumberInAKnownFieldIsClearInTheTypedForm() throws {
         let input = Data(Self.data(#"{"media_items": [{"media_id": "a", "uniqueness_score": 1e999}]}"#))
         #expect(try vlx(["ndjson"], stdin: input).status == 0)
-        let typed = try vlx(["ndjson", "--normalize"], stdin: input)
+        let typed = try vlx(["ndjson", "--normalize", "--strict-schema"], stdin: input)
         #expect(typed.status == 1)
-        #expect(typed.stderr == "vlx: <stdin>:1:18: media_items[0].uniqueness_score: number 1e999 is out of range for a 64-bit float\n")
+        #expect(typed.stderr == "vlx: <stdin>:1:56: media_items[0].uniqueness_score: number 1e999 is out of range for a 64-bit float\n")
+        // Without --strict-schema the number is kept as written, and reported.
+        let tolerant = try vlx(["ndjson", "--normalize"], stdin: input)
+        #expect(tolerant.status == 0)
+        #expect(tolerant.lines == [#"{"media_id":"a","metadata_items":[],"uniqueness_score":1e999}"#])
+        #expect(tolerant.stderr == "<stdin>:1:56: media_items[0].uniqueness_score: number 1e999 is out of range for a 64-bit float\n")
     }
 
     @Test func corruptGzipIsInvalidData() throws {

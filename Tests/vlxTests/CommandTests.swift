@@ -172,8 +172,8 @@ import Testing
         let result = try vlx(["validate"], stdin: bad)
         #expect(result.status == 1)
         #expect(result.lines == [
-            #"<stdin>:3:3: media_items[1].height: expected integer, found string "abc""#,
-            "<stdin>:4:2: media_items[2].metadata_items[0].properties.confidence: expected number, found boolean true",
+            #"<stdin>:3:31: media_items[1].height: expected integer, found string "abc""#,
+            "<stdin>:4:86: media_items[2].metadata_items[0].properties.confidence: expected number, found boolean true",
             "<stdin>: warning: info.total_media_items says 5 but media_items holds 3",
             "<stdin>: 2 problems",
         ])
@@ -241,12 +241,12 @@ import Testing
 
         let objects = try vlx(["table", "objects", "--format", "ndjson", Self.edge])
         #expect(objects.lines == [
-            #"{"media_id":"00000000-0000-4000-8000-000000000002","object_index":0,"category_id":null,"category_name":"person","source":"User","original_id":7,"bbox_x":10.5,"bbox_y":20.0,"bbox_width":100.0,"bbox_height":200.25,"uniqueness_score":null,"url":null,"metadata_items":1}"#,
+            #"{"media_id":"00000000-0000-4000-8000-000000000002","object_index":0,"category_id":null,"category_name":"person","source":"User","original_id":7,"bbox_x":10.5,"bbox_y":20.0,"bbox_width":100.0,"bbox_height":200.25,"uniqueness_score":null,"url":null,"cluster_id":null,"metadata_items":1}"#,
         ])
         let frames = try vlx(["table", "frames", "--format", "tsv", "--lenient", Self.seed])
         #expect(frames.lines == [
-            "media_id\tfile_name\tvideo_name\tframe_timestamp_seconds\tframe_timestamp\tframe_number",
-            "b570353c-1216-4b73-9a83-57cb4791503e\tsome-video-frame1.jpg\tsome-video.mov\t6120.0\t01:42:00\t",
+            "media_id\tfile_name\tvideo_name\tframe_timestamp_seconds\tframe_timestamp\tframe_number\tvideo_id\ttimestamp_seconds\ttimestamp",
+            "b570353c-1216-4b73-9a83-57cb4791503e\tsome-video-frame1.jpg\tsome-video.mov\t6120.0\t01:42:00\t\t\t\t",
         ])
         let tags = try vlx(["table", "tags", "--lenient", Self.seed])
         #expect(tags.lines.count == 3)

@@ -1,30 +1,4 @@
-/// Every field name the format documents or real exports use, at any level.
-///
-/// The typed reader recognises these from the key's bytes, without making a
-/// `String`, and switches on the case; other keys become ``FieldKey/other(_:)``.
-enum KnownKey: String, CaseIterable {
-    // the export object
-    case info, mediaItems = "media_items"
-    // info
-    case schemaVersion = "schema_version", dataset, description, datasetURL = "dataset_url"
-    case datasetCreationTime = "dataset_creation_time", exportTime = "export_time"
-    case exportedBy = "exported_by", totalMediaItems = "total_media_items"
-    // media item
-    case mediaID = "media_id", mediaType = "media_type", fileName = "file_name", filePath = "file_path"
-    case fileSize = "file_size", height, width, url, clusterID = "cluster_id"
-    case uniquenessScore = "uniqueness_score", metadataItems = "metadata_items"
-    // metadata item
-    case type, metadataType = "metadata_type", properties
-    // properties
-    case issueType = "issue_type", confidence, duplicateGroupID = "duplicate_group_id"
-    case duplicateThreshold = "duplicate_threshold", similarityLevel = "similarity_level"
-    case actualLabel = "actual_label", suggestedLabel = "suggested_label"
-    case suggestionConfidence = "suggestion_confidence", issuesDescription = "issues_description"
-    case tagName = "tag_name", assignedDate = "assigned_date", assignedBy = "assigned_by"
-    case categoryID = "category_id", categoryName = "category_name", source, originalID = "original_id"
-    case bbox, videoName = "video_name", frameTimestamp = "frame_timestamp", frameNumber = "frame_number"
-    case videoID = "video_id", timestamp, text, caption
-
+extension KnownKey {
     /// The known key spelled by `bytes`, if any.
     static func match(_ bytes: UnsafeRawBufferPointer) -> KnownKey? {
         let index = Vocabulary.shared.keys.index(of: bytes)
@@ -186,7 +160,6 @@ enum FieldKey: Hashable {
         self = known.map(FieldKey.known) ?? .other(name)
     }
 
-
     /// The key as written.
     var name: String {
         switch self {
@@ -230,74 +203,17 @@ enum ScalarToken {
 struct Field {
     var key: FieldKey
     var value: JSONValue
+    /// Where the value starts in the input, when the walk knows it.
+    var location: SourceLocation?
+
+    init(key: FieldKey, value: JSONValue, location: SourceLocation? = nil) {
+        self.key = key
+        self.value = value
+        self.location = location
+    }
 
     /// The member as it would stand in a ``JSONObject``.
     var member: JSONMember { JSONMember(key: key.name, value: value) }
-
-    /// A string; nil for null.
-    func string() throws(VLExportError) -> String? {
-        switch value {
-        case .string(let text): return text
-        case .null: return nil
-        default: throw mismatch(expected: "string")
-        }
-    }
-
-    /// A whole number, from a number or a numeric string; nil for null.
-    func int() throws(VLExportError) -> Int? {
-        switch value {
-        case .number(let number):
-            if let value = number.intValue { return value }
-            throw mismatch(expected: "integer")
-        case .string(let text):
-            if let value = NumberParsing.int(fromJSONNumber: text) { return value }
-            throw mismatch(expected: "integer")
-        case .null:
-            return nil
-        default:
-            throw mismatch(expected: "integer")
-        }
-    }
-
-    /// A finite number, from a number or a numeric string; nil for null.
-    func double() throws(VLExportError) -> Double? {
-        switch value {
-        case .number(let number):
-            let value = number.doubleValue
-            if value.isFinite { return value }
-            throw VLExportError(.schema, "number \(number.text) is out of range for a 64-bit float", path: key.name)
-        case .string(let text):
-            if let value = NumberParsing.double(fromJSONNumber: text.trimmingWhitespace()), value.isFinite { return value }
-            throw mismatch(expected: "number")
-        case .null:
-            return nil
-        default:
-            throw mismatch(expected: "number")
-        }
-    }
-
-    /// An object; nil for null.
-    func object() throws(VLExportError) -> JSONObject? {
-        switch value {
-        case .object(let object): return object
-        case .null: return nil
-        default: throw mismatch(expected: "object")
-        }
-    }
-
-    /// An array; nil for null.
-    func array() throws(VLExportError) -> [JSONValue]? {
-        switch value {
-        case .array(let elements): return elements
-        case .null: return nil
-        default: throw mismatch(expected: "array")
-        }
-    }
-
-    /// A schema error for this field: what was expected and what was found.
-    func mismatch(expected: String) -> VLExportError {
-        VLExportError(.schema, "expected \(expected), found \(value.shortDescription)", path: key.name)
-    }
 }
 
 extension JSONValue {

@@ -1,60 +1,88 @@
-// Fields to typed values. One code path serves the streaming typed reader,
-// which hands over the fields it collected, and any JSON value read whole,
-// which is split into fields first. Errors carry a path relative to the value
-// being converted; callers put their own part in front.
+// JSON values to typed values. One code path serves the streaming typed
+// reader, which hands over the fields it could not read straight from the
+// tokenizer, and any JSON value read whole, which is split into fields first.
+// The per-field switches are generated from the declaration
+// (Generated/Format.swift); what is here is the structure around them.
+// A value that cannot be read as its kind is recorded in a NonconformingLog,
+// with a path relative to what is being converted (callers put their own
+// part in front), and kept among the other fields as written.
 
 extension MediaItem {
     /// Reads a media item from any JSON value, such as one line of NDJSON.
     ///
-    /// - Throws: a schema error with the path of the offending value.
-    public init(json: JSONValue, index: Int) throws(VLExportError) {
-        guard case .object(let object) = json else {
-            throw VLExportError(.schema, "expected a media item object, found \(json.shortDescription)", path: "media_items[\(index)]")
-        }
-        do throws(VLExportError) {
-            try self.init(index: index, fields: object.members.map { Field(key: FieldKey($0.key), value: $0.value) }, metadataItems: nil)
-        } catch {
-            throw error.prefixingPath("media_items[\(index)]")
-        }
-    }
-
-    /// Reads a media item from its fields.
+    /// A value that cannot be read as its field's kind is kept and listed in
+    /// ``nonconforming``, as a typed walk does; a value that is not an object
+    /// gives an item whose only nonconforming value is itself.
     ///
-    /// - Parameter metadataItems: the `metadata_items` already read, when the
-    ///   streaming reader built them; otherwise they are read from the fields.
-    init(index: Int, fields: [Field], metadataItems prebuilt: [MetadataItem]?) throws(VLExportError) {
-        self.init(index: index)
-        if let prebuilt { metadataItems = prebuilt }
-        for field in fields {
-            try take(field)
+    /// - Throws: with `schema: .strict`, a schema error at the first value that cannot be read.
+    public init(json: JSONValue, index: Int, schema: ReaderOptions.SchemaPolicy = .tolerant) throws(VLExportError) {
+        var log = NonconformingLog()
+        self.init(json: json, index: index, &log)
+        nonconforming = log.take()
+        if schema == .strict, let first = nonconforming.first {
+            throw first.schemaError(pathPrefix: "media_items[\(index)]", mediaItemIndex: index)
         }
     }
 
-    /// Reads one member: into its typed property when the format names it, else kept in ``otherFields``.
-    mutating func take(_ field: Field) throws(VLExportError) {
-        switch field.key {
-        case .known(.mediaID): mediaID = try field.string()
-        case .known(.mediaType): mediaType = try field.string().map(MediaType.init(rawValue:))
-        case .known(.fileName): fileName = try field.string()
-        case .known(.filePath): filePath = try field.string()
-        case .known(.fileSize): fileSize = try field.string().map(FileSize.init(text:))
-        case .known(.height): height = try field.int()
-        case .known(.width): width = try field.int()
-        case .known(.url): url = try field.string()
-        case .known(.clusterID): clusterID = try field.string()
-        case .known(.uniquenessScore): uniquenessScore = try field.double()
-        case .known(.metadataItems): metadataItems = try MetadataItem.list(from: field)
-        default: otherFields.members.append(field.member)
+    /// Reads a media item from any JSON value, recording what cannot be read in `log`.
+    init(json: JSONValue, index: Int, _ log: inout NonconformingLog) {
+        self.init(index: index)
+        guard case .object(let object) = json else {
+            log.record(path: "", expected: "a media item object", value: json)
+            return
         }
+        for member in object.members {
+            take(Field(key: FieldKey(member.key), value: member.value), &log)
+        }
+    }
+
+    /// Reads one member: into its typed property when declared and readable, else kept in ``otherFields``.
+    mutating func take(_ field: Field, _ log: inout NonconformingLog) {
+        if !apply(field, &log) { otherFields.members.append(field.member) }
+    }
+
+    /// The item in its canonical form: every declared field under its canonical key in declaration
+    /// order, `metadata_type` for every metadata item, numbers as numbers, `file_size_bytes` beside
+    /// `file_size`, and the fields the format does not name (or could not be read) as they were.
+    public var normalizedJSON: JSONValue {
+        if let whole = nonconforming.first(where: { $0.path.isEmpty }) { return whole.value }
+        var object = JSONObject()
+        appendNormalized(to: &object)
+        return .object(object)
+    }
+}
+
+extension ExportInfo {
+    /// Reads an `info` object: declared fields typed, the whole object kept in ``json``, values
+    /// that cannot be read listed in ``nonconforming``.
+    public init(json: JSONObject) {
+        schemaVersion = nil
+        dataset = nil
+        description = nil
+        datasetURL = nil
+        datasetCreationTime = nil
+        exportTime = nil
+        exportedBy = nil
+        totalMediaItems = nil
+        self.json = json
+        nonconforming = []
+        var log = NonconformingLog()
+        for member in json.members {
+            _ = apply(Field(key: FieldKey(member.key), value: member.value), &log)
+        }
+        nonconforming = log.take()
     }
 }
 
 extension MetadataItem {
-    /// Reads a metadata item from any JSON object.
-    public init(json: JSONObject) throws(VLExportError) {
+    /// Reads a metadata item from any JSON object; values that cannot be read are kept and recorded in `log`.
+    ///
+    /// An object with no type (or a type that is not a string or number) becomes
+    /// ``Content/unreadable(_:)``, kept whole.
+    init(json: JSONObject, _ log: inout NonconformingLog) {
         var fields: [Field] = []
         var properties: [Field]?
-        for member in json {
+        for member in json.members {
             let field = Field(key: FieldKey(member.key), value: member.value)
             if field.key == .known(.properties), case .object(let object) = field.value {
                 properties = object.members.map { Field(key: FieldKey($0.key), value: $0.value) }
@@ -62,262 +90,139 @@ extension MetadataItem {
                 fields.append(field)
             }
         }
-        try self.init(fields: fields, properties: properties)
+        self.init(fields: fields, properties: properties, whole: .object(json), &log)
     }
 
-    /// Reads a metadata item from its fields and, when it had an object there, its `properties` fields.
-    init(fields: [Field], properties: [Field]?) throws(VLExportError) {
-        try self.init(fields: fields) { (type) throws(VLExportError) in
-            try Content(type: type, properties: properties ?? [])
-        }
-    }
-
-    private init(fields: [Field], content makeContent: (String) throws(VLExportError) -> Content) throws(VLExportError) {
+    /// Reads a metadata item from its direct members and, when it had an object there, its `properties` fields.
+    ///
+    /// - Parameter whole: the metadata item as written, kept when it has no type.
+    init(fields: [Field], properties: [Field]?, whole: @autoclosure () -> JSONValue, _ log: inout NonconformingLog) {
         var typeName: String?
         var typeKey = TypeKey.type
         var others: [JSONMember] = []
+        let start = log.count
         for field in fields {
             switch field.key {
             case .known(.type), .known(.metadataType):
-                typeName = try field.string()
-                typeKey = field.key == .known(.type) ? .type : .metadataType
+                if let name = StringCodec.read(field.value) {
+                    typeName = name
+                    typeKey = field.key == .known(.type) ? .type : .metadataType
+                } else {
+                    typeName = nil
+                }
             case .known(.properties):
                 // Only a properties value that was not an object reaches here: null is no properties.
-                _ = try field.object()
+                if field.value != .null {
+                    log.record(field, expected: "object")
+                    others.append(field.member)
+                }
             default:
                 others.append(field.member)
             }
         }
         guard let typeName else {
-            throw VLExportError(.schema, "metadata item has neither \"type\" nor \"metadata_type\"")
+            log.truncate(to: start)
+            log.record(path: "", expected: "a metadata item with a \"type\"", value: whole())
+            self.init(type: "", typeKey: .type, content: .unreadable(whole()))
+            return
         }
-        do throws(VLExportError) {
-            self.init(type: typeName, typeKey: typeKey, content: try makeContent(typeName), otherFields: JSONObject(others))
-        } catch {
-            throw error.prefixingPath("properties")
-        }
+        let propertiesStart = log.count
+        let content = Content(type: typeName, properties: properties ?? [], &log)
+        log.prefixPaths(from: propertiesStart, with: "properties")
+        self.init(type: typeName, typeKey: typeKey, content: content, otherFields: JSONObject(others))
     }
 
-    /// Reads the array under a `metadata_items` key.
-    static func list(from field: Field) throws(VLExportError) -> [MetadataItem] {
-        guard let elements = try field.array() else { return [] }
-        var items: [MetadataItem] = []
-        items.reserveCapacity(elements.count)
-        for (position, element) in elements.enumerated() {
-            do throws(VLExportError) {
-                guard case .object(let object) = element else {
-                    throw VLExportError(.schema, "expected a metadata item object, found \(element.shortDescription)")
+    /// Reads the value of a `metadata_items` key into `list`; false when it is not an array (it is
+    /// then recorded in `log` and the list is empty). Elements that are not metadata items are kept
+    /// in place as ``Content/unreadable(_:)``.
+    static func readList(_ field: Field, into list: inout [MetadataItem], _ log: inout NonconformingLog) -> Bool {
+        switch field.value {
+        case .null:
+            list = []
+            return true
+        case .array(let elements):
+            var items: [MetadataItem] = []
+            items.reserveCapacity(elements.count)
+            for (position, element) in elements.enumerated() {
+                let start = log.count
+                if case .object(let object) = element {
+                    items.append(MetadataItem(json: object, &log))
+                } else {
+                    log.record(path: "", expected: "a metadata item object", value: element, location: field.location)
+                    items.append(MetadataItem(type: "", typeKey: .type, content: .unreadable(element)))
                 }
-                items.append(try MetadataItem(json: object))
-            } catch {
-                throw error.prefixingPath("metadata_items[\(position)]")
+                log.prefixPaths(from: start, with: "\(field.key.name)[\(position)]")
             }
+            list = items
+            return true
+        default:
+            list = []
+            log.record(field, expected: "array")
+            return false
         }
-        return items
+    }
+
+    /// The metadata item in its canonical form: `{"metadata_type": …, "properties": {…}}`, or an
+    /// unreadable element as written.
+    public var normalizedJSON: JSONValue {
+        if case .unreadable(let value) = content { return value }
+        var object = JSONObject()
+        object.append(key: "metadata_type", value: .string(type))
+        // A properties value that is not an object stands as written, among the other fields.
+        if !otherFields.members.contains(where: { $0.key == "properties" }) {
+            object.append(key: "properties", value: .object(content.normalizedProperties))
+        }
+        object.members += otherFields.members
+        return .object(object)
     }
 }
 
-/// A typed set of properties that takes its members one at a time.
-protocol PropertyApplying {
-    init()
-    /// Properties the format does not name, in order.
-    var otherProperties: JSONObject { get set }
-    /// Reads a known property into its typed slot; false for a property this type does not name.
-    mutating func apply(_ field: Field) throws(VLExportError) -> Bool
+/// Reads `field` with `codec` into `property`; false when the value cannot be read (it is then
+/// recorded in `log`, and the property is nil). `null` is no value.
+@inline(__always)
+func readDeclared<Codec: FieldCodec>(_ field: Field, _ codec: Codec.Type, into property: inout Codec.Value?, _ log: inout NonconformingLog) -> Bool {
+    if case .null = field.value {
+        property = nil
+        return true
+    }
+    if let value = Codec.read(field.value) {
+        property = value
+        return true
+    }
+    property = nil
+    log.record(field, expected: Codec.expected)
+    return false
 }
 
-extension PropertyApplying {
-    /// Reads properties in order: known ones into their slots, the rest kept in ``otherProperties``.
-    init(properties: [Field]) throws(VLExportError) {
+/// The properties of a known metadata type, read one member at a time.
+protocol DeclaredProperties {
+    init()
+    /// Properties the format does not name, and values that could not be read, in order.
+    var otherProperties: JSONObject { get set }
+    /// Reads a declared property; false when the key is not declared or the value could not be read.
+    mutating func apply(_ field: Field, _ log: inout NonconformingLog) -> Bool
+}
+
+extension DeclaredProperties {
+    /// Reads properties in order: declared ones into their properties, the rest kept in ``otherProperties``.
+    init(properties: [Field], _ log: inout NonconformingLog) {
         self.init()
         for field in properties {
-            try take(field)
+            take(field, &log)
         }
     }
 
-    /// Reads one property: into its slot when known, else kept in order with the others.
-    mutating func take(_ field: Field) throws(VLExportError) {
-        if try !apply(field) {
+    /// Reads one property: into its typed property when declared and readable, else kept in order with the others.
+    mutating func take(_ field: Field, _ log: inout NonconformingLog) {
+        if !apply(field, &log) {
             otherProperties.append(key: field.key.name, value: field.value)
         }
     }
 }
 
-/// The metadata types the typed model knows.
-enum MetadataKind: String, CaseIterable {
-    case issue
-    case userTag = "user_tag"
-    case imageLabel = "image_label"
-    case objectLabel = "object_label"
-    case videoInfo = "video_info"
-    case caption
-}
-
-extension MetadataItem.Content {
-    /// Reads properties by the metadata type.
-    init(type: String, properties: [Field]) throws(VLExportError) {
-        switch MetadataKind(rawValue: type) {
-        case .issue?: self = .issue(try Issue(properties: properties))
-        case .userTag?: self = .userTag(try UserTag(properties: properties))
-        case .imageLabel?: self = .imageLabel(try ImageLabel(properties: properties))
-        case .objectLabel?: self = .objectLabel(try ObjectLabel(properties: properties))
-        case .videoInfo?: self = .videoInfo(try VideoInfo(properties: properties))
-        case .caption?: self = .caption(try Caption(properties: properties))
-        case nil: self = .unknown(JSONObject(properties.map(\.member)))
-        }
-    }
-}
-
-extension Issue: PropertyApplying {
-    init() {
-        self.init(otherProperties: JSONObject())
-    }
-
-    mutating func apply(_ field: Field) throws(VLExportError) -> Bool {
-        switch field.key {
-        case .known(.issueType): issueType = try field.string().map(IssueType.init(rawValue:))
-        case .known(.confidence): confidence = try field.double()
-        case .known(.duplicateGroupID): duplicateGroupID = try DuplicateGroupID(field)
-        case .known(.duplicateThreshold): duplicateThreshold = try field.double()
-        case .known(.similarityLevel): similarityLevel = try field.double()
-        case .known(.actualLabel): actualLabel = try field.string()
-        case .known(.suggestedLabel): suggestedLabel = try field.string()
-        case .known(.suggestionConfidence): suggestionConfidence = try field.double()
-        case .known(.issuesDescription): issuesDescription = try field.string()
-        default: return false
-        }
-        return true
-    }
-}
-
-extension DuplicateGroupID {
-    init?(_ field: Field) throws(VLExportError) {
-        switch field.value {
-        case .null: return nil
-        case .string(let text): self = .identifier(text)
-        case .number: self = .integer(try field.int()!)
-        default: throw field.mismatch(expected: "integer or string")
-        }
-    }
-}
-
-extension UserTag: PropertyApplying {
-    init() {
-        self.init(otherProperties: JSONObject())
-    }
-
-    mutating func apply(_ field: Field) throws(VLExportError) -> Bool {
-        switch field.key {
-        case .known(.tagName): tagName = try field.string()
-        case .known(.assignedDate): assignedDate = try field.string()
-        case .known(.assignedBy): assignedBy = try field.string()
-        default: return false
-        }
-        return true
-    }
-}
-
-extension ImageLabel: PropertyApplying {
-    init() {
-        self.init(otherProperties: JSONObject())
-    }
-
-    mutating func apply(_ field: Field) throws(VLExportError) -> Bool {
-        switch field.key {
-        case .known(.categoryID): categoryID = try field.int()
-        case .known(.categoryName): categoryName = try field.string()
-        case .known(.source): source = try field.string()
-        case .known(.originalID): originalID = try field.int()
-        default: return false
-        }
-        return true
-    }
-}
-
-extension ObjectLabel: PropertyApplying {
-    init() {
-        self.init(otherProperties: JSONObject())
-    }
-
-    mutating func apply(_ field: Field) throws(VLExportError) -> Bool {
-        switch field.key {
-        case .known(.categoryID): categoryID = try field.int()
-        case .known(.categoryName): categoryName = try field.string()
-        case .known(.source): source = try field.string()
-        case .known(.originalID): originalID = try field.int()
-        case .known(.bbox): boundingBox = try BoundingBox(field)
-        case .known(.url): url = try field.string()
-        case .known(.clusterID): clusterID = try field.string()
-        case .known(.uniquenessScore): uniquenessScore = try field.double()
-        case .known(.metadataItems): metadataItems = try MetadataItem.list(from: field)
-        default: return false
-        }
-        return true
-    }
-}
-
-extension BoundingBox {
-    init?(_ field: Field) throws(VLExportError) {
-        guard let elements = try field.array() else { return nil }
-        guard elements.count == 4 else {
-            throw VLExportError(.schema, "expected [x, y, width, height], found an array of \(elements.count)", path: field.key.name)
-        }
-        var numbers: [Double] = []
-        for (position, element) in elements.enumerated() {
-            do throws(VLExportError) {
-                numbers.append(try Field(key: .other(""), value: element).double() ?? .nan)
-            } catch {
-                throw VLExportError(.schema, "expected number, found \(element.shortDescription)", path: "\(field.key.name)[\(position)]")
-            }
-        }
-        self.init(x: numbers[0], y: numbers[1], width: numbers[2], height: numbers[3])
-    }
-}
-
-extension VideoInfo: PropertyApplying {
-    init() {
-        self.init(otherProperties: JSONObject())
-    }
-
-    mutating func apply(_ field: Field) throws(VLExportError) -> Bool {
-        switch field.key {
-        case .known(.videoName): videoName = try field.string()
-        case .known(.frameTimestamp): frameTimestamp = try FrameTimestamp(field)
-        case .known(.frameNumber): frameNumber = try field.int()
-        case .known(.videoID): videoID = try field.string()
-        case .known(.timestamp): timestamp = try FrameTimestamp(field)
-        default: return false
-        }
-        return true
-    }
-}
-
-extension FrameTimestamp {
-    init?(_ field: Field) throws(VLExportError) {
-        switch field.value {
-        case .null:
-            return nil
-        case .string(let text):
-            guard let parsed = FrameTimestamp(text: text) else { throw field.mismatch(expected: "seconds or \"HH:MM:SS\"") }
-            self = parsed
-        default:
-            guard let seconds = try field.double() else { return nil }
-            self.init(seconds: seconds)
-        }
-    }
-}
-
-extension Caption: PropertyApplying {
-    init() {
-        self.init(otherProperties: JSONObject())
-    }
-
-    mutating func apply(_ field: Field) throws(VLExportError) -> Bool {
-        switch field.key {
-        case .known(.text), .known(.caption): text = try field.string()
-        case .known(.source): source = try field.string()
-        default: return false
-        }
-        return true
-    }
-}
+extension Issue { init() { self.init(otherProperties: JSONObject()) } }
+extension UserTag { init() { self.init(otherProperties: JSONObject()) } }
+extension ImageLabel { init() { self.init(otherProperties: JSONObject()) } }
+extension ObjectLabel { init() { self.init(otherProperties: JSONObject()) } }
+extension VideoInfo { init() { self.init(otherProperties: JSONObject()) } }
+extension Caption { init() { self.init(otherProperties: JSONObject()) } }

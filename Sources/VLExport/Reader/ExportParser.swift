@@ -55,8 +55,10 @@ final class ExportParser: TokenSink {
 
     /// The export's `info`, once read.
     var info: ExportInfo? { router.info }
-    /// Warnings so far; the count check is added when the export object closes.
+    /// Warnings so far, the first ``ReaderOptions/maxKeptWarnings``; the count check is added when the export object closes.
     var warnings: [ExportWarning] { router.warnings }
+    /// How many warnings there were, kept or not.
+    var warningCount: Int { router.warningCount }
     /// Media items started so far.
     var itemCount: Int { router.itemCount }
 

@@ -66,9 +66,14 @@ public final class ExportReader {
     /// The export's `info`, once the walk has read it; nil before, and for an export without one.
     public var info: ExportInfo? { walk.parser.info }
 
-    /// What the walk noticed that is not an error, such as a `total_media_items`
-    /// that differs from the real count (known once the walk has ended).
+    /// What the walk noticed that is not an error: values a typed walk could not read as their
+    /// field's kind (kept in the items, see ``MediaItem/nonconforming``), parts of the export of
+    /// another shape, a `total_media_items` that differs from the real count (known once the
+    /// walk has ended). The first ``ReaderOptions/maxKeptWarnings`` are kept.
     public var warnings: [ExportWarning] { walk.parser.warnings }
+
+    /// How many warnings the walk has had so far, kept in ``warnings`` or not.
+    public var warningCount: Int { walk.parser.warningCount }
 
     /// The number of media items the walk has met so far, read or skipped.
     public var mediaItemCount: Int { walk.parser.itemCount }
@@ -84,6 +89,13 @@ public final class ExportReader {
     public var rawItems: RawItemSequence {
         startWalk(.raw)
         return RawItemSequence(walk: walk)
+    }
+
+    /// Each media item as a typed value and as its compact JSON, from one parse: for jobs that
+    /// decide on the typed value and write the bytes, such as a filter.
+    public var mediaItemsWithJSON: MediaItemWithJSONSequence {
+        startWalk(.typedAndRaw)
+        return MediaItemWithJSONSequence(walk: walk)
     }
 
     /// Reads until the `info` object has been read, and returns it.
@@ -123,8 +135,8 @@ public struct MediaItemSequence: AsyncSequence {
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> MediaItem? {
             switch try await lease.walk.next(isolation: actor) {
-            case .typed(let item)?: return item
-            case .raw(let raw)?: return try raw.typedItem()
+            case .typed(let item)?, .typedAndRaw(let item, _)?: return item
+            case .raw(let raw)?: return try raw.typedItem(schema: lease.walk.schema)
             case nil: return nil
             }
         }
@@ -150,8 +162,50 @@ public struct RawItemSequence: AsyncSequence {
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> RawMediaItem? {
             switch try await lease.walk.next(isolation: actor) {
-            case .raw(let item)?: return item
+            case .raw(let item)?, .typedAndRaw(_, let item)?: return item
             case .typed?: preconditionFailure("a raw walk produced a typed item")
+            case nil: return nil
+            }
+        }
+    }
+}
+
+/// A media item as a typed value and as the compact JSON it was read from.
+public struct MediaItemWithJSON: Sendable, Hashable {
+    /// The typed item.
+    public var item: MediaItem
+    /// The item's compact, lossless JSON.
+    public var raw: RawMediaItem
+
+    /// Pairs an item with its JSON.
+    public init(item: MediaItem, raw: RawMediaItem) {
+        self.item = item
+        self.raw = raw
+    }
+}
+
+/// The media items of an export, typed and as compact JSON. Made by ``ExportReader/mediaItemsWithJSON``.
+public struct MediaItemWithJSONSequence: AsyncSequence {
+    public typealias Element = MediaItemWithJSON
+    fileprivate let walk: ExportWalk
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(lease: WalkLease(walk))
+    }
+
+    /// Pulls items from the walk; dropping the last copy of it closes the input.
+    public struct Iterator: AsyncIteratorProtocol {
+        fileprivate let lease: WalkLease
+
+        public mutating func next() async throws -> MediaItemWithJSON? {
+            try await next(isolation: nil)
+        }
+
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> MediaItemWithJSON? {
+            switch try await lease.walk.next(isolation: actor) {
+            case .typedAndRaw(let item, let raw)?: return MediaItemWithJSON(item: item, raw: raw)
+            case .raw(let raw)?: return MediaItemWithJSON(item: try raw.typedItem(schema: lease.walk.schema), raw: raw)
+            case .typed?: preconditionFailure("a walk for both forms produced a typed item alone")
             case nil: return nil
             }
         }
@@ -170,25 +224,29 @@ final class WalkLease {
 }
 
 extension RawMediaItem {
-    /// The item as a typed value, read from its JSON.
+    /// The item as a typed value, read from its JSON, with the values that cannot be read
+    /// kept and listed in ``MediaItem/nonconforming`` (located at the item's start).
     ///
-    /// - Throws: a schema error located at the item's start.
-    public func typedItem() throws(VLExportError) -> MediaItem {
+    /// - Throws: with `schema: .strict`, a schema error at the first value that cannot be read.
+    public func typedItem(schema: ReaderOptions.SchemaPolicy = .tolerant) throws(VLExportError) -> MediaItem {
+        let value: JSONValue
         do throws(VLExportError) {
-            let value: JSONValue
-            do throws(VLExportError) {
-                value = try JSONValue(parsing: json)
-            } catch {
-                throw error.prefixingPath("media_items[\(index)]")
-            }
-            return try MediaItem(json: value, index: index)
+            value = try JSONValue(parsing: json)
         } catch {
-            var located = error
+            var located = error.prefixingPath("media_items[\(index)]")
             located.location = location
             located.excerpt = nil
             located.mediaItemIndex = index
             throw located
         }
+        var log = NonconformingLog()
+        var item = MediaItem(json: value, index: index, &log)
+        log.locate(from: 0, at: location)
+        item.nonconforming = log.take()
+        if schema == .strict, let first = item.nonconforming.first {
+            throw first.schemaError(pathPrefix: "media_items[\(index)]", mediaItemIndex: index)
+        }
+        return item
     }
 }
 
@@ -222,8 +280,10 @@ public final class BlockingExportReader {
 
     /// The export's `info`, once read.
     public var info: ExportInfo? { walk.parser.info }
-    /// What the walk noticed that is not an error (complete once the walk has ended).
+    /// What the walk noticed that is not an error (complete once the walk has ended); see ``ExportReader/warnings``.
     public var warnings: [ExportWarning] { walk.parser.warnings }
+    /// How many warnings the walk has had so far, kept or not.
+    public var warningCount: Int { walk.parser.warningCount }
     /// The number of media items met so far.
     public var mediaItemCount: Int { walk.parser.itemCount }
 
@@ -231,8 +291,8 @@ public final class BlockingExportReader {
     public func nextMediaItem() throws(VLExportError) -> MediaItem? {
         start(.typed)
         switch try walk.nextBlocking() {
-        case .typed(let item)?: return item
-        case .raw(let raw)?: return try raw.typedItem()
+        case .typed(let item)?, .typedAndRaw(let item, _)?: return item
+        case .raw(let raw)?: return try raw.typedItem(schema: walk.schema)
         case nil: return nil
         }
     }
@@ -241,7 +301,7 @@ public final class BlockingExportReader {
     public func nextRawItem() throws(VLExportError) -> RawMediaItem? {
         start(.raw)
         switch try walk.nextBlocking() {
-        case .raw(let item)?: return item
+        case .raw(let item)?, .typedAndRaw(_, let item)?: return item
         case .typed?: preconditionFailure("a raw walk produced a typed item")
         case nil: return nil
         }

@@ -1,10 +1,13 @@
 /// One pass over an export: the source, the parser, and the loop between them.
 final class ExportWalk {
     let parser: ExportParser
+    /// What a typed item made from raw bytes does with a value it cannot read.
+    let schema: ReaderOptions.SchemaPolicy
     private var source: (any ByteSource)?
 
     init(source: any ByteSource, options: ReaderOptions, itemMode: ItemMode) {
         self.source = source
+        schema = options.schema
         parser = ExportParser(options: options, itemMode: itemMode)
     }
 

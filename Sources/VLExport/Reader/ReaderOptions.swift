@@ -9,6 +9,15 @@ public struct ReaderOptions: Sendable, Hashable {
         case lenient
     }
 
+    /// What a typed walk does with a value it cannot read as its field's kind.
+    public enum SchemaPolicy: String, Sendable, Hashable {
+        /// Keep the value as written, list it in ``MediaItem/nonconforming``, report it as an
+        /// ``ExportWarning``, and go on. The default: real exports drift from the documented types.
+        case tolerant
+        /// End the walk with a ``VLExportError/Kind/schema`` error at the first such value.
+        case strict
+    }
+
     /// Which JSON the reader accepts; strict by default.
     public var syntax: Syntax
     /// The deepest nesting of arrays and objects accepted, counting the export
@@ -21,16 +30,22 @@ public struct ReaderOptions: Sendable, Hashable {
     public var chunkSize: Int
     /// Which properties a typed walk reads; every one by default.
     public var properties: PropertySelection
+    /// What a typed walk does with a value it cannot read as its field's kind; tolerant by default.
+    public var schema: SchemaPolicy
+    /// How many warnings a reader keeps in ``ExportReader/warnings``; later ones are only counted.
+    public var maxKeptWarnings: Int
 
     /// Creates options; the defaults suit exports of any size.
     public init(
         syntax: Syntax = .strict, maxDepth: Int = 256, maxItemBytes: Int = 64 << 20, chunkSize: Int = 64 << 10,
-        properties: PropertySelection = .all
+        properties: PropertySelection = .all, schema: SchemaPolicy = .tolerant, maxKeptWarnings: Int = 1000
     ) {
         self.syntax = syntax
         self.maxDepth = max(1, maxDepth)
         self.maxItemBytes = max(1, maxItemBytes)
         self.chunkSize = max(1, chunkSize)
         self.properties = properties
+        self.schema = schema
+        self.maxKeptWarnings = max(0, maxKeptWarnings)
     }
 }

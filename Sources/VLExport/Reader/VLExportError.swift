@@ -88,6 +88,11 @@ public struct VLExportError: Error, Sendable, Hashable, CustomStringConvertible 
 }
 
 /// Something worth telling the user that does not stop the walk.
+///
+/// Most warnings are odd values: a value of a declared field that cannot be
+/// read as its kind, or a part of the outline with another shape (see
+/// ``NonconformingValue``). They carry the value's ``path``, its ``location``
+/// and, inside an item, the item's index.
 public struct ExportWarning: Sendable, Hashable, CustomStringConvertible {
     /// The class of a warning.
     public enum Kind: String, Sendable, Hashable {
@@ -95,19 +100,36 @@ public struct ExportWarning: Sendable, Hashable, CustomStringConvertible {
         case totalMediaItemsMismatch
         /// The export object has no `media_items` member.
         case missingMediaItems
+        /// A value that cannot be read as its field's kind, kept as written; or a part of
+        /// the export (`info`, `media_items`, an item, a metadata item) with another shape.
+        case nonconformingValue
     }
 
     /// The class of this warning.
     public var kind: Kind
-    /// What was noticed, in one sentence.
+    /// What was noticed, in one sentence: `expected number, found string "high"`.
     public var message: String
+    /// Where the value starts in the input, when known.
+    public var location: SourceLocation?
+    /// The JSON path of the value from the export's root: `media_items[25].metadata_items[2].properties.confidence`.
+    public var path: String?
+    /// The index in `media_items` of the item that holds the value.
+    public var mediaItemIndex: Int?
 
     /// Creates a warning.
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, location: SourceLocation? = nil, path: String? = nil, mediaItemIndex: Int? = nil) {
         self.kind = kind
         self.message = message
+        self.location = location
+        self.path = path
+        self.mediaItemIndex = mediaItemIndex
     }
 
-    /// The message.
-    public var description: String { message }
+    /// `LINE:COL: path: message`, with the parts that are known.
+    public var description: String {
+        var text = ""
+        if let location { text += "\(location): " }
+        if let path { text += "\(path): " }
+        return text + message
+    }
 }

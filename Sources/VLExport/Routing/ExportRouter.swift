@@ -4,6 +4,8 @@ enum ItemMode: Sendable {
     case typed
     /// The item's compact JSON bytes, a ``RawMediaItem``.
     case raw
+    /// Both, from the same parse.
+    case typedAndRaw
     /// Nothing: the item is counted and passed over.
     case skip
 }
@@ -12,6 +14,7 @@ enum ItemMode: Sendable {
 enum ParsedItem {
     case typed(MediaItem)
     case raw(RawMediaItem)
+    case typedAndRaw(MediaItem, RawMediaItem)
 }
 
 /// Knows where in an export each event belongs and passes it on.
@@ -36,6 +39,8 @@ struct ExportRouter {
         /// In `media_items`, between items.
         case inMediaItems
         case inTypedItem
+        /// In an item kept as its bytes: a raw item, or in any mode an element of
+        /// `media_items` that is an array rather than an object.
         case inRawItem(depth: Int)
         case inSkippedItem(depth: Int)
         /// In the value of a root member that is neither `info` nor `media_items`.
@@ -56,12 +61,18 @@ struct ExportRouter {
     private(set) var ready: [ParsedItem?] = []
     /// The export's `info`, once read.
     private(set) var info: ExportInfo?
-    /// Things noticed on the way, for the end of the walk.
+    /// Things noticed on the way, the first ``maxKeptWarnings`` of them.
     private(set) var warnings: [ExportWarning] = []
+    /// How many warnings there were, kept or not.
+    private(set) var warningCount = 0
+    private let maxKeptWarnings: Int
+    private let isStrict: Bool
     /// How many media items have started so far.
     private(set) var itemCount = 0
 
     private var infoBuilder = ValueBuilder()
+    /// Where `info`'s opening brace stands: the location of its values that cannot be read.
+    private var infoStartLocation: SourceLocation?
     private var itemBuilder: MediaItemBuilder
     private var sawMediaItems = false
 
@@ -70,11 +81,17 @@ struct ExportRouter {
     private var itemStartLocation: SourceLocation?
     private var rawCaptureStart = 0
     private var rawBuffer: [UInt8] = []
+    /// Whether the item being captured as bytes is an array element rather than an object.
+    private var rawItemIsArray = false
+    /// Whether the typed item being read is also captured as bytes.
+    private var typedItemCapturesRaw = false
 
     init(options: ReaderOptions, itemMode: ItemMode) {
         maxDepth = options.maxDepth
         maxItemBytes = options.maxItemBytes
-        itemBuilder = MediaItemBuilder(selection: options.properties)
+        maxKeptWarnings = options.maxKeptWarnings
+        isStrict = options.schema == .strict
+        itemBuilder = MediaItemBuilder(selection: options.properties, schema: options.schema)
         self.itemMode = itemMode
     }
 
@@ -108,13 +125,14 @@ struct ExportRouter {
             state = .inRoot
         case .expectingInfo:
             infoBuilder.startObject()
+            infoStartLocation = tokenizer.tokenStartLocation
             state = .inInfo
         case .inInfo:
             infoBuilder.startObject()
         case .inMediaItems:
             try beginItem(tokenizer)
         case .inTypedItem:
-            itemBuilder.startObject()
+            itemBuilder.startObject(tokenizer)
         case .inRawItem(let depth):
             state = .inRawItem(depth: depth + 1)
         case .inSkippedItem(let depth):
@@ -122,7 +140,9 @@ struct ExportRouter {
         case .skippingValue(let depth):
             state = .skippingValue(depth: depth + 1)
         case .expectingMediaItems:
-            throw misplaced("media_items", expected: "array", found: "object", tokenizer)
+            sawMediaItems = true
+            try oddShape("media_items", expected: "array", found: "object", tokenizer)
+            state = .skippingValue(depth: 1)
         case .inRoot, .afterDocument:
             preconditionFailure("yajl reported a value where a key or the end belongs")
         }
@@ -137,13 +157,15 @@ struct ExportRouter {
             sawMediaItems = true
             state = .inMediaItems
         case .expectingInfo:
-            throw misplaced("info", expected: "object", found: "array", tokenizer)
+            try oddShape("info", expected: "object", found: "array", tokenizer)
+            state = .skippingValue(depth: 1)
         case .inInfo:
             infoBuilder.startArray()
         case .inMediaItems:
-            throw misplaced("media_items[\(itemCount)]", expected: "a media item object", found: "array", tokenizer)
+            try oddShape("media_items[\(itemCount)]", expected: "a media item object", found: "array", tokenizer)
+            try beginItem(tokenizer, isArray: true)
         case .inTypedItem:
-            try Self.locatingErrors(ofItem: itemCount - 1, at: itemStartLocation) { () throws(VLExportError) in try itemBuilder.startArray() }
+            itemBuilder.startArray(tokenizer)
         case .inRawItem(let depth):
             state = .inRawItem(depth: depth + 1)
         case .inSkippedItem(let depth):
@@ -163,11 +185,16 @@ struct ExportRouter {
             finishDocument()
         case .inInfo:
             if case .object(let object)? = infoBuilder.end() {
-                do throws(VLExportError) {
-                    info = try ExportInfo(json: object)
-                } catch {
-                    throw error.prefixingPath("info")
+                var read = ExportInfo(json: object)
+                for index in read.nonconforming.indices { read.nonconforming[index].location = infoStartLocation }
+                for value in read.nonconforming {
+                    if isStrict { throw value.schemaError(pathPrefix: "info", mediaItemIndex: nil) }
+                    warn(ExportWarning(
+                        .nonconformingValue, value.message,
+                        location: value.location, path: NonconformingLog.join("info", value.path)
+                    ))
                 }
+                info = read
                 if let next = itemModeAfterInfo {
                     itemMode = next
                     itemModeAfterInfo = nil
@@ -175,8 +202,9 @@ struct ExportRouter {
                 state = .inRoot
             }
         case .inTypedItem:
-            if try Self.locatingErrors(ofItem: itemCount - 1, at: itemStartLocation, { () throws(VLExportError) in try itemBuilder.endObject() }) {
-                ready.append(.typed(itemBuilder.takeItem()))
+            if try Self.locatingErrors(ofItem: itemCount - 1, at: itemStartLocation, { () throws(VLExportError) in try itemBuilder.endObject(tokenizer) }) {
+                let raw = typedItemCapturesRaw ? RawMediaItem(index: itemCount - 1, json: takeRawJSON(tokenizer), location: itemStartLocation) : nil
+                finishTypedItem(itemBuilder.takeItem(), raw: raw)
                 state = .inMediaItems
             }
         case .inRawItem(let depth):
@@ -203,11 +231,16 @@ struct ExportRouter {
         case .inInfo:
             _ = infoBuilder.end()
         case .inTypedItem:
-            try Self.locatingErrors(ofItem: itemCount - 1, at: itemStartLocation) { () throws(VLExportError) in try itemBuilder.endArray() }
+            try Self.locatingErrors(ofItem: itemCount - 1, at: itemStartLocation) { () throws(VLExportError) in try itemBuilder.endArray(tokenizer) }
         case .inRawItem(let depth):
-            state = .inRawItem(depth: depth - 1)
+            if depth == 1 {
+                finishRawItem(tokenizer)
+                state = .inMediaItems
+            } else {
+                state = .inRawItem(depth: depth - 1)
+            }
         case .inSkippedItem(let depth):
-            state = .inSkippedItem(depth: depth - 1)
+            state = depth == 1 ? .inMediaItems : .inSkippedItem(depth: depth - 1)
         case .skippingValue(let depth):
             state = depth == 1 ? .inRoot : .skippingValue(depth: depth - 1)
         default:
@@ -236,7 +269,7 @@ struct ExportRouter {
     mutating func scalar(_ token: ScalarToken, _ tokenizer: Tokenizer) throws(VLExportError) {
         switch state {
         case .inTypedItem:
-            try Self.locatingErrors(ofItem: itemCount - 1, at: itemStartLocation) { () throws(VLExportError) in try itemBuilder.scalar(token) }
+            try Self.locatingErrors(ofItem: itemCount - 1, at: itemStartLocation) { () throws(VLExportError) in try itemBuilder.scalar(token, tokenizer) }
         case .inRawItem, .inSkippedItem:
             break
         case .inInfo:
@@ -248,11 +281,17 @@ struct ExportRouter {
         case .beforeDocument:
             throw notAnExport(found: "a \(token.kindName)", tokenizer)
         case .expectingInfo:
-            throw misplaced("info", expected: "object", found: token.value.shortDescription, tokenizer)
+            // `"info": null` is no info; any other scalar is kept out of the typed info, and reported.
+            if case .null = token {} else {
+                try oddShape("info", expected: "object", found: token.value.shortDescription, tokenizer)
+            }
+            state = .inRoot
         case .expectingMediaItems:
-            throw misplaced("media_items", expected: "array", found: token.value.shortDescription, tokenizer)
+            sawMediaItems = true
+            try oddShape("media_items", expected: "array", found: token.value.shortDescription, tokenizer)
+            state = .inRoot
         case .inMediaItems:
-            throw misplaced("media_items[\(itemCount)]", expected: "a media item object", found: token.value.shortDescription, tokenizer)
+            try oddScalarItem(token, tokenizer)
         case .inRoot, .afterDocument:
             preconditionFailure("yajl reported a value where a key or the end belongs")
         }
@@ -262,10 +301,10 @@ struct ExportRouter {
     mutating func chunkEnded(_ tokenizer: Tokenizer) throws(VLExportError) {
         switch state {
         case .inRawItem:
-            let chunk = tokenizer.currentChunk
-            rawBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[rawCaptureStart...]))
-            rawCaptureStart = 0
-        case .inTypedItem, .inSkippedItem:
+            keepRawChunkTail(tokenizer)
+        case .inTypedItem:
+            if typedItemCapturesRaw { keepRawChunkTail(tokenizer) }
+        case .inSkippedItem:
             break
         default:
             return
@@ -312,17 +351,24 @@ struct ExportRouter {
         }
     }
 
-    private mutating func beginItem(_ tokenizer: Tokenizer) throws(VLExportError) {
+    /// Starts the item whose opening brace (or, for an element that is no object, bracket) was just read.
+    private mutating func beginItem(_ tokenizer: Tokenizer, isArray: Bool = false) throws(VLExportError) {
         let index = itemCount
         itemCount += 1
         let braceIndex = tokenizer.tokenEndIndex - 1
         itemStartOffset = tokenizer.chunkStartOffset + braceIndex
         itemStartLocation = tokenizer.location(ofChunkIndex: braceIndex)
+        rawItemIsArray = isArray
         switch itemMode {
-        case .typed:
+        case .typed where !isArray, .typedAndRaw where !isArray:
             itemBuilder.begin(index: index)
+            typedItemCapturesRaw = itemMode == .typedAndRaw
+            if typedItemCapturesRaw {
+                rawCaptureStart = braceIndex
+                rawBuffer.removeAll(keepingCapacity: true)
+            }
             state = .inTypedItem
-        case .raw:
+        case .raw, .typed, .typedAndRaw:
             rawCaptureStart = braceIndex
             rawBuffer.removeAll(keepingCapacity: true)
             state = .inRawItem(depth: 1)
@@ -331,18 +377,98 @@ struct ExportRouter {
         }
     }
 
-    private mutating func finishRawItem(_ tokenizer: Tokenizer) {
+    /// An element of `media_items` that is a string, number, boolean or null: an item of its own,
+    /// kept as written, so that every later item keeps its index.
+    private mutating func oddScalarItem(_ token: ScalarToken, _ tokenizer: Tokenizer) throws(VLExportError) {
+        let path = "media_items[\(itemCount)]"
+        try oddShape(path, expected: "a media item object", found: token.value.shortDescription, tokenizer)
+        let index = itemCount
+        itemCount += 1
+        itemStartLocation = tokenizer.tokenStartLocation
+        let raw = RawMediaItem(index: index, json: token.value.compactJSON, location: itemStartLocation)
+        let item = MediaItem(index: index, nonconforming: [
+            NonconformingValue(path: "", expected: "a media item object", value: token.value, location: itemStartLocation),
+        ])
+        switch itemMode {
+        case .typed: finishTypedItem(item, warned: true)
+        case .typedAndRaw: finishTypedItem(item, raw: raw, warned: true)
+        case .raw: ready.append(.raw(raw))
+        case .skip: break
+        }
+    }
+
+    /// Queues a typed item (with its bytes, when given), with a warning for each of its values that could not be read.
+    private mutating func finishTypedItem(_ item: MediaItem, raw: RawMediaItem? = nil, warned: Bool = false) {
+        var item = item
+        if !item.nonconforming.isEmpty, let itemStartLocation {
+            // Values converted after the walk passed them are placed at their item.
+            for index in item.nonconforming.indices where item.nonconforming[index].location == nil {
+                item.nonconforming[index].location = itemStartLocation
+            }
+        }
+        if !warned {
+            for value in item.nonconforming {
+                warn(ExportWarning(
+                    .nonconformingValue, value.message, location: value.location ?? itemStartLocation,
+                    path: NonconformingLog.join("media_items[\(item.index)]", value.path), mediaItemIndex: item.index
+                ))
+            }
+        }
+        if let raw {
+            ready.append(.typedAndRaw(item, raw))
+        } else {
+            ready.append(.typed(item))
+        }
+    }
+
+    /// A part of the export's outline that has another shape than the format's: fatal under a
+    /// strict schema, else a warning (the caller keeps or passes over the value).
+    private mutating func oddShape(_ path: String, expected: String, found: String, _ tokenizer: Tokenizer) throws(VLExportError) {
+        if isStrict { throw misplaced(path, expected: expected, found: found, tokenizer) }
+        warn(ExportWarning(
+            .nonconformingValue, "expected \(expected), found \(found)", location: tokenizer.tokenStartLocation,
+            path: path, mediaItemIndex: path.hasPrefix("media_items[") ? itemCount : nil
+        ))
+    }
+
+    /// Keeps a warning while fewer than the limit are kept; counts it either way.
+    private mutating func warn(_ warning: ExportWarning) {
+        warningCount += 1
+        if warnings.count < maxKeptWarnings { warnings.append(warning) }
+    }
+
+    /// Keeps the part of the current chunk that belongs to the item being captured as bytes.
+    private mutating func keepRawChunkTail(_ tokenizer: Tokenizer) {
+        let chunk = tokenizer.currentChunk
+        rawBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[rawCaptureStart...]))
+        rawCaptureStart = 0
+    }
+
+    /// The compact JSON of the item captured as bytes, which ends with the token just read.
+    private mutating func takeRawJSON(_ tokenizer: Tokenizer) -> [UInt8] {
         let chunk = tokenizer.currentChunk
         let end = tokenizer.tokenEndIndex
-        let json: [UInt8]
         if rawBuffer.isEmpty {
-            json = JSONCompactor.compacted(UnsafeRawBufferPointer(rebasing: chunk[rawCaptureStart..<end]))
-        } else {
-            rawBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<end]))
-            json = rawBuffer.withUnsafeBytes { JSONCompactor.compacted($0) }
-            rawBuffer.removeAll(keepingCapacity: rawBuffer.capacity <= 1 << 20)
+            return JSONCompactor.compacted(UnsafeRawBufferPointer(rebasing: chunk[rawCaptureStart..<end]))
         }
-        ready.append(.raw(RawMediaItem(index: itemCount - 1, json: json, location: itemStartLocation)))
+        rawBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<end]))
+        let json = rawBuffer.withUnsafeBytes { JSONCompactor.compacted($0) }
+        rawBuffer.removeAll(keepingCapacity: rawBuffer.capacity <= 1 << 20)
+        return json
+    }
+
+    private mutating func finishRawItem(_ tokenizer: Tokenizer) {
+        let raw = RawMediaItem(index: itemCount - 1, json: takeRawJSON(tokenizer), location: itemStartLocation)
+        if rawItemIsArray, itemMode != .raw {
+            // An array where an item belongs, in a typed walk: an item whose only value is itself.
+            let value = (try? JSONValue(parsing: raw.json)) ?? .array([])
+            let item = MediaItem(index: raw.index, nonconforming: [
+                NonconformingValue(path: "", expected: "a media item object", value: value, location: itemStartLocation),
+            ])
+            finishTypedItem(item, raw: itemMode == .typedAndRaw ? raw : nil, warned: true)
+            return
+        }
+        ready.append(.raw(raw))
     }
 
     /// Runs a step of a typed item, placing any schema error at the item.
@@ -361,10 +487,10 @@ struct ExportRouter {
 
     private mutating func finishDocument() {
         if !sawMediaItems {
-            warnings.append(ExportWarning(.missingMediaItems, "the export has no media_items array"))
+            warn(ExportWarning(.missingMediaItems, "the export has no media_items array"))
         }
         if let declared = info?.totalMediaItems, declared != itemCount {
-            warnings.append(ExportWarning(
+            warn(ExportWarning(
                 .totalMediaItemsMismatch,
                 "info.total_media_items says \(declared) but media_items holds \(itemCount)"
             ))

@@ -15,8 +15,15 @@
 /// (a numeric string for a confidence, `null`, a wrong type), a container
 /// (a box, an unknown object), or properties that come before their type
 /// become a ``Field`` and go through the same conversions as a value read
-/// whole, so both paths give the same values and the same errors. Scratch
-/// values and buffers are reused from item to item.
+/// whole, so both paths give the same values. A value that cannot be read as
+/// its kind is kept among the other fields, recorded with its path and
+/// location in the item's ``MediaItem/nonconforming`` list, and the walk goes
+/// on; under ``ReaderOptions/SchemaPolicy/strict`` it is a thrown schema
+/// error instead. Scratch values and buffers are reused from item to item.
+///
+/// The per-field code (which slot a key goes to, how a scalar lands in its
+/// property) is generated from the format's declaration: see
+/// `Generated/Format.swift`.
 ///
 /// Under a ``PropertySelection`` that leaves a key out, the key's slot is
 /// ``PropertySlot/skipped``: a scalar is dropped, and a container is passed
@@ -27,9 +34,10 @@ struct MediaItemBuilder {
         var depth: Int
     }
 
-    private let vocabulary = Vocabulary.shared
+    let vocabulary = Vocabulary.shared
     private let slotTable: SlotTable
     private let selection: PropertySelection
+    private let isStrict: Bool
 
     /// Where the builder is, and the metadata depth (0 for the item's own metadata, 1 for an object's…).
     private var context = BuilderContext.item
@@ -49,13 +57,19 @@ struct MediaItemBuilder {
     /// The numbers of the `bbox` being read.
     private var boxNumbers: [JSONNumber] = []
 
-    /// The item being read; moved out, leaving every property empty, when it closes.
-    private var item = MediaItem(index: 0)
-    private let levels = MetadataLevelStorage()
+    /// Where the generic container being built began, for a value that turns out not to conform.
+    private var genericStartLocation: SourceLocation?
 
-    /// A builder that reads what `selection` selects.
-    init(selection: PropertySelection = .all) {
+    /// The item being read; moved out, leaving every property empty, when it closes.
+    var item = MediaItem(index: 0)
+    private let levels = MetadataLevelStorage()
+    /// The values of this item that could not be read, paths relative to the item.
+    private var log = NonconformingLog()
+
+    /// A builder that reads what `selection` selects, and throws at the first odd value when `schema` is strict.
+    init(selection: PropertySelection = .all, schema: ReaderOptions.SchemaPolicy = .tolerant) {
         self.selection = selection
+        isStrict = schema == .strict
         slotTable = selection.isAll ? .shared : SlotTable(selection: selection)
     }
 
@@ -65,6 +79,7 @@ struct MediaItemBuilder {
         depth = 0
         stack.removeAll(keepingCapacity: true)
         generic.reset()
+        _ = log.take()
         item.index = index
     }
 
@@ -87,44 +102,28 @@ struct MediaItemBuilder {
         if pendingSlot == .skipped, selection.keepsOtherField(named: pendingName) { pendingSlot = .other }
     }
 
-    mutating func scalar(_ token: ScalarToken) throws(VLExportError) {
+    mutating func scalar(_ token: ScalarToken, _ tokenizer: Tokenizer) throws(VLExportError) {
         if generic.isBuilding {
             generic.add(token)
             return
         }
-        let level = levels.base + depth
         switch pendingSlot {
         case .skipped:
             return
         case .other:
-            try deliver(pendingField(token))
-
-        case .mediaID:
-            if let value = Self.string(token) { item.mediaID = value } else { try deliver(pendingField(token)) }
-        case .mediaType:
-            if case .string(let bytes) = token { item.mediaType = MediaType(utf8: bytes, vocabulary: vocabulary) } else { try deliver(pendingField(token)) }
-        case .fileName:
-            if let value = Self.string(token) { item.fileName = value } else { try deliver(pendingField(token)) }
-        case .filePath:
-            if let value = Self.string(token) { item.filePath = value } else { try deliver(pendingField(token)) }
-        case .fileSize:
-            if let value = Self.string(token) { item.fileSize = FileSize(text: value) } else { try deliver(pendingField(token)) }
-        case .height:
-            if let value = Self.int(token) { item.height = value } else { try deliver(pendingField(token)) }
-        case .width:
-            if let value = Self.int(token) { item.width = value } else { try deliver(pendingField(token)) }
-        case .itemURL:
-            if let value = Self.string(token) { item.url = value } else { try deliver(pendingField(token)) }
-        case .itemClusterID:
-            if let value = Self.string(token) { item.clusterID = value } else { try deliver(pendingField(token)) }
-        case .itemUniquenessScore:
-            if let value = Self.double(token) { item.uniquenessScore = value } else { try deliver(pendingField(token)) }
+            try deliver(pendingField(token), tokenizer)
 
         case .type, .metadataType:
             if case .string(let bytes) = token {
+                let level = levels.base + depth
                 let index = vocabulary.metadataKinds.index(of: bytes)
-                if index >= 0 {
-                    level.pointee.kind = vocabulary.metadataKindValues[index]
+                let kind = index >= 0 ? vocabulary.metadataKindValues[index] : nil
+                if let typedKind = level.pointee.typedKind, kind != typedKind {
+                    try deliver(pendingField(token), tokenizer)  // a second type, after typed properties: kept, reported
+                    return
+                }
+                if let kind {
+                    level.pointee.kind = kind
                     level.pointee.typeName = vocabulary.metadataKindNames[index]
                 } else {
                     level.pointee.kind = nil
@@ -132,102 +131,31 @@ struct MediaItemBuilder {
                 }
                 level.pointee.typeKey = pendingSlot == .type ? .type : .metadataType
             } else {
-                try deliver(pendingField(token))
+                try deliver(pendingField(token), tokenizer)
             }
 
-        case .issueType:
-            if case .string(let bytes) = token {
-                level.pointee.issue.issueType = IssueType(utf8: bytes, vocabulary: vocabulary)
-            } else {
-                try deliver(pendingField(token))
-            }
-        case .confidence:
-            if let value = Self.double(token) { level.pointee.issue.confidence = value } else { try deliver(pendingField(token)) }
-        case .duplicateGroupID:
-            if let value = Self.string(token) {
-                level.pointee.issue.duplicateGroupID = .identifier(value)
-            } else if let value = Self.int(token) {
-                level.pointee.issue.duplicateGroupID = .integer(value)
-            } else {
-                try deliver(pendingField(token))
-            }
-        case .duplicateThreshold:
-            if let value = Self.double(token) { level.pointee.issue.duplicateThreshold = value } else { try deliver(pendingField(token)) }
-        case .similarityLevel:
-            if let value = Self.double(token) { level.pointee.issue.similarityLevel = value } else { try deliver(pendingField(token)) }
-        case .actualLabel:
-            if let value = Self.string(token) { level.pointee.issue.actualLabel = value } else { try deliver(pendingField(token)) }
-        case .suggestedLabel:
-            if let value = Self.string(token) { level.pointee.issue.suggestedLabel = value } else { try deliver(pendingField(token)) }
-        case .suggestionConfidence:
-            if let value = Self.double(token) { level.pointee.issue.suggestionConfidence = value } else { try deliver(pendingField(token)) }
-        case .issuesDescription:
-            if let value = Self.string(token) { level.pointee.issue.issuesDescription = value } else { try deliver(pendingField(token)) }
-
-        case .tagName:
-            if let value = Self.string(token) { level.pointee.userTag.tagName = value } else { try deliver(pendingField(token)) }
-        case .assignedDate:
-            if let value = Self.string(token) { level.pointee.userTag.assignedDate = value } else { try deliver(pendingField(token)) }
-        case .assignedBy:
-            if let value = Self.string(token) { level.pointee.userTag.assignedBy = value } else { try deliver(pendingField(token)) }
-
-        case .imageCategoryID:
-            if let value = Self.int(token) { level.pointee.imageLabel.categoryID = value } else { try deliver(pendingField(token)) }
-        case .imageCategoryName:
-            if let value = Self.string(token) { level.pointee.imageLabel.categoryName = value } else { try deliver(pendingField(token)) }
-        case .imageSource:
-            if let value = Self.string(token) { level.pointee.imageLabel.source = value } else { try deliver(pendingField(token)) }
-        case .imageOriginalID:
-            if let value = Self.int(token) { level.pointee.imageLabel.originalID = value } else { try deliver(pendingField(token)) }
-
-        case .objectCategoryID:
-            if let value = Self.int(token) { level.pointee.objectLabel.categoryID = value } else { try deliver(pendingField(token)) }
-        case .objectCategoryName:
-            if let value = Self.string(token) { level.pointee.objectLabel.categoryName = value } else { try deliver(pendingField(token)) }
-        case .objectSource:
-            if let value = Self.string(token) { level.pointee.objectLabel.source = value } else { try deliver(pendingField(token)) }
-        case .objectOriginalID:
-            if let value = Self.int(token) { level.pointee.objectLabel.originalID = value } else { try deliver(pendingField(token)) }
-        case .objectURL:
-            if let value = Self.string(token) { level.pointee.objectLabel.url = value } else { try deliver(pendingField(token)) }
-        case .objectClusterID:
-            if let value = Self.string(token) { level.pointee.objectLabel.clusterID = value } else { try deliver(pendingField(token)) }
-        case .objectUniquenessScore:
-            if let value = Self.double(token) { level.pointee.objectLabel.uniquenessScore = value } else { try deliver(pendingField(token)) }
-
-        case .videoName:
-            if let value = Self.string(token) { level.pointee.videoInfo.videoName = value } else { try deliver(pendingField(token)) }
-        case .frameTimestamp:
-            if let value = Self.timestamp(token) { level.pointee.videoInfo.frameTimestamp = value } else { try deliver(pendingField(token)) }
-        case .frameNumber:
-            if let value = Self.int(token) { level.pointee.videoInfo.frameNumber = value } else { try deliver(pendingField(token)) }
-        case .videoID:
-            if let value = Self.string(token) { level.pointee.videoInfo.videoID = value } else { try deliver(pendingField(token)) }
-        case .timestamp:
-            if let value = Self.timestamp(token) { level.pointee.videoInfo.timestamp = value } else { try deliver(pendingField(token)) }
-
-        case .captionText:
-            if let value = Self.string(token) { level.pointee.caption.text = value } else { try deliver(pendingField(token)) }
-        case .captionSource:
-            if let value = Self.string(token) { level.pointee.caption.source = value } else { try deliver(pendingField(token)) }
-
-        case .objectBoundingBox:
+        case .objectLabelBoundingBox:
             if context != .boundingBox {
-                try deliver(pendingField(token))  // null, or not an array
+                try deliver(pendingField(token), tokenizer)  // null, or not an array
             } else if case .number(let text) = token, boxNumbers.count < 4 {
                 boxNumbers.append(JSONNumber(bytes: text))
             } else {
-                spillBoundingBox()
+                spillBoundingBox(tokenizer)
                 generic.add(token)
             }
 
-        case .itemMetadataItems, .properties, .objectMetadataItems:
+        case .itemMetadataItems, .properties, .objectLabelMetadataItems:
             // Containers, when well formed; a scalar here is null or a mistake, for the general path to judge.
-            try deliver(pendingField(token))
+            try deliver(pendingField(token), tokenizer)
+
+        default:
+            if !storeScalar(token, in: pendingSlot, level: levels.base + depth) {
+                try deliver(pendingField(token), tokenizer)
+            }
         }
     }
 
-    mutating func startObject() {
+    mutating func startObject(_ tokenizer: Tokenizer) {
         if !generic.isBuilding {
             switch context {
             case .metadataList:
@@ -235,7 +163,7 @@ struct MediaItemBuilder {
                 levels.base[depth].startItem()
                 return
             case .boundingBox:
-                spillBoundingBox()
+                spillBoundingBox(tokenizer)
             case .metadataItem where pendingSlot == .properties:
                 let level = levels.base + depth
                 if let kind = level.pointee.kind {
@@ -251,36 +179,36 @@ struct MediaItemBuilder {
                     generic.startSkipping()
                     return
                 }
+                genericStartLocation = tokenizer.tokenStartLocation
             }
         }
         generic.startObject()
     }
 
-    mutating func startArray() throws(VLExportError) {
+    mutating func startArray(_ tokenizer: Tokenizer) {
         if !generic.isBuilding {
             switch context {
             case .item where pendingSlot == .itemMetadataItems:
                 push(.metadataList, depth: 0)
                 levels.base[0].list.removeAll()
                 return
-            case .objectLabel where pendingSlot == .objectMetadataItems:
+            case .objectLabel where pendingSlot == .objectLabelMetadataItems:
                 levels.reserve(depth + 2)
                 push(.metadataList, depth: depth + 1)
                 levels.base[depth].list.removeAll()
                 return
-            case .objectLabel where pendingSlot == .objectBoundingBox:
+            case .objectLabel where pendingSlot == .objectLabelBoundingBox:
                 boxNumbers.removeAll(keepingCapacity: true)
                 push(.boundingBox, depth: depth)
                 return
             case .boundingBox:
-                spillBoundingBox()
-            case .metadataList:
-                throw notAnObject("array")
+                spillBoundingBox(tokenizer)
             default:
                 if pendingSlot == .skipped {
                     generic.startSkipping()
                     return
                 }
+                genericStartLocation = tokenizer.tokenStartLocation
             }
         }
         generic.startArray()
@@ -290,20 +218,17 @@ struct MediaItemBuilder {
     ///
     /// (Returning the item itself as an optional would copy a `MediaItem`-sized
     /// nil out of every object's end.)
-    mutating func endObject() throws(VLExportError) -> Bool {
+    mutating func endObject(_ tokenizer: Tokenizer) throws(VLExportError) -> Bool {
         if generic.isBuilding {
-            if let value = generic.end() { try deliver(Field(key: pendingKey, value: value)) }
+            if let value = generic.end() { try deliver(Field(key: pendingKey, value: value, location: genericStartLocation), tokenizer) }
             return false
         }
         switch context {
         case .item:
+            item.nonconforming = log.take()
             return true
         case .metadataItem:
-            do throws(VLExportError) {
-                try finishMetadataItem()
-            } catch {
-                throw located(error)
-            }
+            try finishMetadataItem()
         case .issue, .userTag, .imageLabel, .objectLabel, .videoInfo, .caption, .fieldProperties:
             break
         case .metadataList, .boundingBox:
@@ -318,14 +243,14 @@ struct MediaItemBuilder {
         swappedOut(&item)
     }
 
-    mutating func endArray() throws(VLExportError) {
+    mutating func endArray(_ tokenizer: Tokenizer) throws(VLExportError) {
         if generic.isBuilding {
-            if let value = generic.end() { try deliver(Field(key: pendingKey, value: value)) }
+            if let value = generic.end() { try deliver(Field(key: pendingKey, value: value, location: genericStartLocation), tokenizer) }
             return
         }
         if context == .boundingBox {
             pop()
-            try finishBoundingBox()
+            try finishBoundingBox(tokenizer)
             return
         }
         guard context == .metadataList else {
@@ -353,35 +278,55 @@ struct MediaItemBuilder {
         Field(key: pendingKey, value: token.value)
     }
 
-    /// Hands a member to the object it belongs to, through the conversions of ``Field``.
-    private mutating func deliver(_ field: Field) throws(VLExportError) {
+    /// Hands a member to the object it belongs to, through the conversions of the declaration.
+    ///
+    /// A value that cannot be read is kept among the other fields and recorded, located at the
+    /// field's own location, else at the token being read.
+    private mutating func deliver(_ field: Field, _ tokenizer: Tokenizer) throws(VLExportError) {
         let level = levels.base + depth
+        let start = log.count
+        var field = field
         switch context {
         case .item:
-            try item.take(field)
+            item.take(field, &log)
         case .metadataItem:
-            do throws(VLExportError) {
-                try level.pointee.takeMember(field)
-            } catch {
-                throw located(error)
-            }
+            level.pointee.takeMember(field, &log)
         case .issue, .userTag, .imageLabel, .objectLabel, .videoInfo, .caption:
-            do throws(VLExportError) {
-                try level.pointee.takeTypedProperty(field)
-            } catch {
-                throw located(error.prefixingPath("properties"))
+            let kind = level.pointee.typedKind!
+            if !level.pointee.applyTypedProperty(field, kind: kind, &log) {
+                level.pointee.keepOtherProperty(field, kind: kind)
             }
+            log.prefixPaths(from: start, with: "properties")
         case .fieldProperties:
+            // Converted when the metadata item closes: keep where the value stands for then.
+            if field.location == nil { field.location = tokenizer.tokenStartLocation }
             level.pointee.propertyFields.append(field)
         case .metadataList:
-            throw notAnObject(field.value.shortDescription)
+            // An element of metadata_items that is no object: kept in place, as written.
+            log.record(path: "", expected: "a metadata item object", value: field.value, location: field.location)
+            level.pointee.list.append(MetadataItem(type: "", typeKey: .type, content: .unreadable(field.value)))
+            try settle(from: start, at: tokenizer, pathPrefix: metadataPath(position: level.pointee.list.count - 1))
+            return
         case .boundingBox:
             preconditionFailure("a bounding box is read whole or spilled before anything is delivered")
         }
+        if log.count > start {
+            try settle(from: start, at: tokenizer, pathPrefix: context == .item ? "" : metadataPath(position: level.pointee.list.count))
+        }
     }
 
-    /// A `bbox` of four finite numbers becomes the box; anything else goes the general path, for its error.
-    private mutating func finishBoundingBox() throws(VLExportError) {
+    /// Locates and prefixes the values recorded since `start`; under a strict schema, throws the first.
+    private mutating func settle(from start: Int, at tokenizer: Tokenizer?, pathPrefix: String) throws(VLExportError) {
+        guard log.count > start else { return }
+        log.prefixPaths(from: start, with: pathPrefix)
+        if let tokenizer { log.locate(from: start, at: tokenizer.tokenStartLocation) }
+        if isStrict {
+            throw log.values[start].schemaError(pathPrefix: "", mediaItemIndex: nil)
+        }
+    }
+
+    /// A `bbox` of four finite numbers becomes the box; anything else goes the general path.
+    private mutating func finishBoundingBox(_ tokenizer: Tokenizer) throws(VLExportError) {
         if boxNumbers.count == 4 {
             let x = boxNumbers[0].doubleValue, y = boxNumbers[1].doubleValue
             let width = boxNumbers[2].doubleValue, height = boxNumbers[3].doubleValue
@@ -390,13 +335,14 @@ struct MediaItemBuilder {
                 return
             }
         }
-        try deliver(Field(key: pendingKey, value: .array(boxNumbers.map(JSONValue.number))))
+        try deliver(Field(key: pendingKey, value: .array(boxNumbers.map(JSONValue.number)), location: tokenizer.tokenStartLocation), tokenizer)
     }
 
     /// The `bbox` turned out not to be plain numbers: what was read so far becomes the start of a
-    /// generic array, which the general path converts (or reports) when it closes.
-    private mutating func spillBoundingBox() {
+    /// generic array, which the general path converts (or records) when it closes.
+    private mutating func spillBoundingBox(_ tokenizer: Tokenizer) {
         pop()
+        genericStartLocation = tokenizer.tokenStartLocation
         generic.startArray()
         for number in boxNumbers {
             generic.add(.number(number))
@@ -406,27 +352,35 @@ struct MediaItemBuilder {
     /// Adds the metadata item that just closed to its list.
     private mutating func finishMetadataItem() throws(VLExportError) {
         let level = levels.base + depth
-        guard let typeName = level.pointee.typeName else {
-            throw VLExportError(.schema, "metadata item has neither \"type\" nor \"metadata_type\"")
-        }
+        let position = level.pointee.list.count
         let others = level.pointee.otherFields
         let otherFields = others.isEmpty ? JSONObject() : JSONObject(others)
-        if let typedKind = level.pointee.typedKind {
-            guard level.pointee.kind == typedKind else {
-                throw VLExportError(.schema, "metadata item names more than one type (the last is \"\(typeName)\")")
+        guard let typeName = level.pointee.typeName else {
+            // No type: the metadata item is kept whole, as written, in place.
+            var members = others
+            if let kind = level.pointee.typedKind {
+                members.append(JSONMember(key: "properties", value: .object(level.pointee.takeContent(kind).normalizedProperties)))
+            } else if level.pointee.sawPropertyFields {
+                members.append(JSONMember(key: "properties", value: .object(JSONObject(level.pointee.propertyFields.map(\.member)))))
             }
+            let whole = JSONValue.object(JSONObject(members))
+            let start = log.count
+            log.record(path: "", expected: "a metadata item with a \"type\"", value: whole)
+            level.pointee.list.append(MetadataItem(type: "", typeKey: .type, content: .unreadable(whole)))
+            try settle(from: start, at: nil, pathPrefix: metadataPath(position: position))
+            return
+        }
+        if let typedKind = level.pointee.typedKind {
             // One expression, so that the value is moved from scratch into the list with as few copies as can be.
             level.pointee.list.append(MetadataItem(type: typeName, typeKey: level.pointee.typeKey, content: level.pointee.takeContent(typedKind), otherFields: otherFields))
             return
         }
-        let content: MetadataItem.Content
-        do throws(VLExportError) {
-            let properties = level.pointee.sawPropertyFields ? level.pointee.propertyFields : []
-            content = try MetadataItem.Content(type: typeName, properties: properties)
-        } catch {
-            throw error.prefixingPath("properties")
-        }
+        let start = log.count
+        let properties = level.pointee.sawPropertyFields ? level.pointee.propertyFields : []
+        let content = MetadataItem.Content(type: typeName, properties: properties, &log)
+        log.prefixPaths(from: start, with: "properties")
         level.pointee.list.append(MetadataItem(type: typeName, typeKey: level.pointee.typeKey, content: consume content, otherFields: otherFields))
+        try settle(from: start, at: nil, pathPrefix: metadataPath(position: position))
     }
 
     // MARK: - Helpers
@@ -447,64 +401,19 @@ struct MediaItemBuilder {
         pendingSlot = .other
     }
 
-    @inline(__always)
-    private static func string(_ token: ScalarToken) -> String? {
-        if case .string(let bytes) = token { return String(decoding: bytes, as: UTF8.self) }
-        return nil
-    }
-
-    @inline(__always)
-    private static func int(_ token: ScalarToken) -> Int? {
-        if case .number(let text) = token { return NumberParsing.int(fromJSONNumber: text) }
-        return nil
-    }
-
-    /// A finite number, from a number or a numeric string with nothing around it (`"0.95"`);
-    /// anything else (text beyond a Double's range, a string with spaces) takes the general path.
-    @inline(__always)
-    private static func double(_ token: ScalarToken) -> Double? {
-        switch token {
-        case .number(let text):
-            if let value = NumberParsing.double(fromJSONNumber: text), value.isFinite { return value }
-        case .string(let text):
-            // The general path trims white space first; text that starts and ends in a
-            // printable ASCII character has none to trim, so parsing it here gives the same.
-            if let first = text.first, let last = text.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80,
-               let value = NumberParsing.double(fromJSONNumber: text), value.isFinite {
-                return value
-            }
-        default:
-            break
-        }
-        return nil
-    }
-
-    /// Seconds as a number, or `"HH:MM:SS"` text.
-    private static func timestamp(_ token: ScalarToken) -> FrameTimestamp? {
-        switch token {
-        case .number: double(token).map(FrameTimestamp.init(seconds:))
-        case .string: string(token).flatMap(FrameTimestamp.init(text:))
-        default: nil
-        }
-    }
-
-    private func notAnObject(_ found: String) -> VLExportError {
-        located(VLExportError(.schema, "expected a metadata item object, found \(found)"))
-    }
-
-    /// Puts the path of the metadata item being read in front of an error's path:
+    /// The path of the metadata item at `position` in the list being read, from the item:
     /// `metadata_items[2].properties.metadata_items[0]` for an object's own metadata.
-    private func located(_ error: VLExportError) -> VLExportError {
-        var error = error.prefixingPath("metadata_items[\(levels.base[depth].list.count)]")
+    private func metadataPath(position: Int) -> String {
+        var path = "metadata_items[\(position)]"
         for outer in stride(from: depth - 1, through: 0, by: -1) {
-            error = error.prefixingPath("properties").prefixingPath("metadata_items[\(levels.base[outer].list.count)]")
+            path = "metadata_items[\(levels.base[outer].list.count)].properties." + path
         }
-        return error
+        return path
     }
 }
 
 /// What is being read at one depth of metadata, reused from item to item.
-private struct MetadataLevel {
+struct MetadataLevel {
     /// The finished metadata items of the open list.
     var list = MetadataListBuffer()
     var typeName: String?
@@ -559,42 +468,35 @@ private struct MetadataLevel {
     }
 
     /// A direct member of the metadata item: its type, a `properties` that is not an object, or another field.
-    mutating func takeMember(_ field: Field) throws(VLExportError) {
+    mutating func takeMember(_ field: Field, _ log: inout NonconformingLog) {
         switch field.key {
         case .known(.type), .known(.metadataType):
-            typeName = try field.string()
+            let name = StringCodec.read(field.value)
+            let newKind = name.flatMap { MetadataKind(rawValue: $0) }
+            if let typedKind, newKind != typedKind || name == nil {
+                // Its properties were read as another type: that type stays, this one is kept and reported.
+                log.record(field, expected: "\"\(typedKind.rawValue)\", the type its properties were read as")
+                otherFields.append(field.member)
+                return
+            }
+            guard let name else {
+                // Neither a string nor a number: the metadata item has no readable type, and is kept whole.
+                typeName = nil
+                kind = nil
+                otherFields.append(field.member)
+                return
+            }
+            typeName = name
             typeKey = field.key == .known(.type) ? .type : .metadataType
-            kind = typeName.flatMap { MetadataKind(rawValue: $0) }
+            kind = newKind
         case .known(.properties):
-            // An object opened a properties level; null is no properties; anything else is wrong.
-            _ = try field.object()
+            // An object opened a properties level; null is no properties; anything else is kept, and reported.
+            if field.value != .null {
+                log.record(field, expected: "object")
+                otherFields.append(field.member)
+            }
         default:
             otherFields.append(field.member)
-        }
-    }
-
-    /// Reads one property into the value being filled.
-    mutating func takeTypedProperty(_ field: Field) throws(VLExportError) {
-        switch typedKind! {
-        case .issue: try issue.take(field)
-        case .userTag: try userTag.take(field)
-        case .imageLabel: try imageLabel.take(field)
-        case .objectLabel: try objectLabel.take(field)
-        case .videoInfo: try videoInfo.take(field)
-        case .caption: try caption.take(field)
-        }
-    }
-
-    /// Moves the filled value out as content, leaving an empty one.
-    @inline(__always)
-    mutating func takeContent(_ kind: MetadataKind) -> MetadataItem.Content {
-        switch kind {
-        case .issue: .issue(swappedOut(&issue))
-        case .userTag: .userTag(swappedOut(&userTag))
-        case .imageLabel: .imageLabel(swappedOut(&imageLabel))
-        case .objectLabel: .objectLabel(swappedOut(&objectLabel))
-        case .videoInfo: .videoInfo(swappedOut(&videoInfo))
-        case .caption: .caption(swappedOut(&caption))
         }
     }
 }
@@ -606,19 +508,19 @@ private struct MetadataLevel {
 /// in place, or building a new value from the old one's properties, each
 /// made the optimiser copy the whole value (retaining every string in it)
 /// and destroy the original (releasing them all again).
-private func swappedOut<Value: EmptyInitializable>(_ value: inout Value) -> Value {
+func swappedOut<Value: EmptyInitializable>(_ value: inout Value) -> Value {
     var taken = Value()
     swap(&taken, &value)
     return taken
 }
 
 /// A value with an empty state to leave behind.
-private protocol EmptyInitializable {
+protocol EmptyInitializable {
     init()
 }
 
 extension MediaItem: EmptyInitializable {
-    fileprivate init() { self.init(index: 0) }
+    init() { self.init(index: 0) }
 }
 
 extension Issue: EmptyInitializable {}
@@ -665,7 +567,7 @@ private final class MetadataLevelStorage {
 /// An array kept with its capacity cannot hand its elements over without
 /// copying them (and retaining everything they hold); this buffer moves them
 /// into an array of exactly their count when the list closes.
-private struct MetadataListBuffer {
+struct MetadataListBuffer {
     private(set) var count = 0
     private var capacity = 0
     private var base: UnsafeMutablePointer<MetadataItem>?

@@ -1,0 +1,321 @@
+// How each kind of value in the format is read, written and flattened: one
+// codec per kind. The declaration (Sources/VLExportFormat) says which kind
+// each field has; the generated code calls these codecs, so a rule about an
+// encoding lives here once, whatever fields share the kind. The encodings a
+// codec reads are listed in `ValueKind.accepts`, beside the declaration.
+
+/// Reads, writes and flattens one kind of value.
+protocol FieldCodec {
+    associatedtype Value
+    /// What a field of this kind holds, for warnings: `expected number, found …`.
+    static var expected: String { get }
+    /// The value straight from a scalar token in one of the kind's encodings; nil sends the
+    /// token the general way (``read(_:)-(JSONValue)``), which decides for certain.
+    static func read(_ token: ScalarToken, _ vocabulary: Vocabulary) -> Value?
+    /// The value from any JSON value but null; nil when it cannot be read as this kind.
+    static func read(_ value: JSONValue) -> Value?
+    /// Adds the value's normalized member (or members) under `key`.
+    static func addNormalized(_ value: Value, key: String, to object: inout JSONObject)
+    /// Appends the table cells of a value, or of no value: one per column of the kind.
+    static func appendCells(_ value: Value?, to cells: inout [TableCell])
+}
+
+extension FieldCodec {
+    static func addNormalized(_ value: Value?, key: String, to object: inout JSONObject) {
+        if let value { addNormalized(value, key: key, to: &object) }
+    }
+}
+
+/// A string; a number is read as its text.
+enum StringCodec: FieldCodec {
+    static let expected = "string"
+
+    @inline(__always)
+    static func read(_ token: ScalarToken, _ vocabulary: Vocabulary) -> String? {
+        switch token {
+        case .string(let bytes), .number(let bytes): String(decoding: bytes, as: UTF8.self)
+        default: nil
+        }
+    }
+
+    static func read(_ value: JSONValue) -> String? {
+        switch value {
+        case .string(let text): text
+        case .number(let number): number.text
+        default: nil
+        }
+    }
+
+    static func addNormalized(_ value: String, key: String, to object: inout JSONObject) {
+        object.append(key: key, value: .string(value))
+    }
+
+    static func appendCells(_ value: String?, to cells: inout [TableCell]) {
+        cells.append(value.map(TableCell.text) ?? .empty)
+    }
+}
+
+/// A whole number: a number with no fraction (`3`, `3.0`, `3e2`), or a string holding one.
+enum IntCodec: FieldCodec {
+    static let expected = "integer"
+
+    @inline(__always)
+    static func read(_ token: ScalarToken, _ vocabulary: Vocabulary) -> Int? {
+        if case .number(let text) = token { return NumberParsing.int(fromJSONNumber: text) }
+        return nil
+    }
+
+    static func read(_ value: JSONValue) -> Int? {
+        switch value {
+        case .number(let number): number.intValue
+        case .string(let text): NumberParsing.int(fromJSONNumber: text.trimmingWhitespace())
+        default: nil
+        }
+    }
+
+    static func addNormalized(_ value: Int, key: String, to object: inout JSONObject) {
+        object.append(key: key, value: .integer(value))
+    }
+
+    static func appendCells(_ value: Int?, to cells: inout [TableCell]) {
+        cells.append(value.map(TableCell.integer) ?? .empty)
+    }
+}
+
+/// A finite number, or a string holding one (white space around it allowed).
+enum DoubleCodec: FieldCodec {
+    static let expected = "number"
+
+    /// A number, or a numeric string with nothing around it (`"0.95"`); anything
+    /// else (text beyond a Double's range, a string with spaces) goes the general way.
+    @inline(__always)
+    static func read(_ token: ScalarToken, _ vocabulary: Vocabulary) -> Double? {
+        switch token {
+        case .number(let text):
+            if let value = NumberParsing.double(fromJSONNumber: text), value.isFinite { return value }
+        case .string(let text):
+            // The general way trims white space first; text that starts and ends in a
+            // printable ASCII character has none to trim, so parsing it here gives the same.
+            if let first = text.first, let last = text.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80,
+               let value = NumberParsing.double(fromJSONNumber: text), value.isFinite {
+                return value
+            }
+        default:
+            break
+        }
+        return nil
+    }
+
+    static func read(_ value: JSONValue) -> Double? {
+        let parsed: Double?
+        switch value {
+        case .number(let number): parsed = number.doubleValue
+        case .string(let text): parsed = NumberParsing.double(fromJSONNumber: text.trimmingWhitespace())
+        default: parsed = nil
+        }
+        guard let parsed, parsed.isFinite else { return nil }
+        return parsed
+    }
+
+    static func addNormalized(_ value: Double, key: String, to object: inout JSONObject) {
+        object.append(key: key, value: .double(value))
+    }
+
+    static func appendCells(_ value: Double?, to cells: inout [TableCell]) {
+        cells.append(value.map(TableCell.number) ?? .empty)
+    }
+}
+
+/// A media type: any string, known or not; a number is read as its text.
+enum MediaTypeCodec: FieldCodec {
+    static let expected = "string"
+
+    @inline(__always)
+    static func read(_ token: ScalarToken, _ vocabulary: Vocabulary) -> MediaType? {
+        if case .string(let bytes) = token { return MediaType(utf8: bytes, vocabulary: vocabulary) }
+        return nil
+    }
+
+    static func read(_ value: JSONValue) -> MediaType? {
+        StringCodec.read(value).map(MediaType.init(rawValue:))
+    }
+
+    static func addNormalized(_ value: MediaType, key: String, to object: inout JSONObject) {
+        object.append(key: key, value: .string(value.rawValue))
+    }
+
+    static func appendCells(_ value: MediaType?, to cells: inout [TableCell]) {
+        cells.append(value.map { .text($0.rawValue) } ?? .empty)
+    }
+}
+
+/// An issue type in either spelling, or any other word; a number is read as its text.
+enum IssueTypeCodec: FieldCodec {
+    static let expected = "string"
+
+    @inline(__always)
+    static func read(_ token: ScalarToken, _ vocabulary: Vocabulary) -> IssueType? {
+        if case .string(let bytes) = token { return IssueType(utf8: bytes, vocabulary: vocabulary) }
+        return nil
+    }
+
+    static func read(_ value: JSONValue) -> IssueType? {
+        StringCodec.read(value).map(IssueType.init(rawValue:))
+    }
+
+    static func addNormalized(_ value: IssueType, key: String, to object: inout JSONObject) {
+        object.append(key: key, value: .string(value.rawValue))
+    }
+
+    static func appendCells(_ value: IssueType?, to cells: inout [TableCell]) {
+        cells.append(value.map { .text($0.rawValue) } ?? .empty)
+    }
+}
+
+/// A file size as text (`"3.38MB"`) or a number of bytes; normalized and flattened
+/// with its derived byte count beside it (`file_size_bytes`).
+enum FileSizeCodec: FieldCodec {
+    static let expected = "string"
+
+    @inline(__always)
+    static func read(_ token: ScalarToken, _ vocabulary: Vocabulary) -> FileSize? {
+        if case .string(let bytes) = token { return FileSize(text: String(decoding: bytes, as: UTF8.self)) }
+        return nil
+    }
+
+    static func read(_ value: JSONValue) -> FileSize? {
+        StringCodec.read(value).map(FileSize.init(text:))
+    }
+
+    static func addNormalized(_ value: FileSize, key: String, to object: inout JSONObject) {
+        object.append(key: key, value: .string(value.text))
+        if let bytes = value.approximateBytes { object.append(key: key + "_bytes", value: .integer(bytes)) }
+    }
+
+    static func appendCells(_ value: FileSize?, to cells: inout [TableCell]) {
+        cells.append(value.map { .text($0.text) } ?? .empty)
+        cells.append(value?.approximateBytes.map(TableCell.integer) ?? .empty)
+    }
+}
+
+/// A duplicate group: a string (a UUID in real exports) or a whole number.
+enum DuplicateGroupIDCodec: FieldCodec {
+    static let expected = "integer or string"
+
+    @inline(__always)
+    static func read(_ token: ScalarToken, _ vocabulary: Vocabulary) -> DuplicateGroupID? {
+        switch token {
+        case .string(let bytes): .identifier(String(decoding: bytes, as: UTF8.self))
+        case .number(let text): NumberParsing.int(fromJSONNumber: text).map(DuplicateGroupID.integer)
+        default: nil
+        }
+    }
+
+    static func read(_ value: JSONValue) -> DuplicateGroupID? {
+        switch value {
+        case .string(let text): .identifier(text)
+        case .number(let number): number.intValue.map(DuplicateGroupID.integer)
+        default: nil
+        }
+    }
+
+    static func addNormalized(_ value: DuplicateGroupID, key: String, to object: inout JSONObject) {
+        switch value {
+        case .integer(let number): object.append(key: key, value: .integer(number))
+        case .identifier(let text): object.append(key: key, value: .string(text))
+        }
+    }
+
+    static func appendCells(_ value: DuplicateGroupID?, to cells: inout [TableCell]) {
+        cells.append(value.map { .text($0.description) } ?? .empty)
+    }
+}
+
+/// A point in a video: seconds as a number, or `"HH:MM:SS"` text; flattened as seconds and as written.
+enum FrameTimestampCodec: FieldCodec {
+    static let expected = "seconds or \"HH:MM:SS\""
+
+    @inline(__always)
+    static func read(_ token: ScalarToken, _ vocabulary: Vocabulary) -> FrameTimestamp? {
+        switch token {
+        case .number: DoubleCodec.read(token, vocabulary).map(FrameTimestamp.init(seconds:))
+        case .string(let bytes): FrameTimestamp(text: String(decoding: bytes, as: UTF8.self))
+        default: nil
+        }
+    }
+
+    static func read(_ value: JSONValue) -> FrameTimestamp? {
+        switch value {
+        case .string(let text): FrameTimestamp(text: text)
+        case .number: DoubleCodec.read(value).map(FrameTimestamp.init(seconds:))
+        default: nil
+        }
+    }
+
+    static func addNormalized(_ value: FrameTimestamp, key: String, to object: inout JSONObject) {
+        object.append(key: key, value: value.text.map(JSONValue.string) ?? .double(value.seconds))
+    }
+
+    static func appendCells(_ value: FrameTimestamp?, to cells: inout [TableCell]) {
+        cells.append(value.map { .number($0.seconds) } ?? .empty)
+        cells.append(value.map { .text($0.description) } ?? .empty)
+    }
+}
+
+/// A box: an array of four numbers (each also as a numeric string); flattened into four columns.
+enum BoundingBoxCodec: FieldCodec {
+    static let expected = "[x, y, width, height]"
+
+    static func read(_ token: ScalarToken, _ vocabulary: Vocabulary) -> BoundingBox? { nil }
+
+    static func read(_ value: JSONValue) -> BoundingBox? {
+        guard case .array(let elements) = value, elements.count == 4 else { return nil }
+        var numbers: [Double] = []
+        numbers.reserveCapacity(4)
+        for element in elements {
+            guard let number = DoubleCodec.read(element) else { return nil }
+            numbers.append(number)
+        }
+        return BoundingBox(x: numbers[0], y: numbers[1], width: numbers[2], height: numbers[3])
+    }
+
+    static func addNormalized(_ value: BoundingBox, key: String, to object: inout JSONObject) {
+        object.append(key: key, value: .array([value.x, value.y, value.width, value.height].map(JSONValue.double)))
+    }
+
+    static func appendCells(_ value: BoundingBox?, to cells: inout [TableCell]) {
+        cells.append(value.map { .number($0.x) } ?? .empty)
+        cells.append(value.map { .number($0.y) } ?? .empty)
+        cells.append(value.map { .number($0.width) } ?? .empty)
+        cells.append(value.map { .number($0.height) } ?? .empty)
+    }
+}
+
+/// One cell of a flat table row: `vlx table`'s CSV, TSV and NDJSON rows are made of these.
+public enum TableCell: Sendable, Hashable {
+    /// No value: an empty CSV field, a JSON null.
+    case empty
+    case text(String)
+    case integer(Int)
+    case number(Double)
+
+    /// The cell as text, for CSV and TSV; nil when empty.
+    public var text: String? {
+        switch self {
+        case .empty: nil
+        case .text(let text): text
+        case .integer(let value): String(value)
+        case .number(let value): value.description
+        }
+    }
+
+    /// The cell as a JSON value, for NDJSON rows.
+    public var json: JSONValue {
+        switch self {
+        case .empty: .null
+        case .text(let text): .string(text)
+        case .integer(let value): .integer(value)
+        case .number(let value): .double(value)
+        }
+    }
+}
