@@ -2,7 +2,9 @@
 # Times whole processes on one generated export, side by side with what users
 # run today, and writes the table into BENCHMARKS.md.
 #
-#   Scripts/bench.sh [SIZE] [RUNS]     SIZE like 1G (default), RUNS 3 (default)
+#   Scripts/bench.sh [SIZE] [RUNS]             SIZE like 1G (default), RUNS 3 (default)
+#   Scripts/bench.sh --commands [SIZE] [RUNS]  every typed vlx command instead, against
+#                                              json_verify and the typed walk
 #
 # Each command runs RUNS times, interleaved (one of each, then again), and the
 # median is kept: wall seconds, MB/s, peak RSS (/usr/bin/time's maximum
@@ -13,6 +15,11 @@ cd "$(dirname "$0")/.."
 source Scripts/setup.sh
 source Scripts/timing.sh
 
+set_name=tools
+if [ "${1:-}" = "--commands" ]; then
+    set_name=commands
+    shift
+fi
 size=${1:-1G}
 runs=${2:-3}
 vlx_require_swift
@@ -36,8 +43,17 @@ with open(sys.argv[1], "rb") as source:
         sys.stdout.write(json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n")
 '
 
-names=(json_verify vlx_ndjson vlx_stats typed_walk jsondecoder jq ijson)
+if [ "$set_name" = commands ]; then
+    names=(json_verify typed_walk vlx_ndjson vlx_normalize vlx_stats vlx_filter vlx_table_issues vlx_table_objects vlx_validate)
+else
+    names=(json_verify vlx_ndjson vlx_stats typed_walk jsondecoder jq ijson)
+fi
 declare -A labels=(
+    [vlx_normalize]="vlx ndjson --normalize FILE > /dev/null"
+    [vlx_filter]="vlx filter --issue duplicates --min-confidence 0.9 FILE > /dev/null"
+    [vlx_table_issues]="vlx table issues FILE > /dev/null"
+    [vlx_table_objects]="vlx table objects FILE > /dev/null"
+    [vlx_validate]="vlx validate FILE"
     [json_verify]="json_verify -q < FILE"
     [vlx_ndjson]="vlx ndjson FILE > /dev/null"
     [vlx_stats]="vlx stats FILE"
@@ -55,6 +71,11 @@ for run in $(seq "$runs"); do
             vlx_ndjson) result=$(vlx_measure "$bin/vlx" ndjson --no-progress "$export_file") ;;
             vlx_stats) result=$(vlx_measure "$bin/vlx" stats --no-progress "$export_file") ;;
             typed_walk) result=$(vlx_measure "$bin/vlx-walk" typed "$export_file") ;;
+            vlx_normalize) result=$(vlx_measure "$bin/vlx" ndjson --normalize --no-progress "$export_file") ;;
+            vlx_filter) result=$(vlx_measure "$bin/vlx" filter --issue duplicates --min-confidence 0.9 --no-progress "$export_file") ;;
+            vlx_table_issues) result=$(vlx_measure "$bin/vlx" table issues --no-progress "$export_file") ;;
+            vlx_table_objects) result=$(vlx_measure "$bin/vlx" table objects --no-progress "$export_file") ;;
+            vlx_validate) result=$(vlx_measure "$bin/vlx" validate --no-progress "$export_file") ;;
             jsondecoder) result=$(vlx_measure "$baseline" "$export_file") ;;
             jq) result=$(vlx_measure jq -c '.media_items[]' "$export_file") ;;
             ijson) result=$(vlx_measure python3 -c "$ijson_ndjson" "$export_file") ;;
@@ -84,24 +105,26 @@ table=$(
 )
 
 section=$(cat <<SECTION
-<!-- bench.sh: begin -->
-## Side by side: $size export, whole processes ($(date -u +%Y-%m-%d))
+<!-- bench.sh $set_name: begin -->
+## $( [ "$set_name" = commands ] && echo "Every typed command" || echo "Side by side" ): $size export, whole processes ($(date -u +%Y-%m-%d))
 
-Command: \`Scripts/bench.sh $size $runs\` on \`$export_file\` ($bytes bytes,
+Command: \`Scripts/bench.sh $( [ "$set_name" = commands ] && echo "--commands " )$size $runs\` on \`$export_file\` ($bytes bytes,
 \`vlx-generate --size $size --seed 1\`), $runs runs of each, interleaved, median.
 Machine: $machine.
 
 $table
-<!-- bench.sh: end -->
+<!-- bench.sh $set_name: end -->
 SECTION
 )
 
 touch BENCHMARKS.md
-python3 - "$section" <<'PY'
+python3 - "$section" "$set_name" <<'PY'
 import re, sys
-section = sys.argv[1]
+section, set_name = sys.argv[1], sys.argv[2]
 text = open("BENCHMARKS.md").read()
-pattern = re.compile(r"<!-- bench.sh: begin -->.*?<!-- bench.sh: end -->", re.S)
+# The first table was written before there were two sets, under markers without a name.
+text = text.replace("<!-- bench.sh: begin -->", "<!-- bench.sh tools: begin -->").replace("<!-- bench.sh: end -->", "<!-- bench.sh tools: end -->")
+pattern = re.compile(r"<!-- bench.sh %s: begin -->.*?<!-- bench.sh %s: end -->" % (set_name, set_name), re.S)
 text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
 open("BENCHMARKS.md", "w").write(text)
 PY

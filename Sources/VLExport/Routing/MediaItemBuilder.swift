@@ -54,8 +54,9 @@ struct MediaItemBuilder {
     /// …whose name is then kept here.
     private var pendingName = ""
 
-    /// The numbers of the `bbox` being read.
+    /// The numbers of the `bbox` being read, and the offset of its opening bracket.
     private var boxNumbers: [JSONNumber] = []
+    private var boxStartOffset = 0
 
     /// Where the generic container being built began, for a value that turns out not to conform.
     private var genericStartLocation: SourceLocation?
@@ -199,6 +200,8 @@ struct MediaItemBuilder {
                 return
             case .objectLabel where pendingSlot == .objectLabelBoundingBox:
                 boxNumbers.removeAll(keepingCapacity: true)
+                // Only the offset: a location is worked out from it if the box turns out odd.
+                boxStartOffset = tokenizer.chunkStartOffset + tokenizer.tokenEndIndex - 1
                 push(.boundingBox, depth: depth)
                 return
             case .boundingBox:
@@ -335,14 +338,20 @@ struct MediaItemBuilder {
                 return
             }
         }
-        try deliver(Field(key: pendingKey, value: .array(boxNumbers.map(JSONValue.number)), location: tokenizer.tokenStartLocation), tokenizer)
+        try deliver(Field(key: pendingKey, value: .array(boxNumbers.map(JSONValue.number)), location: boxStartLocation(tokenizer)), tokenizer)
+    }
+
+    /// Where the `bbox` being read began, when that is in the chunk being parsed (else its item's start is used).
+    private func boxStartLocation(_ tokenizer: Tokenizer) -> SourceLocation? {
+        let index = boxStartOffset - tokenizer.chunkStartOffset
+        return index >= 0 ? tokenizer.location(ofChunkIndex: index) : nil
     }
 
     /// The `bbox` turned out not to be plain numbers: what was read so far becomes the start of a
     /// generic array, which the general path converts (or records) when it closes.
     private mutating func spillBoundingBox(_ tokenizer: Tokenizer) {
         pop()
-        genericStartLocation = tokenizer.tokenStartLocation
+        genericStartLocation = boxStartLocation(tokenizer)
         generic.startArray()
         for number in boxNumbers {
             generic.add(.number(number))

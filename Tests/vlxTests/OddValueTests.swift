@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+/// Real exports drift from the documented types. Every reading command goes
+/// through an odd value: exit 0, the value kept, a located warning on
+/// standard error (the first 20, then a count); validate reports each one.
+@Suite struct OddValueTests {
+    /// 25 items, each with one confidence that is not a number, and one whose media type is an object.
+    static let document: Data = {
+        var items = (0..<25).map { index in
+            #"{"media_id": "m\#(index)", "metadata_items": [{"type": "issue", "properties": {"issue_type": "duplicates", "confidence": "high"}}]}"#
+        }
+        items.append(#"{"media_id": "good", "height": "12", "media_type": {"kind": "image"}, "metadata_items": [{"type": "issue", "properties": {"issue_type": "blur", "confidence": "0.5"}}]}"#)
+        return Data(("{\"media_items\": [\n" + items.joined(separator: ",\n") + "\n]}").utf8)
+    }()
+
+    @Test func everyReadingCommandGoesThroughOddValues() throws {
+        for arguments in [["ndjson", "--normalize"], ["stats"], ["table", "issues"], ["table", "media"], ["filter", "--issue", "blur"], ["ndjson"]] {
+            let result = try vlx(arguments, stdin: Self.document)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            let warnings = result.stderr.split(separator: "\n")
+            switch arguments {
+            case ["ndjson"]:
+                // The lossless walk never looks at types.
+                #expect(warnings.isEmpty, "\(arguments)")
+            case ["stats"]:
+                // stats reads the values it counts (the media type), not the confidences.
+                #expect(warnings == [#"<stdin>:27:52: media_items[25].media_type: expected string, found object"#], "\(arguments)")
+            default:
+                #expect(warnings.count == 21, "\(arguments): \(result.stderr)")
+                #expect(warnings.first == #"<stdin>:2:114: media_items[0].metadata_items[0].properties.confidence: expected number, found string "high""#, "\(arguments)")
+                #expect(warnings.last == "vlx: <stdin>: 6 more values could not be read as their fields' kinds (26 in all; vlx validate lists them)", "\(arguments)")
+            }
+            let quiet = try vlx(arguments + ["--quiet"], stdin: Self.document)
+            #expect(quiet.status == 0)
+            #expect(quiet.stderr.isEmpty, "\(arguments)")
+        }
+    }
+
+    @Test func theOddValueIsKeptAsItStandsAndCounted() throws {
+        let normalized = try vlx(["ndjson", "--normalize", "--quiet"], stdin: Self.document)
+        #expect(normalized.lines.count == 26)
+        #expect(normalized.lines.first == #"{"media_id":"m0","metadata_items":[{"metadata_type":"issue","properties":{"issue_type":"duplicates","confidence":"high"}}]}"#)
+        // Numbers written as strings are read as numbers.
+        #expect(normalized.lines.last == #"{"media_id":"good","height":12,"metadata_items":[{"metadata_type":"issue","properties":{"issue_type":"blur","confidence":0.5}}],"media_type":{"kind":"image"}}"#)
+        let stats = try vlx(["stats", "--json", "--quiet"], stdin: Self.document)
+        let counted = try run("python3", ["-c", "import json, sys; s = json.load(sys.stdin); print(s['nonconforming_values'], s['media_items'])"], stdin: stats.stdout)
+        #expect(counted.lines == ["{'media_type': 1} 26"])
+        let filtered = try vlx(["filter", "--issue", "duplicates", "--min-confidence", "0.1", "--quiet"], stdin: Self.document)
+        #expect(filtered.lines.isEmpty, "a confidence that cannot be read matches no threshold")
+    }
+
+    @Test func validateReportsEachOneAndStrictSchemaStopsAtTheFirst() throws {
+        let validation = try vlx(["validate", "--max-errors", "100"], stdin: Self.document)
+        #expect(validation.status == 1)
+        #expect(validation.lines.count == 27)
+        #expect(validation.lines.last == "<stdin>: 26 problems")
+        let strict = try vlx(["ndjson", "--normalize", "--strict-schema"], stdin: Self.document)
+        #expect(strict.status == 1)
+        #expect(strict.lines.isEmpty)
+        #expect(strict.stderr == #"vlx: <stdin>:2:114: media_items[0].metadata_items[0].properties.confidence: expected number, found string "high""# + "\n")
+    }
+}
