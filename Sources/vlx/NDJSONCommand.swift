@@ -33,7 +33,7 @@ struct NDJSONCommand: AsyncParsableCommand {
             try await input.run {
                 if normalize {
                     for try await item in input.reader.mediaItems {
-                        try out.writeLine(item.normalizedJSON.compactJSON)
+                        try out.writeLine(item.normalizedJSONBytes)
                         input.progress.addItem()
                     }
                 } else {

@@ -38,7 +38,7 @@ struct TableCommand: AsyncParsableCommand {
     func run() async throws {
         let input = try ExportInput.open(file, read)
         let out = try OutputStream(path: output)
-        let table = TableWriter(columns: Self.columns(kind), format: format, out: out)
+        var table = TableWriter(columns: Self.columns(kind), format: format, out: out)
         do {
             try table.writeHeader()
             try await input.run {
@@ -116,10 +116,20 @@ struct TableCommand: AsyncParsableCommand {
 }
 
 /// Writes rows as CSV (RFC 4180), TSV or NDJSON objects.
+///
+/// Each row is composed as bytes in one reused buffer: no `String` is made
+/// for a cell, and text is checked for characters to quote byte by byte.
 struct TableWriter {
     let columns: [String]
     let format: TableCommand.Format
     let out: OutputStream
+    private var line: [UInt8] = []
+
+    init(columns: [String], format: TableCommand.Format, out: OutputStream) {
+        self.columns = columns
+        self.format = format
+        self.out = out
+    }
 
     func writeHeader() throws(CLIFailure) {
         switch format {
@@ -129,36 +139,84 @@ struct TableWriter {
         }
     }
 
-    func write(_ row: [TableCell]) throws(CLIFailure) {
+    mutating func write(_ row: [TableCell]) throws(CLIFailure) {
+        line.removeAll(keepingCapacity: true)
         switch format {
         case .csv:
-            try out.write(row.map { Self.csvField($0.text ?? "") }.joined(separator: ",") + "\r\n")
+            for (position, cell) in row.enumerated() {
+                if position > 0 { line.append(UInt8(ascii: ",")) }
+                Self.appendField(cell, to: &line, escape: Self.appendCSVText)
+            }
+            line.append(contentsOf: [0x0D, 0x0A])
         case .tsv:
-            try out.write(row.map { Self.tsvField($0.text ?? "") }.joined(separator: "\t") + "\n")
+            for (position, cell) in row.enumerated() {
+                if position > 0 { line.append(UInt8(ascii: "\t")) }
+                Self.appendField(cell, to: &line, escape: Self.appendTSVText)
+            }
+            line.append(0x0A)
         case .ndjson:
-            let object = JSONObject(zip(columns, row).map { JSONMember(key: $0, value: $1.json) })
-            try out.writeLine(JSONValue.object(object).compactJSON)
+            var writer = JSONWriter()
+            swap(&writer.bytes, &line)
+            writer.beginObject()
+            for (column, cell) in zip(columns, row) {
+                writer.key(column)
+                switch cell {
+                case .empty: writer.null()
+                case .text(let text): writer.string(text)
+                case .integer(let value): writer.integer(value)
+                case .number(let value): writer.double(value)
+                }
+            }
+            writer.endObject()
+            writer.bytes.append(0x0A)
+            swap(&writer.bytes, &line)
+        }
+        try out.write(line)
+    }
+
+    /// Appends one cell: text through `escape`, numbers as their digits, nothing when empty.
+    private static func appendField(_ cell: TableCell, to line: inout [UInt8], escape: (UnsafeRawBufferPointer, inout [UInt8]) -> Void) {
+        switch cell {
+        case .empty: break
+        case .text(var text): text.withUTF8 { escape(UnsafeRawBufferPointer($0), &line) }
+        case .integer(let value): JSONWriter.appendDecimal(value, to: &line)
+        case .number(let value): line.append(contentsOf: value.description.utf8)
         }
     }
 
     /// RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
-    static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacing("\"", with: "\"\"") + "\""
+    private static func appendCSVText(_ text: UnsafeRawBufferPointer, to line: inout [UInt8]) {
+        let needsQuotes = text.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
+        guard needsQuotes else {
+            line.append(contentsOf: text)
+            return
+        }
+        line.append(UInt8(ascii: "\""))
+        for byte in text {
+            line.append(byte)
+            if byte == UInt8(ascii: "\"") { line.append(byte) }
+        }
+        line.append(UInt8(ascii: "\""))
     }
 
     /// TSV has no quoting: tabs, line breaks and backslashes are escaped as \t, \n, \r, \\.
-    static func tsvField(_ text: String) -> String {
-        var result = ""
-        for character in text {
-            switch character {
-            case "\t": result += "\\t"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\\": result += "\\\\"
-            default: result.append(character)
+    private static func appendTSVText(_ text: UnsafeRawBufferPointer, to line: inout [UInt8]) {
+        for byte in text {
+            switch byte {
+            case 0x09: line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x0A: line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\\"): line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            default: line.append(byte)
             }
         }
-        return result
+    }
+
+    /// A header field, quoted as RFC 4180 asks.
+    static func csvField(_ text: String) -> String {
+        var line: [UInt8] = []
+        var text = text
+        text.withUTF8 { appendCSVText(UnsafeRawBufferPointer($0), to: &line) }
+        return String(decoding: line, as: UTF8.self)
     }
 }

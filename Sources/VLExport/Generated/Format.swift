@@ -636,135 +636,222 @@ enum PropertySlot: UInt8 {
 }
 
 extension MediaItemBuilder {
-    /// Stores a scalar in the property `slot` names, straight from the token, when it
-    /// is in one of its kind's common encodings; false sends it the general way.
-    @inline(__always)
-    mutating func storeScalar(_ token: ScalarToken, in slot: PropertySlot, level: UnsafeMutablePointer<MetadataLevel>) -> Bool {
-        switch slot {
-        case .itemMediaID:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            item.mediaID = value
-        case .itemMediaType:
-            guard let value = MediaTypeCodec.read(token, vocabulary) else { return false }
-            item.mediaType = value
-        case .itemFileName:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            item.fileName = value
-        case .itemFilePath:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            item.filePath = value
-        case .itemFileSize:
-            guard let value = FileSizeCodec.read(token, vocabulary) else { return false }
-            item.fileSize = value
-        case .itemHeight:
-            guard let value = IntCodec.read(token, vocabulary) else { return false }
-            item.height = value
-        case .itemWidth:
-            guard let value = IntCodec.read(token, vocabulary) else { return false }
-            item.width = value
-        case .itemUrl:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            item.url = value
-        case .itemClusterID:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            item.clusterID = value
-        case .itemUniquenessScore:
-            guard let value = DoubleCodec.read(token, vocabulary) else { return false }
-            item.uniquenessScore = value
-        case .issueIssueType:
-            guard let value = IssueTypeCodec.read(token, vocabulary) else { return false }
-            level.pointee.issue.issueType = value
-        case .issueConfidence:
-            guard let value = DoubleCodec.read(token, vocabulary) else { return false }
-            level.pointee.issue.confidence = value
-        case .issueDuplicateGroupID:
-            guard let value = DuplicateGroupIDCodec.read(token, vocabulary) else { return false }
-            level.pointee.issue.duplicateGroupID = value
-        case .issueDuplicateThreshold:
-            guard let value = DoubleCodec.read(token, vocabulary) else { return false }
-            level.pointee.issue.duplicateThreshold = value
-        case .issueSimilarityLevel:
-            guard let value = DoubleCodec.read(token, vocabulary) else { return false }
-            level.pointee.issue.similarityLevel = value
-        case .issueActualLabel:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            level.pointee.issue.actualLabel = value
-        case .issueSuggestedLabel:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            level.pointee.issue.suggestedLabel = value
-        case .issueSuggestionConfidence:
-            guard let value = DoubleCodec.read(token, vocabulary) else { return false }
-            level.pointee.issue.suggestionConfidence = value
-        case .issueIssuesDescription:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            level.pointee.issue.issuesDescription = value
-        case .userTagTagName:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            level.pointee.userTag.tagName = value
-        case .userTagAssignedDate:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            level.pointee.userTag.assignedDate = value
-        case .userTagAssignedBy:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            level.pointee.userTag.assignedBy = value
-        case .imageLabelCategoryID:
-            guard let value = IntCodec.read(token, vocabulary) else { return false }
-            level.pointee.imageLabel.categoryID = value
-        case .imageLabelCategoryName:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            level.pointee.imageLabel.categoryName = value
-        case .imageLabelSource:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            level.pointee.imageLabel.source = value
-        case .imageLabelOriginalID:
-            guard let value = IntCodec.read(token, vocabulary) else { return false }
-            level.pointee.imageLabel.originalID = value
-        case .objectLabelCategoryID:
-            guard let value = IntCodec.read(token, vocabulary) else { return false }
-            level.pointee.objectLabel.categoryID = value
-        case .objectLabelCategoryName:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            level.pointee.objectLabel.categoryName = value
-        case .objectLabelSource:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            level.pointee.objectLabel.source = value
-        case .objectLabelOriginalID:
-            guard let value = IntCodec.read(token, vocabulary) else { return false }
-            level.pointee.objectLabel.originalID = value
-        case .objectLabelUniquenessScore:
-            guard let value = DoubleCodec.read(token, vocabulary) else { return false }
-            level.pointee.objectLabel.uniquenessScore = value
-        case .objectLabelUrl:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            level.pointee.objectLabel.url = value
-        case .objectLabelClusterID:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            level.pointee.objectLabel.clusterID = value
-        case .videoInfoVideoName:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            level.pointee.videoInfo.videoName = value
-        case .videoInfoFrameTimestamp:
-            guard let value = FrameTimestampCodec.read(token, vocabulary) else { return false }
-            level.pointee.videoInfo.frameTimestamp = value
-        case .videoInfoFrameNumber:
-            guard let value = IntCodec.read(token, vocabulary) else { return false }
-            level.pointee.videoInfo.frameNumber = value
-        case .videoInfoVideoID:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            level.pointee.videoInfo.videoID = value
-        case .videoInfoTimestamp:
-            guard let value = FrameTimestampCodec.read(token, vocabulary) else { return false }
-            level.pointee.videoInfo.timestamp = value
-        case .captionText:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            level.pointee.caption.text = value
-        case .captionSource:
-            guard let value = StringCodec.read(token, vocabulary) else { return false }
-            level.pointee.caption.source = value
-        default:
-            return false
+    /// A string, number, boolean or null in the item. A value of a declared scalar property in one of
+    /// its kind's common encodings lands in the property straight from the token; everything else
+    /// (other slots, other encodings) goes to ``scalarOffTheFastPath(_:_:)``. One switch, so that
+    /// the common case costs one jump.
+    mutating func scalar(_ token: ScalarToken, _ tokenizer: Tokenizer) throws(VLExportError) {
+        if generic.isBuilding {
+            generic.add(token)
+            return
         }
-        return true
+        let level = levels.base + depth
+        switch pendingSlot {
+        case .itemMediaID:
+            if let value = StringCodec.read(token, vocabulary) {
+                item.mediaID = value
+                return
+            }
+        case .itemMediaType:
+            if let value = MediaTypeCodec.read(token, vocabulary) {
+                item.mediaType = value
+                return
+            }
+        case .itemFileName:
+            if let value = StringCodec.read(token, vocabulary) {
+                item.fileName = value
+                return
+            }
+        case .itemFilePath:
+            if let value = StringCodec.read(token, vocabulary) {
+                item.filePath = value
+                return
+            }
+        case .itemFileSize:
+            if let value = FileSizeCodec.read(token, vocabulary) {
+                item.fileSize = value
+                return
+            }
+        case .itemHeight:
+            if let value = IntCodec.read(token, vocabulary) {
+                item.height = value
+                return
+            }
+        case .itemWidth:
+            if let value = IntCodec.read(token, vocabulary) {
+                item.width = value
+                return
+            }
+        case .itemUrl:
+            if let value = StringCodec.read(token, vocabulary) {
+                item.url = value
+                return
+            }
+        case .itemClusterID:
+            if let value = StringCodec.read(token, vocabulary) {
+                item.clusterID = value
+                return
+            }
+        case .itemUniquenessScore:
+            if let value = DoubleCodec.read(token, vocabulary) {
+                item.uniquenessScore = value
+                return
+            }
+        case .issueIssueType:
+            if let value = IssueTypeCodec.read(token, vocabulary) {
+                level.pointee.issue.issueType = value
+                return
+            }
+        case .issueConfidence:
+            if let value = DoubleCodec.read(token, vocabulary) {
+                level.pointee.issue.confidence = value
+                return
+            }
+        case .issueDuplicateGroupID:
+            if let value = DuplicateGroupIDCodec.read(token, vocabulary) {
+                level.pointee.issue.duplicateGroupID = value
+                return
+            }
+        case .issueDuplicateThreshold:
+            if let value = DoubleCodec.read(token, vocabulary) {
+                level.pointee.issue.duplicateThreshold = value
+                return
+            }
+        case .issueSimilarityLevel:
+            if let value = DoubleCodec.read(token, vocabulary) {
+                level.pointee.issue.similarityLevel = value
+                return
+            }
+        case .issueActualLabel:
+            if let value = StringCodec.read(token, vocabulary) {
+                level.pointee.issue.actualLabel = value
+                return
+            }
+        case .issueSuggestedLabel:
+            if let value = StringCodec.read(token, vocabulary) {
+                level.pointee.issue.suggestedLabel = value
+                return
+            }
+        case .issueSuggestionConfidence:
+            if let value = DoubleCodec.read(token, vocabulary) {
+                level.pointee.issue.suggestionConfidence = value
+                return
+            }
+        case .issueIssuesDescription:
+            if let value = StringCodec.read(token, vocabulary) {
+                level.pointee.issue.issuesDescription = value
+                return
+            }
+        case .userTagTagName:
+            if let value = StringCodec.read(token, vocabulary) {
+                level.pointee.userTag.tagName = value
+                return
+            }
+        case .userTagAssignedDate:
+            if let value = StringCodec.read(token, vocabulary) {
+                level.pointee.userTag.assignedDate = value
+                return
+            }
+        case .userTagAssignedBy:
+            if let value = StringCodec.read(token, vocabulary) {
+                level.pointee.userTag.assignedBy = value
+                return
+            }
+        case .imageLabelCategoryID:
+            if let value = IntCodec.read(token, vocabulary) {
+                level.pointee.imageLabel.categoryID = value
+                return
+            }
+        case .imageLabelCategoryName:
+            if let value = StringCodec.read(token, vocabulary) {
+                level.pointee.imageLabel.categoryName = value
+                return
+            }
+        case .imageLabelSource:
+            if let value = StringCodec.read(token, vocabulary) {
+                level.pointee.imageLabel.source = value
+                return
+            }
+        case .imageLabelOriginalID:
+            if let value = IntCodec.read(token, vocabulary) {
+                level.pointee.imageLabel.originalID = value
+                return
+            }
+        case .objectLabelCategoryID:
+            if let value = IntCodec.read(token, vocabulary) {
+                level.pointee.objectLabel.categoryID = value
+                return
+            }
+        case .objectLabelCategoryName:
+            if let value = StringCodec.read(token, vocabulary) {
+                level.pointee.objectLabel.categoryName = value
+                return
+            }
+        case .objectLabelSource:
+            if let value = StringCodec.read(token, vocabulary) {
+                level.pointee.objectLabel.source = value
+                return
+            }
+        case .objectLabelOriginalID:
+            if let value = IntCodec.read(token, vocabulary) {
+                level.pointee.objectLabel.originalID = value
+                return
+            }
+        case .objectLabelUniquenessScore:
+            if let value = DoubleCodec.read(token, vocabulary) {
+                level.pointee.objectLabel.uniquenessScore = value
+                return
+            }
+        case .objectLabelUrl:
+            if let value = StringCodec.read(token, vocabulary) {
+                level.pointee.objectLabel.url = value
+                return
+            }
+        case .objectLabelClusterID:
+            if let value = StringCodec.read(token, vocabulary) {
+                level.pointee.objectLabel.clusterID = value
+                return
+            }
+        case .videoInfoVideoName:
+            if let value = StringCodec.read(token, vocabulary) {
+                level.pointee.videoInfo.videoName = value
+                return
+            }
+        case .videoInfoFrameTimestamp:
+            if let value = FrameTimestampCodec.read(token, vocabulary) {
+                level.pointee.videoInfo.frameTimestamp = value
+                return
+            }
+        case .videoInfoFrameNumber:
+            if let value = IntCodec.read(token, vocabulary) {
+                level.pointee.videoInfo.frameNumber = value
+                return
+            }
+        case .videoInfoVideoID:
+            if let value = StringCodec.read(token, vocabulary) {
+                level.pointee.videoInfo.videoID = value
+                return
+            }
+        case .videoInfoTimestamp:
+            if let value = FrameTimestampCodec.read(token, vocabulary) {
+                level.pointee.videoInfo.timestamp = value
+                return
+            }
+        case .captionText:
+            if let value = StringCodec.read(token, vocabulary) {
+                level.pointee.caption.text = value
+                return
+            }
+        case .captionSource:
+            if let value = StringCodec.read(token, vocabulary) {
+                level.pointee.caption.source = value
+                return
+            }
+        default:
+            try scalarOffTheFastPath(token, tokenizer)
+            return
+        }
+        try scalarOffTheFastPath(token, tokenizer)
     }
 }
 
@@ -953,20 +1040,22 @@ extension MetadataItem.Content {
         }
     }
 
-    /// The properties in their normalized form.
-    var normalizedProperties: JSONObject {
-        var object = JSONObject()
+    /// Writes the properties' members in their normalized form.
+    func writeNormalizedProperties(to writer: inout JSONWriter) {
         switch self {
-        case .issue(let value): value.appendNormalized(to: &object)
-        case .userTag(let value): value.appendNormalized(to: &object)
-        case .imageLabel(let value): value.appendNormalized(to: &object)
-        case .objectLabel(let value): value.appendNormalized(to: &object)
-        case .videoInfo(let value): value.appendNormalized(to: &object)
-        case .caption(let value): value.appendNormalized(to: &object)
-        case .unknown(let properties): object = properties
+        case .issue(let value): value.writeNormalizedMembers(to: &writer)
+        case .userTag(let value): value.writeNormalizedMembers(to: &writer)
+        case .imageLabel(let value): value.writeNormalizedMembers(to: &writer)
+        case .objectLabel(let value): value.writeNormalizedMembers(to: &writer)
+        case .videoInfo(let value): value.writeNormalizedMembers(to: &writer)
+        case .caption(let value): value.writeNormalizedMembers(to: &writer)
+        case .unknown(let properties):
+            for member in properties.members {
+                writer.key(member.key)
+                writer.write(member.value)
+            }
         case .unreadable: break
         }
-        return object
     }
 }
 
@@ -978,98 +1067,125 @@ extension VideoInfo: DeclaredProperties {}
 extension Caption: DeclaredProperties {}
 
 extension MediaItem {
-    /// Appends the declared fields in their normalized form, in declaration order, then the other fields.
-    func appendNormalized(to object: inout JSONObject) {
-        StringCodec.addNormalized(mediaID, key: "media_id", to: &object)
-        MediaTypeCodec.addNormalized(mediaType, key: "media_type", to: &object)
-        StringCodec.addNormalized(fileName, key: "file_name", to: &object)
-        StringCodec.addNormalized(filePath, key: "file_path", to: &object)
-        FileSizeCodec.addNormalized(fileSize, key: "file_size", to: &object)
-        IntCodec.addNormalized(height, key: "height", to: &object)
-        IntCodec.addNormalized(width, key: "width", to: &object)
-        StringCodec.addNormalized(url, key: "url", to: &object)
-        StringCodec.addNormalized(clusterID, key: "cluster_id", to: &object)
-        DoubleCodec.addNormalized(uniquenessScore, key: "uniqueness_score", to: &object)
+    /// Writes the declared fields in their normalized form, in declaration order, then the other fields.
+    func writeNormalizedMembers(to writer: inout JSONWriter) {
+        StringCodec.writeNormalized(mediaID, key: "media_id", to: &writer)
+        MediaTypeCodec.writeNormalized(mediaType, key: "media_type", to: &writer)
+        StringCodec.writeNormalized(fileName, key: "file_name", to: &writer)
+        StringCodec.writeNormalized(filePath, key: "file_path", to: &writer)
+        FileSizeCodec.writeNormalized(fileSize, key: "file_size", to: &writer)
+        IntCodec.writeNormalized(height, key: "height", to: &writer)
+        IntCodec.writeNormalized(width, key: "width", to: &writer)
+        StringCodec.writeNormalized(url, key: "url", to: &writer)
+        StringCodec.writeNormalized(clusterID, key: "cluster_id", to: &writer)
+        DoubleCodec.writeNormalized(uniquenessScore, key: "uniqueness_score", to: &writer)
         if !otherFields.members.contains(where: { $0.key == "metadata_items" }) {
-            object.append(key: "metadata_items", value: .array(metadataItems.map(\.normalizedJSON)))
+            writer.key("metadata_items")
+            writer.beginArray()
+            for item in metadataItems { item.writeNormalized(to: &writer) }
+            writer.endArray()
         }
-        object.members += otherFields.members
+        for member in otherFields.members {
+            writer.key(member.key)
+            writer.write(member.value)
+        }
     }
 }
 
 extension Issue {
-    /// Appends the declared fields in their normalized form, in declaration order, then the other properties.
-    func appendNormalized(to object: inout JSONObject) {
-        IssueTypeCodec.addNormalized(issueType, key: "issue_type", to: &object)
-        DoubleCodec.addNormalized(confidence, key: "confidence", to: &object)
-        DuplicateGroupIDCodec.addNormalized(duplicateGroupID, key: "duplicate_group_id", to: &object)
-        DoubleCodec.addNormalized(duplicateThreshold, key: "duplicate_threshold", to: &object)
-        DoubleCodec.addNormalized(similarityLevel, key: "similarity_level", to: &object)
-        StringCodec.addNormalized(actualLabel, key: "actual_label", to: &object)
-        StringCodec.addNormalized(suggestedLabel, key: "suggested_label", to: &object)
-        DoubleCodec.addNormalized(suggestionConfidence, key: "suggestion_confidence", to: &object)
-        StringCodec.addNormalized(issuesDescription, key: "issues_description", to: &object)
-        object.members += otherProperties.members
+    /// Writes the declared fields in their normalized form, in declaration order, then the other properties.
+    func writeNormalizedMembers(to writer: inout JSONWriter) {
+        IssueTypeCodec.writeNormalized(issueType, key: "issue_type", to: &writer)
+        DoubleCodec.writeNormalized(confidence, key: "confidence", to: &writer)
+        DuplicateGroupIDCodec.writeNormalized(duplicateGroupID, key: "duplicate_group_id", to: &writer)
+        DoubleCodec.writeNormalized(duplicateThreshold, key: "duplicate_threshold", to: &writer)
+        DoubleCodec.writeNormalized(similarityLevel, key: "similarity_level", to: &writer)
+        StringCodec.writeNormalized(actualLabel, key: "actual_label", to: &writer)
+        StringCodec.writeNormalized(suggestedLabel, key: "suggested_label", to: &writer)
+        DoubleCodec.writeNormalized(suggestionConfidence, key: "suggestion_confidence", to: &writer)
+        StringCodec.writeNormalized(issuesDescription, key: "issues_description", to: &writer)
+        for member in otherProperties.members {
+            writer.key(member.key)
+            writer.write(member.value)
+        }
     }
 }
 
 extension UserTag {
-    /// Appends the declared fields in their normalized form, in declaration order, then the other properties.
-    func appendNormalized(to object: inout JSONObject) {
-        StringCodec.addNormalized(tagName, key: "tag_name", to: &object)
-        StringCodec.addNormalized(assignedDate, key: "assigned_date", to: &object)
-        StringCodec.addNormalized(assignedBy, key: "assigned_by", to: &object)
-        object.members += otherProperties.members
+    /// Writes the declared fields in their normalized form, in declaration order, then the other properties.
+    func writeNormalizedMembers(to writer: inout JSONWriter) {
+        StringCodec.writeNormalized(tagName, key: "tag_name", to: &writer)
+        StringCodec.writeNormalized(assignedDate, key: "assigned_date", to: &writer)
+        StringCodec.writeNormalized(assignedBy, key: "assigned_by", to: &writer)
+        for member in otherProperties.members {
+            writer.key(member.key)
+            writer.write(member.value)
+        }
     }
 }
 
 extension ImageLabel {
-    /// Appends the declared fields in their normalized form, in declaration order, then the other properties.
-    func appendNormalized(to object: inout JSONObject) {
-        IntCodec.addNormalized(categoryID, key: "category_id", to: &object)
-        StringCodec.addNormalized(categoryName, key: "category_name", to: &object)
-        StringCodec.addNormalized(source, key: "source", to: &object)
-        IntCodec.addNormalized(originalID, key: "original_id", to: &object)
-        object.members += otherProperties.members
+    /// Writes the declared fields in their normalized form, in declaration order, then the other properties.
+    func writeNormalizedMembers(to writer: inout JSONWriter) {
+        IntCodec.writeNormalized(categoryID, key: "category_id", to: &writer)
+        StringCodec.writeNormalized(categoryName, key: "category_name", to: &writer)
+        StringCodec.writeNormalized(source, key: "source", to: &writer)
+        IntCodec.writeNormalized(originalID, key: "original_id", to: &writer)
+        for member in otherProperties.members {
+            writer.key(member.key)
+            writer.write(member.value)
+        }
     }
 }
 
 extension ObjectLabel {
-    /// Appends the declared fields in their normalized form, in declaration order, then the other properties.
-    func appendNormalized(to object: inout JSONObject) {
-        IntCodec.addNormalized(categoryID, key: "category_id", to: &object)
-        StringCodec.addNormalized(categoryName, key: "category_name", to: &object)
-        StringCodec.addNormalized(source, key: "source", to: &object)
-        IntCodec.addNormalized(originalID, key: "original_id", to: &object)
-        BoundingBoxCodec.addNormalized(boundingBox, key: "bbox", to: &object)
-        DoubleCodec.addNormalized(uniquenessScore, key: "uniqueness_score", to: &object)
-        StringCodec.addNormalized(url, key: "url", to: &object)
-        StringCodec.addNormalized(clusterID, key: "cluster_id", to: &object)
+    /// Writes the declared fields in their normalized form, in declaration order, then the other properties.
+    func writeNormalizedMembers(to writer: inout JSONWriter) {
+        IntCodec.writeNormalized(categoryID, key: "category_id", to: &writer)
+        StringCodec.writeNormalized(categoryName, key: "category_name", to: &writer)
+        StringCodec.writeNormalized(source, key: "source", to: &writer)
+        IntCodec.writeNormalized(originalID, key: "original_id", to: &writer)
+        BoundingBoxCodec.writeNormalized(boundingBox, key: "bbox", to: &writer)
+        DoubleCodec.writeNormalized(uniquenessScore, key: "uniqueness_score", to: &writer)
+        StringCodec.writeNormalized(url, key: "url", to: &writer)
+        StringCodec.writeNormalized(clusterID, key: "cluster_id", to: &writer)
         if !otherProperties.members.contains(where: { $0.key == "metadata_items" }) {
-            object.append(key: "metadata_items", value: .array(metadataItems.map(\.normalizedJSON)))
+            writer.key("metadata_items")
+            writer.beginArray()
+            for item in metadataItems { item.writeNormalized(to: &writer) }
+            writer.endArray()
         }
-        object.members += otherProperties.members
+        for member in otherProperties.members {
+            writer.key(member.key)
+            writer.write(member.value)
+        }
     }
 }
 
 extension VideoInfo {
-    /// Appends the declared fields in their normalized form, in declaration order, then the other properties.
-    func appendNormalized(to object: inout JSONObject) {
-        StringCodec.addNormalized(videoName, key: "video_name", to: &object)
-        FrameTimestampCodec.addNormalized(frameTimestamp, key: "frame_timestamp", to: &object)
-        IntCodec.addNormalized(frameNumber, key: "frame_number", to: &object)
-        StringCodec.addNormalized(videoID, key: "video_id", to: &object)
-        FrameTimestampCodec.addNormalized(timestamp, key: "timestamp", to: &object)
-        object.members += otherProperties.members
+    /// Writes the declared fields in their normalized form, in declaration order, then the other properties.
+    func writeNormalizedMembers(to writer: inout JSONWriter) {
+        StringCodec.writeNormalized(videoName, key: "video_name", to: &writer)
+        FrameTimestampCodec.writeNormalized(frameTimestamp, key: "frame_timestamp", to: &writer)
+        IntCodec.writeNormalized(frameNumber, key: "frame_number", to: &writer)
+        StringCodec.writeNormalized(videoID, key: "video_id", to: &writer)
+        FrameTimestampCodec.writeNormalized(timestamp, key: "timestamp", to: &writer)
+        for member in otherProperties.members {
+            writer.key(member.key)
+            writer.write(member.value)
+        }
     }
 }
 
 extension Caption {
-    /// Appends the declared fields in their normalized form, in declaration order, then the other properties.
-    func appendNormalized(to object: inout JSONObject) {
-        StringCodec.addNormalized(text, key: "text", to: &object)
-        StringCodec.addNormalized(source, key: "source", to: &object)
-        object.members += otherProperties.members
+    /// Writes the declared fields in their normalized form, in declaration order, then the other properties.
+    func writeNormalizedMembers(to writer: inout JSONWriter) {
+        StringCodec.writeNormalized(text, key: "text", to: &writer)
+        StringCodec.writeNormalized(source, key: "source", to: &writer)
+        for member in otherProperties.members {
+            writer.key(member.key)
+            writer.write(member.value)
+        }
     }
 }
 

@@ -14,15 +14,17 @@ protocol FieldCodec {
     static func read(_ token: ScalarToken, _ vocabulary: Vocabulary) -> Value?
     /// The value from any JSON value but null; nil when it cannot be read as this kind.
     static func read(_ value: JSONValue) -> Value?
-    /// Adds the value's normalized member (or members) under `key`.
-    static func addNormalized(_ value: Value, key: String, to object: inout JSONObject)
+    /// Writes the value's normalized member (or members) under `key`.
+    static func writeNormalized(_ value: Value, key: String, to writer: inout JSONWriter)
     /// Appends the table cells of a value, or of no value: one per column of the kind.
     static func appendCells(_ value: Value?, to cells: inout [TableCell])
 }
 
 extension FieldCodec {
-    static func addNormalized(_ value: Value?, key: String, to object: inout JSONObject) {
-        if let value { addNormalized(value, key: key, to: &object) }
+    /// Writes the normalized member of a value, or nothing for no value.
+    @inline(__always)
+    static func writeNormalized(_ value: Value?, key: String, to writer: inout JSONWriter) {
+        if let value { writeNormalized(value, key: key, to: &writer) }
     }
 }
 
@@ -46,8 +48,9 @@ enum StringCodec: FieldCodec {
         }
     }
 
-    static func addNormalized(_ value: String, key: String, to object: inout JSONObject) {
-        object.append(key: key, value: .string(value))
+    static func writeNormalized(_ value: String, key: String, to writer: inout JSONWriter) {
+        writer.key(key)
+        writer.string(value)
     }
 
     static func appendCells(_ value: String?, to cells: inout [TableCell]) {
@@ -73,8 +76,9 @@ enum IntCodec: FieldCodec {
         }
     }
 
-    static func addNormalized(_ value: Int, key: String, to object: inout JSONObject) {
-        object.append(key: key, value: .integer(value))
+    static func writeNormalized(_ value: Int, key: String, to writer: inout JSONWriter) {
+        writer.key(key)
+        writer.integer(value)
     }
 
     static func appendCells(_ value: Int?, to cells: inout [TableCell]) {
@@ -117,8 +121,9 @@ enum DoubleCodec: FieldCodec {
         return parsed
     }
 
-    static func addNormalized(_ value: Double, key: String, to object: inout JSONObject) {
-        object.append(key: key, value: .double(value))
+    static func writeNormalized(_ value: Double, key: String, to writer: inout JSONWriter) {
+        writer.key(key)
+        writer.double(value)
     }
 
     static func appendCells(_ value: Double?, to cells: inout [TableCell]) {
@@ -140,8 +145,9 @@ enum MediaTypeCodec: FieldCodec {
         StringCodec.read(value).map(MediaType.init(rawValue:))
     }
 
-    static func addNormalized(_ value: MediaType, key: String, to object: inout JSONObject) {
-        object.append(key: key, value: .string(value.rawValue))
+    static func writeNormalized(_ value: MediaType, key: String, to writer: inout JSONWriter) {
+        writer.key(key)
+        writer.string(value.rawValue)
     }
 
     static func appendCells(_ value: MediaType?, to cells: inout [TableCell]) {
@@ -163,8 +169,9 @@ enum IssueTypeCodec: FieldCodec {
         StringCodec.read(value).map(IssueType.init(rawValue:))
     }
 
-    static func addNormalized(_ value: IssueType, key: String, to object: inout JSONObject) {
-        object.append(key: key, value: .string(value.rawValue))
+    static func writeNormalized(_ value: IssueType, key: String, to writer: inout JSONWriter) {
+        writer.key(key)
+        writer.string(value.rawValue)
     }
 
     static func appendCells(_ value: IssueType?, to cells: inout [TableCell]) {
@@ -187,9 +194,13 @@ enum FileSizeCodec: FieldCodec {
         StringCodec.read(value).map(FileSize.init(text:))
     }
 
-    static func addNormalized(_ value: FileSize, key: String, to object: inout JSONObject) {
-        object.append(key: key, value: .string(value.text))
-        if let bytes = value.approximateBytes { object.append(key: key + "_bytes", value: .integer(bytes)) }
+    static func writeNormalized(_ value: FileSize, key: String, to writer: inout JSONWriter) {
+        writer.key(key)
+        writer.string(value.text)
+        if let bytes = value.approximateBytes {
+            writer.key(key + "_bytes")
+            writer.integer(bytes)
+        }
     }
 
     static func appendCells(_ value: FileSize?, to cells: inout [TableCell]) {
@@ -219,10 +230,11 @@ enum DuplicateGroupIDCodec: FieldCodec {
         }
     }
 
-    static func addNormalized(_ value: DuplicateGroupID, key: String, to object: inout JSONObject) {
+    static func writeNormalized(_ value: DuplicateGroupID, key: String, to writer: inout JSONWriter) {
+        writer.key(key)
         switch value {
-        case .integer(let number): object.append(key: key, value: .integer(number))
-        case .identifier(let text): object.append(key: key, value: .string(text))
+        case .integer(let number): writer.integer(number)
+        case .identifier(let text): writer.string(text)
         }
     }
 
@@ -252,8 +264,9 @@ enum FrameTimestampCodec: FieldCodec {
         }
     }
 
-    static func addNormalized(_ value: FrameTimestamp, key: String, to object: inout JSONObject) {
-        object.append(key: key, value: value.text.map(JSONValue.string) ?? .double(value.seconds))
+    static func writeNormalized(_ value: FrameTimestamp, key: String, to writer: inout JSONWriter) {
+        writer.key(key)
+        if let text = value.text { writer.string(text) } else { writer.double(value.seconds) }
     }
 
     static func appendCells(_ value: FrameTimestamp?, to cells: inout [TableCell]) {
@@ -279,8 +292,11 @@ enum BoundingBoxCodec: FieldCodec {
         return BoundingBox(x: numbers[0], y: numbers[1], width: numbers[2], height: numbers[3])
     }
 
-    static func addNormalized(_ value: BoundingBox, key: String, to object: inout JSONObject) {
-        object.append(key: key, value: .array([value.x, value.y, value.width, value.height].map(JSONValue.double)))
+    static func writeNormalized(_ value: BoundingBox, key: String, to writer: inout JSONWriter) {
+        writer.key(key)
+        writer.beginArray()
+        for number in [value.x, value.y, value.width, value.height] { writer.double(number) }
+        writer.endArray()
     }
 
     static func appendCells(_ value: BoundingBox?, to cells: inout [TableCell]) {

@@ -45,10 +45,26 @@ extension MediaItem {
     /// order, `metadata_type` for every metadata item, numbers as numbers, `file_size_bytes` beside
     /// `file_size`, and the fields the format does not name (or could not be read) as they were.
     public var normalizedJSON: JSONValue {
-        if let whole = nonconforming.first(where: { $0.path.isEmpty }) { return whole.value }
-        var object = JSONObject()
-        appendNormalized(to: &object)
-        return .object(object)
+        // What the writer wrote is JSON, so parsing it cannot fail.
+        (try? JSONValue(parsing: normalizedJSONBytes)) ?? .null
+    }
+
+    /// ``normalizedJSON`` as compact JSON text (UTF-8), written straight from the typed values.
+    public var normalizedJSONBytes: [UInt8] {
+        var writer = JSONWriter()
+        writeNormalized(to: &writer)
+        return writer.bytes
+    }
+
+    /// Writes the item in its canonical form.
+    public func writeNormalized(to writer: inout JSONWriter) {
+        if let whole = nonconforming.first(where: { $0.path.isEmpty }) {
+            writer.write(whole.value)
+            return
+        }
+        writer.beginObject()
+        writeNormalizedMembers(to: &writer)
+        writer.endObject()
     }
 }
 
@@ -165,15 +181,33 @@ extension MetadataItem {
     /// The metadata item in its canonical form: `{"metadata_type": …, "properties": {…}}`, or an
     /// unreadable element as written.
     public var normalizedJSON: JSONValue {
-        if case .unreadable(let value) = content { return value }
-        var object = JSONObject()
-        object.append(key: "metadata_type", value: .string(type))
+        var writer = JSONWriter()
+        writeNormalized(to: &writer)
+        // What the writer wrote is JSON, so parsing it cannot fail.
+        return (try? JSONValue(parsing: writer.bytes)) ?? .null
+    }
+
+    /// Writes the metadata item in its canonical form.
+    public func writeNormalized(to writer: inout JSONWriter) {
+        if case .unreadable(let value) = content {
+            writer.write(value)
+            return
+        }
+        writer.beginObject()
+        writer.key("metadata_type")
+        writer.string(type)
         // A properties value that is not an object stands as written, among the other fields.
         if !otherFields.members.contains(where: { $0.key == "properties" }) {
-            object.append(key: "properties", value: .object(content.normalizedProperties))
+            writer.key("properties")
+            writer.beginObject()
+            content.writeNormalizedProperties(to: &writer)
+            writer.endObject()
         }
-        object.members += otherFields.members
-        return .object(object)
+        for member in otherFields.members {
+            writer.key(member.key)
+            writer.write(member.value)
+        }
+        writer.endObject()
     }
 }
 

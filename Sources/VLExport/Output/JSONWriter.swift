@@ -1,13 +1,117 @@
 /// Writes compact JSON text: no white space, keys in the order given, numbers as their text.
+///
+/// Whole values go in with ``write(_:)``; an object or array can also be written
+/// piece by piece (``beginObject()``, ``key(_:)``, a value, …, ``endObject()``),
+/// which is how the normalized form of an item is written without building a
+/// ``JSONValue`` first. The writer puts the commas in.
 public struct JSONWriter {
     /// The text written so far, as UTF-8.
     public var bytes: [UInt8] = []
+    /// Whether a value was written in the open container, so the next one needs a comma.
+    private var needsComma = false
 
     /// Creates an empty writer.
     public init() {}
 
+    /// Opens an object.
+    public mutating func beginObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    /// Closes the open object.
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    /// Opens an array.
+    public mutating func beginArray() {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    /// Closes the open array.
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// Writes an object member's key; its value comes next.
+    public mutating func key(_ key: String) {
+        separate()
+        writeString(key)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    /// Writes a string value.
+    public mutating func string(_ text: String) {
+        separate()
+        writeString(text)
+        needsComma = true
+    }
+
+    /// Writes `null`.
+    public mutating func null() {
+        separate()
+        append("null")
+        needsComma = true
+    }
+
+    /// Writes a whole number.
+    public mutating func integer(_ value: Int) {
+        separate()
+        JSONWriter.appendDecimal(value, to: &bytes)
+        needsComma = true
+    }
+
+    /// Appends the decimal digits of `value` (with a minus sign when negative) to `bytes`.
+    public static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        var value = value
+        if value < 0 {
+            bytes.append(UInt8(ascii: "-"))
+            if value == .min {
+                bytes.append(contentsOf: "9223372036854775808".utf8)
+                return
+            }
+            value = -value
+        }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var end = buffer.count
+            repeat {
+                end -= 1
+                buffer[end] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            } while value > 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[end...]))
+        }
+    }
+
+    /// Writes a finite number in its shortest form that reads back the same (`0.88`, `6120.0`).
+    public mutating func double(_ value: Double) {
+        separate()
+        var text = value.description
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+        needsComma = true
+    }
+
+    @inline(__always)
+    private mutating func separate() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
     /// Writes a whole value.
     public mutating func write(_ value: JSONValue) {
+        separate()
+        writeValue(value)
+        needsComma = true
+    }
+
+    private mutating func writeValue(_ value: JSONValue) {
         switch value {
         case .null: append("null")
         case .bool(let flag): append(flag ? "true" : "false")
@@ -17,7 +121,7 @@ public struct JSONWriter {
             bytes.append(UInt8(ascii: "["))
             for (position, element) in elements.enumerated() {
                 if position > 0 { bytes.append(UInt8(ascii: ",")) }
-                write(element)
+                writeValue(element)
             }
             bytes.append(UInt8(ascii: "]"))
         case .object(let object):
@@ -26,7 +130,7 @@ public struct JSONWriter {
                 if position > 0 { bytes.append(UInt8(ascii: ",")) }
                 writeString(member.key)
                 bytes.append(UInt8(ascii: ":"))
-                write(member.value)
+                writeValue(member.value)
             }
             bytes.append(UInt8(ascii: "}"))
         }
@@ -34,8 +138,20 @@ public struct JSONWriter {
 
     /// Writes a string with the escapes JSON requires: quote, backslash and control characters.
     public mutating func writeString(_ text: String) {
+        var text = text
+        text.withUTF8 { writeString(utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Writes UTF-8 text as a JSON string. Runs of bytes that need no escape, nearly all of
+    /// them, are copied whole.
+    public mutating func writeString(utf8 text: UnsafeRawBufferPointer) {
         bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
+        var runStart = 0
+        for index in 0..<text.count {
+            let byte = text[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            if index > runStart { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[runStart..<index])) }
+            runStart = index + 1
             switch byte {
             case UInt8(ascii: "\""): append("\\\"")
             case UInt8(ascii: "\\"): append("\\\\")
@@ -44,14 +160,14 @@ public struct JSONWriter {
             case 0x09: append("\\t")
             case 0x08: append("\\b")
             case 0x0C: append("\\f")
-            case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
+            default:
+                let hex: StaticString = "0123456789abcdef"
                 append("\\u00")
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 15)])
-            default: bytes.append(byte)
+                bytes.append(hex.utf8Start[Int(byte >> 4)])
+                bytes.append(hex.utf8Start[Int(byte & 15)])
             }
         }
+        if text.count > runStart { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[runStart...])) }
         bytes.append(UInt8(ascii: "\""))
     }
 

@@ -203,8 +203,18 @@ struct ExportRouter {
             }
         case .inTypedItem:
             if try Self.locatingErrors(ofItem: itemCount - 1, at: itemStartLocation, { () throws(VLExportError) in try itemBuilder.endObject(tokenizer) }) {
-                let raw = typedItemCapturesRaw ? RawMediaItem(index: itemCount - 1, json: takeRawJSON(tokenizer), location: itemStartLocation) : nil
-                finishTypedItem(itemBuilder.takeItem(), raw: raw)
+                if !itemBuilder.item.nonconforming.isEmpty {
+                    var values = itemBuilder.item.nonconforming
+                    locateAndWarn(&values, ofItem: itemCount - 1)
+                    itemBuilder.item.nonconforming = values
+                }
+                // The item goes from the builder into the queue in one expression: no copy of it is made.
+                if typedItemCapturesRaw {
+                    let raw = RawMediaItem(index: itemCount - 1, json: takeRawJSON(tokenizer), location: itemStartLocation)
+                    ready.append(.typedAndRaw(itemBuilder.takeItem(), raw))
+                } else {
+                    ready.append(.typed(itemBuilder.takeItem()))
+                }
                 state = .inMediaItems
             }
         case .inRawItem(let depth):
@@ -390,34 +400,31 @@ struct ExportRouter {
             NonconformingValue(path: "", expected: "a media item object", value: token.value, location: itemStartLocation),
         ])
         switch itemMode {
-        case .typed: finishTypedItem(item, warned: true)
-        case .typedAndRaw: finishTypedItem(item, raw: raw, warned: true)
+        case .typed: finishTypedItem(item)
+        case .typedAndRaw: finishTypedItem(item, raw: raw)
         case .raw: ready.append(.raw(raw))
         case .skip: break
         }
     }
 
-    /// Queues a typed item (with its bytes, when given), with a warning for each of its values that could not be read.
-    private mutating func finishTypedItem(_ item: MediaItem, raw: RawMediaItem? = nil, warned: Bool = false) {
-        var item = item
-        if !item.nonconforming.isEmpty, let itemStartLocation {
-            // Values converted after the walk passed them are placed at their item.
-            for index in item.nonconforming.indices where item.nonconforming[index].location == nil {
-                item.nonconforming[index].location = itemStartLocation
-            }
-        }
-        if !warned {
-            for value in item.nonconforming {
-                warn(ExportWarning(
-                    .nonconformingValue, value.message, location: value.location ?? itemStartLocation,
-                    path: NonconformingLog.join("media_items[\(item.index)]", value.path), mediaItemIndex: item.index
-                ))
-            }
-        }
+    /// Queues an item that is not an object (already warned about), with its bytes when given.
+    private mutating func finishTypedItem(_ item: consuming MediaItem, raw: RawMediaItem? = nil) {
         if let raw {
             ready.append(.typedAndRaw(item, raw))
         } else {
             ready.append(.typed(item))
+        }
+    }
+
+    /// Places the values of item `index` that could not be read and have no location of their
+    /// own at the item, and warns about each.
+    private mutating func locateAndWarn(_ values: inout [NonconformingValue], ofItem index: Int) {
+        for position in values.indices {
+            if values[position].location == nil { values[position].location = itemStartLocation }
+            warn(ExportWarning(
+                .nonconformingValue, values[position].message, location: values[position].location,
+                path: NonconformingLog.join("media_items[\(index)]", values[position].path), mediaItemIndex: index
+            ))
         }
     }
 
@@ -465,7 +472,7 @@ struct ExportRouter {
             let item = MediaItem(index: raw.index, nonconforming: [
                 NonconformingValue(path: "", expected: "a media item object", value: value, location: itemStartLocation),
             ])
-            finishTypedItem(item, raw: itemMode == .typedAndRaw ? raw : nil, warned: true)
+            finishTypedItem(item, raw: itemMode == .typedAndRaw ? raw : nil)
             return
         }
         ready.append(.raw(raw))

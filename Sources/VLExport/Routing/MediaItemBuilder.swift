@@ -41,14 +41,14 @@ struct MediaItemBuilder {
 
     /// Where the builder is, and the metadata depth (0 for the item's own metadata, 1 for an object's…).
     private var context = BuilderContext.item
-    private var depth = 0
+    private(set) var depth = 0
     /// The contexts around the current one.
     private var stack: [Frame] = []
     /// Builds values the typed model keeps as JSON (and containers it converts whole).
-    private var generic = ValueBuilder()
+    var generic = ValueBuilder()
 
     /// Where the value of the member whose key was read last goes.
-    private var pendingSlot = PropertySlot.other
+    private(set) var pendingSlot = PropertySlot.other
     /// That key's index in ``KnownKey/ordered``, or -1 for an unknown key…
     private var pendingKeyIndex = -1
     /// …whose name is then kept here.
@@ -63,7 +63,7 @@ struct MediaItemBuilder {
 
     /// The item being read; moved out, leaving every property empty, when it closes.
     var item = MediaItem(index: 0)
-    private let levels = MetadataLevelStorage()
+    let levels = MetadataLevelStorage()
     /// The values of this item that could not be read, paths relative to the item.
     private var log = NonconformingLog()
 
@@ -103,17 +103,16 @@ struct MediaItemBuilder {
         if pendingSlot == .skipped, selection.keepsOtherField(named: pendingName) { pendingSlot = .other }
     }
 
-    mutating func scalar(_ token: ScalarToken, _ tokenizer: Tokenizer) throws(VLExportError) {
-        if generic.isBuilding {
-            generic.add(token)
-            return
-        }
+    /// A scalar that the generated fast path (``scalar(_:_:)``, in Generated/Format.swift) does not
+    /// store: a skipped or unknown member, a metadata item's type, a box's numbers, a value where a
+    /// container belongs, or a declared property in an encoding the fast path does not read.
+    @inline(__always)
+    mutating func scalarOffTheFastPath(_ token: ScalarToken, _ tokenizer: Tokenizer) throws(VLExportError) {
         switch pendingSlot {
         case .skipped:
             return
         case .other:
             try deliver(pendingField(token), tokenizer)
-
         case .type, .metadataType:
             if case .string(let bytes) = token {
                 let level = levels.base + depth
@@ -145,14 +144,10 @@ struct MediaItemBuilder {
                 generic.add(token)
             }
 
-        case .itemMetadataItems, .properties, .objectLabelMetadataItems:
-            // Containers, when well formed; a scalar here is null or a mistake, for the general path to judge.
-            try deliver(pendingField(token), tokenizer)
-
         default:
-            if !storeScalar(token, in: pendingSlot, level: levels.base + depth) {
-                try deliver(pendingField(token), tokenizer)
-            }
+            // A declared property in another encoding; or where a container belongs (metadata_items,
+            // properties), null or a mistake: the general path judges.
+            try deliver(pendingField(token), tokenizer)
         }
     }
 
@@ -368,7 +363,11 @@ struct MediaItemBuilder {
             // No type: the metadata item is kept whole, as written, in place.
             var members = others
             if let kind = level.pointee.typedKind {
-                members.append(JSONMember(key: "properties", value: .object(level.pointee.takeContent(kind).normalizedProperties)))
+                var writer = JSONWriter()
+                writer.beginObject()
+                level.pointee.takeContent(kind).writeNormalizedProperties(to: &writer)
+                writer.endObject()
+                members.append(JSONMember(key: "properties", value: (try? JSONValue(parsing: writer.bytes)) ?? .object([:])))
             } else if level.pointee.sawPropertyFields {
                 members.append(JSONMember(key: "properties", value: .object(JSONObject(level.pointee.propertyFields.map(\.member)))))
             }
@@ -543,7 +542,7 @@ extension Caption: EmptyInitializable {}
 /// in a struct is checked for uniqueness on every write, a pointee is not.
 /// Owned by one ``MediaItemBuilder``, which is never copied (it lives in the
 /// router, in the parser's pointer storage).
-private final class MetadataLevelStorage {
+final class MetadataLevelStorage {
     private(set) var base: UnsafeMutablePointer<MetadataLevel>
     private var capacity: Int
 
