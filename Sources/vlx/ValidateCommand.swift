@@ -41,11 +41,9 @@ struct ValidateCommand: AsyncParsableCommand {
                     items += 1
                     input.progress.addItem()
                     let raw = both.raw
-                    if let value = try? JSONValue(parsing: raw.json) {
-                        for path in value.duplicateKeyPaths(under: "media_items[\(raw.index)]") {
-                            let place = raw.location.map { "\($0):" } ?? ""
-                            warnings.append("\(input.name):\(place) warning: \(path): the key appears more than once; the last value counts")
-                        }
+                    for path in raw.duplicateKeyPaths() {
+                        let place = raw.location.map { "\($0):" } ?? ""
+                        warnings.append("\(input.name):\(place) warning: \(path): the key appears more than once; the last value counts")
                     }
                     for value in both.item.nonconforming {
                         problems += 1

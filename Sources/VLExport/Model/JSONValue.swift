@@ -149,27 +149,58 @@ extension JSONValue {
     /// keeps every member, the typed model takes the last. `vlx validate` warns.
     public func duplicateKeyPaths(under prefix: String = "$") -> [String] {
         var found: [String] = []
-        collectDuplicateKeys(at: prefix, into: &found)
+        var path: [PathStep] = []
+        collectDuplicateKeys(at: &path, prefix: prefix, into: &found)
         return found
     }
 
-    private func collectDuplicateKeys(at path: String, into found: inout [String]) {
+    /// One step of a path, kept as it is; the path is made into text only for a duplicate found.
+    private enum PathStep {
+        case key(String)
+        case index(Int)
+    }
+
+    private func collectDuplicateKeys(at path: inout [PathStep], prefix: String, into found: inout [String]) {
         switch self {
         case .object(let object):
-            var seen = Set<String>()
-            var reported = Set<String>()
-            for member in object {
-                if !seen.insert(member.key).inserted, reported.insert(member.key).inserted {
-                    found.append("\(path).\(member.key)")
+            let members = object.members
+            var reported: [String] = []
+            // Objects in exports are small: comparing with the keys before is cheaper than hashing.
+            // A large object is checked with a set, so that its cost stays linear.
+            var seen: Set<String>? = members.count > 16 ? Set(minimumCapacity: members.count) : nil
+            for (position, member) in members.enumerated() {
+                let repeated = seen.map { _ in !seen!.insert(member.key).inserted } ?? members[..<position].contains { $0.key == member.key }
+                if repeated, !reported.contains(member.key) {
+                    reported.append(member.key)
+                    path.append(.key(member.key))
+                    found.append(Self.text(of: path, prefix: prefix))
+                    path.removeLast()
                 }
-                member.value.collectDuplicateKeys(at: "\(path).\(member.key)", into: &found)
+                if case .object = member.value {} else if case .array = member.value {} else { continue }
+                path.append(.key(member.key))
+                member.value.collectDuplicateKeys(at: &path, prefix: prefix, into: &found)
+                path.removeLast()
             }
         case .array(let elements):
             for (index, element) in elements.enumerated() {
-                element.collectDuplicateKeys(at: "\(path)[\(index)]", into: &found)
+                if case .object = element {} else if case .array = element {} else { continue }
+                path.append(.index(index))
+                element.collectDuplicateKeys(at: &path, prefix: prefix, into: &found)
+                path.removeLast()
             }
         default:
             break
         }
+    }
+
+    private static func text(of path: [PathStep], prefix: String) -> String {
+        var text = prefix
+        for step in path {
+            switch step {
+            case .key(let key): text += "." + key
+            case .index(let index): text += "[\(index)]"
+            }
+        }
+        return text
     }
 }
