@@ -363,7 +363,7 @@ public enum SwiftEmitter {
             if field.kind == .metadataItems {
                 // A list is always written, unless a value that is not a list stands in its place.
                 out.line("        if !\(others).members.contains(where: { $0.key == \"\(field.key)\" }) {")
-                out.line("            writer.key(\"\(field.key)\")")
+                out.line("            writer.plainKey(\"\(field.key)\")")
                 out.line("            writer.beginArray()")
                 out.line("            for item in \(field.property) { item.writeNormalized(to: &writer) }")
                 out.line("            writer.endArray()")

@@ -32,8 +32,11 @@ struct NDJSONCommand: AsyncParsableCommand {
         do {
             try await input.run {
                 if normalize {
+                    var writer = JSONWriter()
                     for try await item in input.reader.mediaItems {
-                        try out.writeLine(item.normalizedJSONBytes)
+                        writer.reset()
+                        item.writeNormalized(to: &writer)
+                        try out.writeLine(writer.bytes)
                         input.progress.addItem()
                     }
                 } else {

@@ -1080,7 +1080,7 @@ extension MediaItem {
         StringCodec.writeNormalized(clusterID, key: "cluster_id", to: &writer)
         DoubleCodec.writeNormalized(uniquenessScore, key: "uniqueness_score", to: &writer)
         if !otherFields.members.contains(where: { $0.key == "metadata_items" }) {
-            writer.key("metadata_items")
+            writer.plainKey("metadata_items")
             writer.beginArray()
             for item in metadataItems { item.writeNormalized(to: &writer) }
             writer.endArray()
@@ -1150,7 +1150,7 @@ extension ObjectLabel {
         StringCodec.writeNormalized(url, key: "url", to: &writer)
         StringCodec.writeNormalized(clusterID, key: "cluster_id", to: &writer)
         if !otherProperties.members.contains(where: { $0.key == "metadata_items" }) {
-            writer.key("metadata_items")
+            writer.plainKey("metadata_items")
             writer.beginArray()
             for item in metadataItems { item.writeNormalized(to: &writer) }
             writer.endArray()

@@ -15,7 +15,7 @@ protocol FieldCodec {
     /// The value from any JSON value but null; nil when it cannot be read as this kind.
     static func read(_ value: JSONValue) -> Value?
     /// Writes the value's normalized member (or members) under `key`.
-    static func writeNormalized(_ value: Value, key: String, to writer: inout JSONWriter)
+    static func writeNormalized(_ value: Value, key: StaticString, to writer: inout JSONWriter)
     /// Appends the table cells of a value, or of no value: one per column of the kind.
     static func appendCells(_ value: Value?, to cells: inout [TableCell])
 }
@@ -23,7 +23,7 @@ protocol FieldCodec {
 extension FieldCodec {
     /// Writes the normalized member of a value, or nothing for no value.
     @inline(__always)
-    static func writeNormalized(_ value: Value?, key: String, to writer: inout JSONWriter) {
+    static func writeNormalized(_ value: Value?, key: StaticString, to writer: inout JSONWriter) {
         if let value { writeNormalized(value, key: key, to: &writer) }
     }
 }
@@ -48,8 +48,8 @@ enum StringCodec: FieldCodec {
         }
     }
 
-    static func writeNormalized(_ value: String, key: String, to writer: inout JSONWriter) {
-        writer.key(key)
+    static func writeNormalized(_ value: String, key: StaticString, to writer: inout JSONWriter) {
+        writer.plainKey(key)
         writer.string(value)
     }
 
@@ -76,8 +76,8 @@ enum IntCodec: FieldCodec {
         }
     }
 
-    static func writeNormalized(_ value: Int, key: String, to writer: inout JSONWriter) {
-        writer.key(key)
+    static func writeNormalized(_ value: Int, key: StaticString, to writer: inout JSONWriter) {
+        writer.plainKey(key)
         writer.integer(value)
     }
 
@@ -121,8 +121,8 @@ enum DoubleCodec: FieldCodec {
         return parsed
     }
 
-    static func writeNormalized(_ value: Double, key: String, to writer: inout JSONWriter) {
-        writer.key(key)
+    static func writeNormalized(_ value: Double, key: StaticString, to writer: inout JSONWriter) {
+        writer.plainKey(key)
         writer.double(value)
     }
 
@@ -145,8 +145,8 @@ enum MediaTypeCodec: FieldCodec {
         StringCodec.read(value).map(MediaType.init(rawValue:))
     }
 
-    static func writeNormalized(_ value: MediaType, key: String, to writer: inout JSONWriter) {
-        writer.key(key)
+    static func writeNormalized(_ value: MediaType, key: StaticString, to writer: inout JSONWriter) {
+        writer.plainKey(key)
         writer.string(value.rawValue)
     }
 
@@ -169,8 +169,8 @@ enum IssueTypeCodec: FieldCodec {
         StringCodec.read(value).map(IssueType.init(rawValue:))
     }
 
-    static func writeNormalized(_ value: IssueType, key: String, to writer: inout JSONWriter) {
-        writer.key(key)
+    static func writeNormalized(_ value: IssueType, key: StaticString, to writer: inout JSONWriter) {
+        writer.plainKey(key)
         writer.string(value.rawValue)
     }
 
@@ -194,11 +194,11 @@ enum FileSizeCodec: FieldCodec {
         StringCodec.read(value).map(FileSize.init(text:))
     }
 
-    static func writeNormalized(_ value: FileSize, key: String, to writer: inout JSONWriter) {
-        writer.key(key)
+    static func writeNormalized(_ value: FileSize, key: StaticString, to writer: inout JSONWriter) {
+        writer.plainKey(key)
         writer.string(value.text)
         if let bytes = value.approximateBytes {
-            writer.key(key + "_bytes")
+            writer.key("\(key)_bytes")
             writer.integer(bytes)
         }
     }
@@ -230,8 +230,8 @@ enum DuplicateGroupIDCodec: FieldCodec {
         }
     }
 
-    static func writeNormalized(_ value: DuplicateGroupID, key: String, to writer: inout JSONWriter) {
-        writer.key(key)
+    static func writeNormalized(_ value: DuplicateGroupID, key: StaticString, to writer: inout JSONWriter) {
+        writer.plainKey(key)
         switch value {
         case .integer(let number): writer.integer(number)
         case .identifier(let text): writer.string(text)
@@ -264,8 +264,8 @@ enum FrameTimestampCodec: FieldCodec {
         }
     }
 
-    static func writeNormalized(_ value: FrameTimestamp, key: String, to writer: inout JSONWriter) {
-        writer.key(key)
+    static func writeNormalized(_ value: FrameTimestamp, key: StaticString, to writer: inout JSONWriter) {
+        writer.plainKey(key)
         if let text = value.text { writer.string(text) } else { writer.double(value.seconds) }
     }
 
@@ -292,8 +292,8 @@ enum BoundingBoxCodec: FieldCodec {
         return BoundingBox(x: numbers[0], y: numbers[1], width: numbers[2], height: numbers[3])
     }
 
-    static func writeNormalized(_ value: BoundingBox, key: String, to writer: inout JSONWriter) {
-        writer.key(key)
+    static func writeNormalized(_ value: BoundingBox, key: StaticString, to writer: inout JSONWriter) {
+        writer.plainKey(key)
         writer.beginArray()
         for number in [value.x, value.y, value.width, value.height] { writer.double(number) }
         writer.endArray()

@@ -194,11 +194,11 @@ extension MetadataItem {
             return
         }
         writer.beginObject()
-        writer.key("metadata_type")
+        writer.plainKey("metadata_type")
         writer.string(type)
         // A properties value that is not an object stands as written, among the other fields.
         if !otherFields.members.contains(where: { $0.key == "properties" }) {
-            writer.key("properties")
+            writer.plainKey("properties")
             writer.beginObject()
             content.writeNormalizedProperties(to: &writer)
             writer.endObject()

@@ -13,6 +13,12 @@ public struct JSONWriter {
     /// Creates an empty writer.
     public init() {}
 
+    /// Forgets what was written, keeping the buffer's capacity, to write the next document.
+    public mutating func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        needsComma = false
+    }
+
     /// Opens an object.
     public mutating func beginObject() {
         separate()
@@ -37,6 +43,16 @@ public struct JSONWriter {
     public mutating func endArray() {
         bytes.append(UInt8(ascii: "]"))
         needsComma = true
+    }
+
+    /// Writes a key that needs no escape, such as a key the format declares; its value comes next.
+    public mutating func plainKey(_ key: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        append(key)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
     }
 
     /// Writes an object member's key; its value comes next.
@@ -95,7 +111,7 @@ public struct JSONWriter {
     public mutating func double(_ value: Double) {
         separate()
         var text = value.description
-        text.withUTF8 { bytes.append(contentsOf: $0) }
+        text.withUTF8 { bytes.append(contentsOf: $0) }  // a short string, stored inline: no allocation
         needsComma = true
     }
 
@@ -146,12 +162,27 @@ public struct JSONWriter {
     /// them, are copied whole.
     public mutating func writeString(utf8 text: UnsafeRawBufferPointer) {
         bytes.append(UInt8(ascii: "\""))
+        guard let base = text.baseAddress else {
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
+        let count = text.count
         var runStart = 0
-        for index in 0..<text.count {
-            let byte = text[index]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            if index > runStart { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[runStart..<index])) }
-            runStart = index + 1
+        var index = 0
+        while index < count {
+            // Eight bytes at a time while none of them needs an escape.
+            while index + 8 <= count, !Self.needsEscape(base.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                index += 8
+            }
+            guard index < count else { break }
+            let byte = base.load(fromByteOffset: index, as: UInt8.self)
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else {
+                index += 1
+                continue
+            }
+            appendBytes(UnsafeRawBufferPointer(start: base + runStart, count: index - runStart))
+            index += 1
+            runStart = index
             switch byte {
             case UInt8(ascii: "\""): append("\\\"")
             case UInt8(ascii: "\\"): append("\\\\")
@@ -167,12 +198,32 @@ public struct JSONWriter {
                 bytes.append(hex.utf8Start[Int(byte & 15)])
             }
         }
-        if text.count > runStart { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[runStart...])) }
+        appendBytes(UnsafeRawBufferPointer(start: base + runStart, count: count - runStart))
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// Whether any of eight bytes is a control character, a quote or a backslash (the
+    /// classic bit tricks for "has a byte less than n" and "has a zero byte").
+    @inline(__always)
+    private static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let control = (word &- ones &* 0x20) & ~word & highs
+        let quotes = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+        let backslashes = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+        let quote = (quotes &- ones) & ~quotes & highs
+        let backslash = (backslashes &- ones) & ~backslashes & highs
+        return control | quote | backslash != 0
+    }
+
+    /// Appends bytes as one copy.
+    @inline(__always)
+    private mutating func appendBytes(_ raw: UnsafeRawBufferPointer) {
+        if !raw.isEmpty { bytes.append(contentsOf: raw.assumingMemoryBound(to: UInt8.self)) }
+    }
+
     private mutating func append(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 }
 
