@@ -387,6 +387,10 @@ public enum SwiftEmitter {
         let columns = owner.fields.flatMap { $0.kind.columns(key: $0.key) }.map { "\"\($0)\"" }
         out.line("    public static let tableColumns: [String] = [\(columns.joined(separator: ", "))]")
         out.line()
+        let keys = owner.fields.filter { $0.kind != .metadataItems }.flatMap(\.keys).map { "." + camelCase($0) }
+        out.line("    /// The keys of the declared fields, for a walk that reads only what a table of this type needs.")
+        out.line("    public static let propertyKeys: Set<PropertySelection.Key> = [\(keys.joined(separator: ", "))]")
+        out.line()
         out.line("    /// Appends one cell per column of ``tableColumns``; a list is flattened to its count.")
         out.line("    public func appendTableCells(to cells: inout [TableCell]) {")
         for field in owner.fields {

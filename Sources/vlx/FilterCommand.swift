@@ -9,7 +9,9 @@ struct FilterCommand: AsyncParsableCommand {
         discussion: """
         Items are written exactly as the export holds them. --issue and
         --min-confidence look at every issue of an item, those under its objects
-        included; a confidence written as a string counts as its number.
+        included; a confidence written as a string counts as its number. filter
+        reads the values its conditions look at and passes over the rest, so a
+        value it does not look at is not checked; vlx validate checks everything.
         """
     )
 
@@ -47,7 +49,7 @@ struct FilterCommand: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        let input = try ExportInput.open(file, read)
+        let input = try ExportInput.open(file, read, properties: Self.properties)
         let out = try OutputStream(path: output)
         let issueKinds = issue.map { IssueType(rawValue: $0) }
         var written = 0
@@ -82,6 +84,10 @@ struct FilterCommand: AsyncParsableCommand {
         }
         try out.flush()
     }
+
+    /// What the conditions look at; the walk passes over everything else (the items are written
+    /// from their bytes, which the walk keeps whole).
+    static let properties = PropertySelection.only([.mediaType, .uniquenessScore, .issueType, .confidence, .categoryName, .tagName])
 
     private func matches(_ item: MediaItem, issueKinds: [IssueType]) -> Bool {
         if let mediaType, item.mediaType?.rawValue != mediaType { return false }

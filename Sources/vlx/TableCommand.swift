@@ -10,6 +10,9 @@ struct TableCommand: AsyncParsableCommand {
         Every row carries the media_id of its item; rows of things nested under
         an object also carry object_index, the object's position among the item's
         objects (empty for the item's own). CSV is RFC 4180 with a header row.
+        The columns are the entity's fields as the format declares them. A table
+        reads the fields it lists and passes over the rest, so a value it does not
+        list is not checked; vlx validate checks everything.
         """
     )
 
@@ -36,7 +39,7 @@ struct TableCommand: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        let input = try ExportInput.open(file, read)
+        let input = try ExportInput.open(file, read, properties: .only(Self.properties(kind)))
         let out = try OutputStream(path: output)
         var table = TableWriter(columns: Self.columns(kind), format: format, out: out)
         do {
@@ -64,6 +67,19 @@ struct TableCommand: AsyncParsableCommand {
         case .objects: ["media_id", "object_index"] + ObjectLabel.tableColumns
         case .tags: ["media_id", "object_index"] + UserTag.tableColumns
         case .frames: ["media_id", "file_name"] + VideoInfo.tableColumns
+        }
+    }
+
+    /// What a table reads: its entity's declared fields and the item's id (and file name, for frames).
+    /// Everything else is passed over as the parser reads it.
+    static func properties(_ kind: Kind) -> Set<PropertySelection.Key> {
+        switch kind {
+        case .media: MediaItem.propertyKeys
+        case .issues: Issue.propertyKeys.union([.mediaID])
+        case .labels: ImageLabel.propertyKeys.union([.mediaID])
+        case .objects: ObjectLabel.propertyKeys.union([.mediaID])
+        case .tags: UserTag.propertyKeys.union([.mediaID])
+        case .frames: VideoInfo.propertyKeys.union([.mediaID, .fileName])
         }
     }
 

@@ -1193,6 +1193,9 @@ extension MediaItem {
     /// The table columns of the declared fields, in declaration order.
     public static let tableColumns: [String] = ["media_id", "media_type", "file_name", "file_path", "file_size", "file_size_bytes", "height", "width", "url", "cluster_id", "uniqueness_score", "metadata_items"]
 
+    /// The keys of the declared fields, for a walk that reads only what a table of this type needs.
+    public static let propertyKeys: Set<PropertySelection.Key> = [.mediaID, .mediaType, .fileName, .filePath, .fileSize, .height, .width, .url, .clusterID, .uniquenessScore]
+
     /// Appends one cell per column of ``tableColumns``; a list is flattened to its count.
     public func appendTableCells(to cells: inout [TableCell]) {
         StringCodec.appendCells(mediaID, to: &cells)
@@ -1213,6 +1216,9 @@ extension Issue {
     /// The table columns of the declared fields, in declaration order.
     public static let tableColumns: [String] = ["issue_type", "confidence", "duplicate_group_id", "duplicate_threshold", "similarity_level", "actual_label", "suggested_label", "suggestion_confidence", "issues_description"]
 
+    /// The keys of the declared fields, for a walk that reads only what a table of this type needs.
+    public static let propertyKeys: Set<PropertySelection.Key> = [.issueType, .confidence, .duplicateGroupID, .duplicateThreshold, .similarityLevel, .actualLabel, .suggestedLabel, .suggestionConfidence, .issuesDescription]
+
     /// Appends one cell per column of ``tableColumns``; a list is flattened to its count.
     public func appendTableCells(to cells: inout [TableCell]) {
         IssueTypeCodec.appendCells(issueType, to: &cells)
@@ -1231,6 +1237,9 @@ extension UserTag {
     /// The table columns of the declared fields, in declaration order.
     public static let tableColumns: [String] = ["tag_name", "assigned_date", "assigned_by"]
 
+    /// The keys of the declared fields, for a walk that reads only what a table of this type needs.
+    public static let propertyKeys: Set<PropertySelection.Key> = [.tagName, .assignedDate, .assignedBy]
+
     /// Appends one cell per column of ``tableColumns``; a list is flattened to its count.
     public func appendTableCells(to cells: inout [TableCell]) {
         StringCodec.appendCells(tagName, to: &cells)
@@ -1242,6 +1251,9 @@ extension UserTag {
 extension ImageLabel {
     /// The table columns of the declared fields, in declaration order.
     public static let tableColumns: [String] = ["category_id", "category_name", "source", "original_id"]
+
+    /// The keys of the declared fields, for a walk that reads only what a table of this type needs.
+    public static let propertyKeys: Set<PropertySelection.Key> = [.categoryID, .categoryName, .source, .originalID]
 
     /// Appends one cell per column of ``tableColumns``; a list is flattened to its count.
     public func appendTableCells(to cells: inout [TableCell]) {
@@ -1255,6 +1267,9 @@ extension ImageLabel {
 extension ObjectLabel {
     /// The table columns of the declared fields, in declaration order.
     public static let tableColumns: [String] = ["category_id", "category_name", "source", "original_id", "bbox_x", "bbox_y", "bbox_width", "bbox_height", "uniqueness_score", "url", "cluster_id", "metadata_items"]
+
+    /// The keys of the declared fields, for a walk that reads only what a table of this type needs.
+    public static let propertyKeys: Set<PropertySelection.Key> = [.categoryID, .categoryName, .source, .originalID, .bbox, .uniquenessScore, .url, .clusterID]
 
     /// Appends one cell per column of ``tableColumns``; a list is flattened to its count.
     public func appendTableCells(to cells: inout [TableCell]) {
@@ -1274,6 +1289,9 @@ extension VideoInfo {
     /// The table columns of the declared fields, in declaration order.
     public static let tableColumns: [String] = ["video_name", "frame_timestamp_seconds", "frame_timestamp", "frame_number", "video_id", "timestamp_seconds", "timestamp"]
 
+    /// The keys of the declared fields, for a walk that reads only what a table of this type needs.
+    public static let propertyKeys: Set<PropertySelection.Key> = [.videoName, .frameTimestamp, .frameNumber, .videoID, .timestamp]
+
     /// Appends one cell per column of ``tableColumns``; a list is flattened to its count.
     public func appendTableCells(to cells: inout [TableCell]) {
         StringCodec.appendCells(videoName, to: &cells)
@@ -1287,6 +1305,9 @@ extension VideoInfo {
 extension Caption {
     /// The table columns of the declared fields, in declaration order.
     public static let tableColumns: [String] = ["text", "source"]
+
+    /// The keys of the declared fields, for a walk that reads only what a table of this type needs.
+    public static let propertyKeys: Set<PropertySelection.Key> = [.text, .caption, .source]
 
     /// Appends one cell per column of ``tableColumns``; a list is flattened to its count.
     public func appendTableCells(to cells: inout [TableCell]) {
