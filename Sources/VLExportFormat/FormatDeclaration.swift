@@ -242,6 +242,12 @@ public enum ValueKind: String, Sendable, CaseIterable {
     /// Whether the property is optional (every kind but a list, which is empty when absent).
     public var isOptional: Bool { self != .metadataItems }
 
+    /// The members the normalized form adds beside a field of this kind whose key is `key`
+    /// (`file_size_bytes` beside `file_size`).
+    public func derivedKeys(key: String) -> [String] {
+        self == .fileSize ? [key + "_bytes"] : []
+    }
+
     /// The table columns of a field of this kind whose key is `key`.
     public func columns(key: String) -> [String] {
         switch self {

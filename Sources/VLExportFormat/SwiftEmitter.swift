@@ -372,7 +372,11 @@ public enum SwiftEmitter {
                 out.line("        \(field.kind.codec!).writeNormalized(\(field.property), key: \"\(field.key)\", to: &writer)")
             }
         }
-        out.line("        for member in \(others).members {")
+        // A member the normalized form derives (file_size_bytes) is written once: an other field of
+        // that name (normalized output read again) gives way to the derived one.
+        let derived = owner.fields.flatMap { field in field.kind.derivedKeys(key: field.key).map { (field, $0) } }
+        let condition = derived.map { "(member.key == \"\($1)\" && \($0.property)?.approximateBytes != nil)" }
+        out.line("        for member in \(others).members\(condition.isEmpty ? "" : " where !(\(condition.joined(separator: " || ")))") {")
         out.line("            writer.key(member.key)")
         out.line("            writer.write(member.value)")
         out.line("        }")

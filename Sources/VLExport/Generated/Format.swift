@@ -1085,7 +1085,7 @@ extension MediaItem {
             for item in metadataItems { item.writeNormalized(to: &writer) }
             writer.endArray()
         }
-        for member in otherFields.members {
+        for member in otherFields.members where !((member.key == "file_size_bytes" && fileSize?.approximateBytes != nil)) {
             writer.key(member.key)
             writer.write(member.value)
         }
