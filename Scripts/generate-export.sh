@@ -3,11 +3,14 @@
 #
 #   Scripts/generate-export.sh --size 1G --seed 1 > export.json
 #   Scripts/generate-export.sh --items 1000 --pretty --info-last > small.json
+#   Scripts/generate-export.sh --items 1000 --odd 0.1 > drifted.json
 #
 # Deterministic for a given seed: items mix the documented style (metadata_type,
 # string confidences, integer group ids) and the real-export style (type,
 # numeric confidences, UUID group ids, duplicate tiers, uniqueness scores,
-# objects with nested issues), with unicode and escapes in file names.
+# objects with nested issues), with unicode and escapes in file names. --odd
+# RATE gives that fraction of items one value of another type or shape than the
+# format's, as exports in the wild have; the count goes to standard error.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/Scripts/setup.sh"

@@ -3,7 +3,12 @@
 // Deterministic for a given seed and size, so benchmarks and soak tests can
 // regenerate the same file anywhere. Memory use does not grow with the output.
 //
-//   vlx-generate (--items N | --size BYTES[K|M|G]) [--seed S] [--pretty] [--info-last]
+//   vlx-generate (--items N | --size BYTES[K|M|G]) [--seed S] [--pretty] [--info-last] [--odd RATE]
+//
+// --odd RATE gives that fraction of items one value that cannot be read as its
+// field's kind, as exports in the wild have (a height of "tall", a confidence
+// of "high", a box of three numbers, a metadata_items that is an object, an
+// item that is not an object…); how many were written goes to standard error.
 //
 // Items alternate at random between the two styles FORMAT.md describes: the
 // documented style ("metadata_type", string confidences, integer duplicate
@@ -22,6 +27,7 @@ struct Options {
     var seed: UInt64 = 1
     var pretty = false
     var infoLast = false
+    var oddRate = 0.0
 }
 
 func fail(_ message: String) -> Never {
@@ -61,8 +67,11 @@ func parseOptions() -> Options {
             options.seed = seed
         case "--pretty": options.pretty = true
         case "--info-last": options.infoLast = true
+        case "--odd":
+            guard let rate = arguments.popFirst().flatMap({ Double($0) }), (0...1).contains(rate) else { fail("--odd takes a fraction from 0 to 1") }
+            options.oddRate = rate
         case "-h", "--help":
-            print("usage: vlx-generate (--items N | --size BYTES[K|M|G]) [--seed S] [--pretty] [--info-last]")
+            print("usage: vlx-generate (--items N | --size BYTES[K|M|G]) [--seed S] [--pretty] [--info-last] [--odd RATE]")
             exit(0)
         default: fail("unknown argument \(argument)")
         }
@@ -190,7 +199,18 @@ func writeMetadata(_ writer: inout Writer, _ random: inout Random, documented: B
     writer.close("}")
 }
 
-func writeItem(_ writer: inout Writer, _ random: inout Random, index: Int) {
+/// The odd values --odd puts in an item, one each: a value of another JSON type than its field's,
+/// or a part of the export with another shape.
+enum OddValue: CaseIterable {
+    case heightAsText, uniquenessAsObject, fileSizeAsBoolean, confidenceAsText, groupAsArray
+    case boxOfThree, metadataElementNumber, propertiesAsArray, metadataItemsAsObject, itemAsString
+}
+
+func writeItem(_ writer: inout Writer, _ random: inout Random, index: Int, odd: OddValue?) {
+    if odd == .itemAsString {
+        writer.output.append(quoted("item \(index) is not an object"))
+        return
+    }
     let documented = random.chance(0.3)
     let video = random.chance(0.5)
     writer.open("{")
@@ -200,15 +220,49 @@ func writeItem(_ writer: inout Writer, _ random: inout Random, index: Int) {
     let name = random.pick(fileNames).replacingOccurrences(of: "#", with: String(index))
     writer.member("file_name", quoted(name))
     writer.member("file_path", quoted("dataset/" + (video ? "clip_\(index / 50).mp4/" : "images/") + name))
-    writer.member("file_size", quoted(number(random.unit() * 900 + 10, digits: 2) + (random.chance(0.8) ? "KB" : "MB")))
-    if !documented { writer.member("uniqueness_score", String(random.unit())) }
-    writer.member("height", String(240 + random.below(900)))
+    writer.member("file_size", odd == .fileSizeAsBoolean ? "true" : quoted(number(random.unit() * 900 + 10, digits: 2) + (random.chance(0.8) ? "KB" : "MB")))
+    if odd == .uniquenessAsObject {
+        writer.member("uniqueness_score", #"{"value":0.5}"#)
+    } else if !documented {
+        writer.member("uniqueness_score", String(random.unit()))
+    }
+    writer.member("height", odd == .heightAsText ? quoted("tall") : String(240 + random.below(900)))
     writer.member("width", String(320 + random.below(1200)))
     writer.member("url", quoted("https://app.visual-layer.com/dataset/42e3b7ae-dd5e-11ef-9fca-1a226f3de670/data/image/\(id)"))
     writer.member("cluster_id", quoted(random.uuid()))
+    if odd == .metadataItemsAsObject {
+        writer.member("metadata_items", #"{"type":"issue"}"#)
+        writer.close("}")
+        return
+    }
     writer.member("metadata_items", "")
     writer.open("[")
     var first = true
+    if odd == .metadataElementNumber {
+        writer.element(first: true)
+        writer.output.append("42")
+        first = false
+    }
+    if odd == .propertiesAsArray {
+        writer.element(first: first)
+        writer.output.append(#"{"type":"user_tag","properties":["reviewed"]}"#)
+        first = false
+    }
+    if odd == .confidenceAsText || odd == .groupAsArray {
+        writeMetadata(&writer, &random, documented: documented, first: first, type: "issue") { writer, _ in
+            writer.member("issue_type", quoted("duplicates"), first: true)
+            writer.member("confidence", odd == .confidenceAsText ? quoted("high") : "0.9")
+            writer.member("duplicate_group_id", odd == .groupAsArray ? "[1,2]" : "7")
+        }
+        first = false
+    }
+    if odd == .boxOfThree {
+        writeMetadata(&writer, &random, documented: documented, first: first, type: "object_label") { writer, _ in
+            writer.member("category_name", quoted("box"), first: true)
+            writer.member("bbox", "[1,2,3]")
+        }
+        first = false
+    }
     if video {
         writeMetadata(&writer, &random, documented: documented, first: first, type: "video_info") { writer, random in
             writer.member("video_name", quoted("clip_\(index / 50).mp4"), first: true)
@@ -323,9 +377,14 @@ if !options.infoLast { writeInfo(&writer, first: true, total: options.items) }
 writer.member("media_items", "", first: options.infoLast)
 writer.open("[")
 var count = 0
+var oddCount = 0
+// A stream of its own, so that the items of a seed are the same with or without --odd.
+var oddRandom = Random(state: options.seed ^ 0x6F64_6476_616C_7565)
 while count < targetItems, writer.output.total < targetBytes {
     writer.element(first: count == 0)
-    writeItem(&writer, &random, index: count)
+    let odd = options.oddRate > 0 && oddRandom.chance(options.oddRate) ? oddRandom.pick(OddValue.allCases) : nil
+    if odd != nil { oddCount += 1 }
+    writeItem(&writer, &random, index: count, odd: odd)
     count += 1
 }
 writer.close("]")
@@ -333,3 +392,7 @@ if options.infoLast { writeInfo(&writer, first: false, total: count) }
 writer.close("}")
 writer.output.append("\n")
 writer.output.flush()
+if options.oddRate > 0 {
+    var line = "vlx-generate: \(oddCount) odd values in \(count) items\n"
+    line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}

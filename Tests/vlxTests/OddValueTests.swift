@@ -69,4 +69,41 @@ import Testing
         #expect(strict.lines.isEmpty)
         #expect(strict.stderr == #"vlx: <stdin>:2:114: media_items[0].metadata_items[0].properties.confidence: expected number, found string "high""# + "\n")
     }
+
+    /// An export from the generator with odd values of every kind it knows in a quarter of its
+    /// items: every command goes through it, and validate finds each one the generator wrote.
+    @Test func everyCommandGoesThroughAGeneratedExportWithOddValues() throws {
+        let scratch = try Paths.scratch()
+        let export = scratch.appendingPathComponent("odd.json").path
+        let generated = try run("sh", ["-c", "'\(Paths.generator)' --items 400 --odd 0.25 --seed 11 > '\(export)'"])
+        #expect(generated.status == 0)
+        let counts = generated.stderr.split(separator: " ")
+        let odd = try #require(counts.count > 1 ? Int(counts[1]) : nil, "\(generated.stderr)")
+        #expect(odd > 50)
+
+        let commands: [[String]] = [
+            ["ndjson"], ["ndjson", "--normalize"], ["stats", "--json"], ["info"], ["filter", "--issue", "duplicates"],
+            ["filter", "--format", "export", "--min-uniqueness", "0.5"],
+            ["table", "media"], ["table", "issues"], ["table", "labels"], ["table", "objects"], ["table", "tags"], ["table", "frames"],
+            ["split", "--shards", "3", "--out", scratch.appendingPathComponent("shards").path],
+        ]
+        for arguments in commands {
+            let result = try vlx(arguments + [export, "--quiet"])
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.isEmpty, "\(arguments)")
+        }
+        // Every item reaches NDJSON, odd or not, and each line is JSON that jq reads.
+        let lines = try vlx(["ndjson", export])
+        #expect(lines.lines.count == 400)
+        let normalized = try vlx(["ndjson", "--normalize", "--quiet", export])
+        let jq = try run("jq", ["-c", "type"], stdin: normalized.stdout)
+        #expect(jq.status == 0)
+        #expect(jq.lines.count == 400)
+        // validate reports exactly the values the generator made odd.
+        let validation = try vlx(["validate", "--max-errors", "10000", export])
+        #expect(validation.status == 1)
+        #expect(validation.lines.last == "\(export): \(odd) problems")
+        let strict = try vlx(["ndjson", "--normalize", "--strict-schema", export])
+        #expect(strict.status == 1)
+    }
 }
