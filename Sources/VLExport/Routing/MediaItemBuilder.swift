@@ -421,7 +421,9 @@ struct MediaItemBuilder {
 }
 
 /// What is being read at one depth of metadata, reused from item to item.
-struct MetadataLevel {
+///
+/// Not copyable: it owns its list's buffer, which goes when the level does.
+struct MetadataLevel: ~Copyable {
     /// The finished metadata items of the open list.
     var list = MetadataListBuffer()
     var typeName: String?
@@ -549,7 +551,7 @@ final class MetadataLevelStorage {
     init() {
         capacity = 2
         base = .allocate(capacity: capacity)
-        base.initialize(repeating: MetadataLevel(), count: capacity)
+        for level in 0..<capacity { (base + level).initialize(to: MetadataLevel()) }
     }
 
     /// Makes room for `count` levels, keeping those there.
@@ -557,14 +559,13 @@ final class MetadataLevelStorage {
         guard count > capacity else { return }
         let grown = UnsafeMutablePointer<MetadataLevel>.allocate(capacity: count * 2)
         grown.moveInitialize(from: base, count: capacity)
-        (grown + capacity).initialize(repeating: MetadataLevel(), count: count * 2 - capacity)
+        for level in capacity..<count * 2 { (grown + level).initialize(to: MetadataLevel()) }
         base.deallocate()
         base = grown
         capacity = count * 2
     }
 
     deinit {
-        for level in 0..<capacity { base[level].list.deallocate() }
         base.deinitialize(count: capacity)
         base.deallocate()
     }
@@ -574,8 +575,9 @@ final class MetadataLevelStorage {
 ///
 /// An array kept with its capacity cannot hand its elements over without
 /// copying them (and retaining everything they hold); this buffer moves them
-/// into an array of exactly their count when the list closes.
-struct MetadataListBuffer {
+/// into an array of exactly their count when the list closes. Not copyable,
+/// so the buffer has one owner, and freed when that owner goes.
+struct MetadataListBuffer: ~Copyable {
     private(set) var count = 0
     private var capacity = 0
     private var base: UnsafeMutablePointer<MetadataItem>?
@@ -604,12 +606,9 @@ struct MetadataListBuffer {
         count = 0
     }
 
-    /// Destroys the items and frees the buffer; the owner calls this once, when it goes.
-    mutating func deallocate() {
-        removeAll()
+    deinit {
+        base?.deinitialize(count: count)
         base?.deallocate()
-        base = nil
-        capacity = 0
     }
 
     private mutating func grow() {
