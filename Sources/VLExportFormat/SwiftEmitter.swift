@@ -234,8 +234,9 @@ public enum SwiftEmitter {
         out.line("extension MediaItemBuilder {")
         out.line("    /// A string, number, boolean or null in the item. A value of a declared scalar property in one of")
         out.line("    /// its kind's common encodings lands in the property straight from the token; everything else")
-        out.line("    /// (other slots, other encodings) goes to ``scalarOffTheFastPath(_:_:)``. One switch, so that")
-        out.line("    /// the common case costs one jump.")
+        out.line("    /// (a metadata item's type, a box's numbers, other slots, other encodings) goes to the")
+        out.line("    /// builder's handwritten helpers or the general path. One switch, so that the common case")
+        out.line("    /// costs one jump.")
         out.line("    mutating func scalar(_ token: ScalarToken, _ tokenizer: Tokenizer) throws(VLExportError) {")
         out.line("        if generic.isBuilding {")
         out.line("            generic.add(token)")
@@ -253,11 +254,20 @@ public enum SwiftEmitter {
                 out.line("            }")
             }
         }
-        out.line("        default:")
-        out.line("            try scalarOffTheFastPath(token, tokenizer)")
+        out.line("        case .type, .metadataType:")
+        out.line("            if readMetadataType(token) { return }")
+        for owner in walkedOwners {
+            for field in owner.fields where field.kind == .boundingBox {
+                out.line("        case .\(slotName(owner, field)):")
+                out.line("            if readBoxElement(token, tokenizer) { return }")
+            }
+        }
+        out.line("        case .skipped:")
         out.line("            return")
+        out.line("        default:")
+        out.line("            break")
         out.line("        }")
-        out.line("        try scalarOffTheFastPath(token, tokenizer)")
+        out.line("        try deliver(pendingField(token), tokenizer)")
         out.line("    }")
         out.line("}")
         out.line()

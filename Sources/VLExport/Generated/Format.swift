@@ -638,8 +638,9 @@ enum PropertySlot: UInt8 {
 extension MediaItemBuilder {
     /// A string, number, boolean or null in the item. A value of a declared scalar property in one of
     /// its kind's common encodings lands in the property straight from the token; everything else
-    /// (other slots, other encodings) goes to ``scalarOffTheFastPath(_:_:)``. One switch, so that
-    /// the common case costs one jump.
+    /// (a metadata item's type, a box's numbers, other slots, other encodings) goes to the
+    /// builder's handwritten helpers or the general path. One switch, so that the common case
+    /// costs one jump.
     mutating func scalar(_ token: ScalarToken, _ tokenizer: Tokenizer) throws(VLExportError) {
         if generic.isBuilding {
             generic.add(token)
@@ -847,11 +848,16 @@ extension MediaItemBuilder {
                 level.pointee.caption.source = value
                 return
             }
-        default:
-            try scalarOffTheFastPath(token, tokenizer)
+        case .type, .metadataType:
+            if readMetadataType(token) { return }
+        case .objectLabelBoundingBox:
+            if readBoxElement(token, tokenizer) { return }
+        case .skipped:
             return
+        default:
+            break
         }
-        try scalarOffTheFastPath(token, tokenizer)
+        try deliver(pendingField(token), tokenizer)
     }
 }
 
