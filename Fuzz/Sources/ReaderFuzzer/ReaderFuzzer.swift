@@ -4,8 +4,10 @@
 // chunk size, so one corpus exercises every path and every chunk boundary.
 //
 // What counts as a finding: a crash, a sanitizer report, a hang, or an
-// invariant below broken (every raw item is strict JSON and reads as the
-// same typed item a typed walk would give).
+// invariant below broken: every raw item is strict JSON; both walks see the
+// same items; one walk for both forms gives the typed walk's items; and a
+// tolerant walk over well-formed JSON throws a schema error only when the
+// document is not an object at all (an odd value is kept, never thrown).
 
 @testable import VLExport
 
@@ -38,6 +40,20 @@ public func fuzzReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let rawCount = raw.items.count
     if raw.error == nil, typed.error == nil, typedCount != rawCount {
         fatalError("typed walk gave \(typedCount) items, raw walk \(rawCount)")
+    }
+    // Odd values are kept, not thrown: the only schema error left is a document that is no object.
+    if let error = typed.error, error.kind == .schema, error.path != "$" {
+        fatalError("a tolerant typed walk threw a schema error: \(error)")
+    }
+    // One walk for both forms gives the typed walk's items.
+    let both = walk(input, options: options, mode: .typedAndRaw, chunkSize: chunkSize)
+    for (pair, single) in zip(both.items, typed.items) {
+        guard case .typedAndRaw(let item, _) = pair, case .typed(let alone) = single, item == alone else {
+            fatalError("the walk for both forms and the typed walk differ at an item")
+        }
+    }
+    if both.items.count != typedCount || both.error != typed.error {
+        fatalError("the walk for both forms gave \(both.items.count) items, the typed walk \(typedCount)")
     }
     _ = try? JSONValue(parsing: Array(input), options: options)
     return 0
