@@ -131,53 +131,48 @@ enum DoubleCodec: FieldCodec {
     }
 }
 
-/// A media type: any string, known or not; a number is read as its text.
-enum MediaTypeCodec: FieldCodec {
-    static let expected = "string"
+/// A word from an open vocabulary (a media type, an issue type): matched against the
+/// words this version knows, kept as written when it is another.
+protocol VocabularyWord {
+    /// Reads the word from its UTF-8 bytes, matched in `vocabulary` without comparing strings.
+    init(utf8 bytes: UnsafeRawBufferPointer, vocabulary: Vocabulary)
+    /// Reads the word from text.
+    init(rawValue: String)
+    /// The word as written.
+    var rawValue: String { get }
+}
+
+extension MediaType: VocabularyWord {}
+extension IssueType: VocabularyWord {}
+
+/// Any string, known word or not; a number is read as its text.
+enum WordCodec<Word: VocabularyWord>: FieldCodec {
+    static var expected: String { "string" }
 
     @inline(__always)
-    static func read(_ token: ScalarToken, _ vocabulary: Vocabulary) -> MediaType? {
-        if case .string(let bytes) = token { return MediaType(utf8: bytes, vocabulary: vocabulary) }
+    static func read(_ token: ScalarToken, _ vocabulary: Vocabulary) -> Word? {
+        if case .string(let bytes) = token { return Word(utf8: bytes, vocabulary: vocabulary) }
         return nil
     }
 
-    static func read(_ value: JSONValue) -> MediaType? {
-        StringCodec.read(value).map(MediaType.init(rawValue:))
+    static func read(_ value: JSONValue) -> Word? {
+        StringCodec.read(value).map(Word.init(rawValue:))
     }
 
-    static func writeNormalized(_ value: MediaType, key: StaticString, to writer: inout JSONWriter) {
+    static func writeNormalized(_ value: Word, key: StaticString, to writer: inout JSONWriter) {
         writer.plainKey(key)
         writer.string(value.rawValue)
     }
 
-    static func appendCells(_ value: MediaType?, to cells: inout [TableCell]) {
+    static func appendCells(_ value: Word?, to cells: inout [TableCell]) {
         cells.append(value.map { .text($0.rawValue) } ?? .empty)
     }
 }
 
-/// An issue type in either spelling, or any other word; a number is read as its text.
-enum IssueTypeCodec: FieldCodec {
-    static let expected = "string"
-
-    @inline(__always)
-    static func read(_ token: ScalarToken, _ vocabulary: Vocabulary) -> IssueType? {
-        if case .string(let bytes) = token { return IssueType(utf8: bytes, vocabulary: vocabulary) }
-        return nil
-    }
-
-    static func read(_ value: JSONValue) -> IssueType? {
-        StringCodec.read(value).map(IssueType.init(rawValue:))
-    }
-
-    static func writeNormalized(_ value: IssueType, key: StaticString, to writer: inout JSONWriter) {
-        writer.plainKey(key)
-        writer.string(value.rawValue)
-    }
-
-    static func appendCells(_ value: IssueType?, to cells: inout [TableCell]) {
-        cells.append(value.map { .text($0.rawValue) } ?? .empty)
-    }
-}
+/// `media_type`: image, video frame, or any other word.
+typealias MediaTypeCodec = WordCodec<MediaType>
+/// `issue_type`: either spelling of a known kind, or any other word.
+typealias IssueTypeCodec = WordCodec<IssueType>
 
 /// A file size as text (`"3.38MB"`) or a number of bytes; normalized and flattened
 /// with its derived byte count beside it (`file_size_bytes`).
