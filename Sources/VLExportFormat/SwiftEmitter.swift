@@ -356,7 +356,9 @@ public enum SwiftEmitter {
         out.line("}")
         out.line()
         for owner in FormatDeclaration.metadataContents {
-            out.line("extension \(owner.typeName): DeclaredProperties {}")
+            out.line("extension \(owner.typeName): DeclaredProperties, EmptyInitializable {")
+            out.line("    init() { self.init(otherProperties: JSONObject()) }")
+            out.line("}")
         }
         out.line()
     }

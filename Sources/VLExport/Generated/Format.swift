@@ -1065,12 +1065,24 @@ extension MetadataItem.Content {
     }
 }
 
-extension Issue: DeclaredProperties {}
-extension UserTag: DeclaredProperties {}
-extension ImageLabel: DeclaredProperties {}
-extension ObjectLabel: DeclaredProperties {}
-extension VideoInfo: DeclaredProperties {}
-extension Caption: DeclaredProperties {}
+extension Issue: DeclaredProperties, EmptyInitializable {
+    init() { self.init(otherProperties: JSONObject()) }
+}
+extension UserTag: DeclaredProperties, EmptyInitializable {
+    init() { self.init(otherProperties: JSONObject()) }
+}
+extension ImageLabel: DeclaredProperties, EmptyInitializable {
+    init() { self.init(otherProperties: JSONObject()) }
+}
+extension ObjectLabel: DeclaredProperties, EmptyInitializable {
+    init() { self.init(otherProperties: JSONObject()) }
+}
+extension VideoInfo: DeclaredProperties, EmptyInitializable {
+    init() { self.init(otherProperties: JSONObject()) }
+}
+extension Caption: DeclaredProperties, EmptyInitializable {
+    init() { self.init(otherProperties: JSONObject()) }
+}
 
 extension MediaItem {
     /// Writes the declared fields in their normalized form, in declaration order, then the other fields.

@@ -45,6 +45,25 @@ public struct NonconformingValue: Sendable, Hashable, CustomStringConvertible {
     public var description: String { path.isEmpty ? message : "\(path): \(message)" }
 }
 
+/// What the format has where a part of an export has another shape, as warnings say it.
+enum ExpectedShape {
+    static let mediaItem = "a media item object"
+    static let metadataItem = "a metadata item object"
+    static let typedMetadataItem = "a metadata item with a \"type\""
+    static let object = "object"
+    static let array = "array"
+}
+
+extension MediaItem {
+    /// An element of `media_items` that is not an object, as an item of its own whose only
+    /// nonconforming value is itself.
+    static func unreadable(index: Int, value: JSONValue, location: SourceLocation?) -> MediaItem {
+        MediaItem(index: index, nonconforming: [
+            NonconformingValue(path: "", expected: ExpectedShape.mediaItem, value: value, location: location),
+        ])
+    }
+}
+
 /// The values a conversion could not read, as it finds them.
 ///
 /// Conversions record a value with its path relative to what they convert;

@@ -28,7 +28,7 @@ extension MediaItem {
     init(json: JSONValue, index: Int, _ log: inout NonconformingLog) {
         self.init(index: index)
         guard case .object(let object) = json else {
-            log.record(path: "", expected: "a media item object", value: json)
+            log.record(path: "", expected: ExpectedShape.mediaItem, value: json)
             return
         }
         for member in object.members {
@@ -72,14 +72,7 @@ extension ExportInfo {
     /// Reads an `info` object: declared fields typed, the whole object kept in ``json``, values
     /// that cannot be read listed in ``nonconforming``.
     public init(json: JSONObject) {
-        schemaVersion = nil
-        dataset = nil
-        description = nil
-        datasetURL = nil
-        datasetCreationTime = nil
-        exportTime = nil
-        exportedBy = nil
-        totalMediaItems = nil
+        // The declared properties are optional stored properties: they start as nil.
         self.json = json
         nonconforming = []
         var log = NonconformingLog()
@@ -129,7 +122,7 @@ extension MetadataItem {
             case .known(.properties):
                 // Only a properties value that was not an object reaches here: null is no properties.
                 if field.value != .null {
-                    log.record(field, expected: "object")
+                    log.record(field, expected: ExpectedShape.object)
                     others.append(field.member)
                 }
             default:
@@ -138,7 +131,7 @@ extension MetadataItem {
         }
         guard let typeName else {
             log.truncate(to: start)
-            log.record(path: "", expected: "a metadata item with a \"type\"", value: whole())
+            log.record(path: "", expected: ExpectedShape.typedMetadataItem, value: whole())
             self.init(type: "", typeKey: .type, content: .unreadable(whole()))
             return
         }
@@ -164,7 +157,7 @@ extension MetadataItem {
                 if case .object(let object) = element {
                     items.append(MetadataItem(json: object, &log))
                 } else {
-                    log.record(path: "", expected: "a metadata item object", value: element, location: field.location)
+                    log.record(path: "", expected: ExpectedShape.metadataItem, value: element, location: field.location)
                     items.append(MetadataItem(type: "", typeKey: .type, content: .unreadable(element)))
                 }
                 log.prefixPaths(from: start, with: "\(field.key.name)[\(position)]")
@@ -173,7 +166,7 @@ extension MetadataItem {
             return true
         default:
             list = []
-            log.record(field, expected: "array")
+            log.record(field, expected: ExpectedShape.array)
             return false
         }
     }
@@ -253,10 +246,3 @@ extension DeclaredProperties {
         }
     }
 }
-
-extension Issue { init() { self.init(otherProperties: JSONObject()) } }
-extension UserTag { init() { self.init(otherProperties: JSONObject()) } }
-extension ImageLabel { init() { self.init(otherProperties: JSONObject()) } }
-extension ObjectLabel { init() { self.init(otherProperties: JSONObject()) } }
-extension VideoInfo { init() { self.init(otherProperties: JSONObject()) } }
-extension Caption { init() { self.init(otherProperties: JSONObject()) } }

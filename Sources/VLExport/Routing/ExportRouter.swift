@@ -141,7 +141,7 @@ struct ExportRouter {
             state = .skippingValue(depth: depth + 1)
         case .expectingMediaItems:
             sawMediaItems = true
-            try oddShape("media_items", expected: "array", found: "object", tokenizer)
+            try oddShape("media_items", expected: ExpectedShape.array, found: "object", tokenizer)
             state = .skippingValue(depth: 1)
         case .inRoot, .afterDocument:
             preconditionFailure("yajl reported a value where a key or the end belongs")
@@ -157,12 +157,12 @@ struct ExportRouter {
             sawMediaItems = true
             state = .inMediaItems
         case .expectingInfo:
-            try oddShape("info", expected: "object", found: "array", tokenizer)
+            try oddShape("info", expected: ExpectedShape.object, found: "array", tokenizer)
             state = .skippingValue(depth: 1)
         case .inInfo:
             infoBuilder.startArray()
         case .inMediaItems:
-            try oddShape("media_items[\(itemCount)]", expected: "a media item object", found: "array", tokenizer)
+            try oddShape("media_items[\(itemCount)]", expected: ExpectedShape.mediaItem, found: "array", tokenizer)
             try beginItem(tokenizer, isArray: true)
         case .inTypedItem:
             itemBuilder.startArray(tokenizer)
@@ -186,14 +186,10 @@ struct ExportRouter {
         case .inInfo:
             if case .object(let object)? = infoBuilder.end() {
                 var read = ExportInfo(json: object)
-                for index in read.nonconforming.indices { read.nonconforming[index].location = infoStartLocation }
-                for value in read.nonconforming {
-                    if isStrict { throw value.schemaError(pathPrefix: "info", mediaItemIndex: nil) }
-                    warn(ExportWarning(
-                        .nonconformingValue, value.message,
-                        location: value.location, path: NonconformingLog.join("info", value.path)
-                    ))
+                if isStrict, let first = read.nonconforming.first {
+                    throw first.schemaError(pathPrefix: "info", mediaItemIndex: nil)
                 }
+                locateAndWarn(&read.nonconforming, under: "info", at: infoStartLocation, mediaItemIndex: nil)
                 info = read
                 if let next = itemModeAfterInfo {
                     itemMode = next
@@ -205,7 +201,8 @@ struct ExportRouter {
             if try Self.locatingErrors(ofItem: itemCount - 1, at: itemStartLocation, { () throws(VLExportError) in try itemBuilder.endObject(tokenizer) }) {
                 if !itemBuilder.item.nonconforming.isEmpty {
                     var values = itemBuilder.item.nonconforming
-                    locateAndWarn(&values, ofItem: itemCount - 1)
+                    let index = itemCount - 1
+                    locateAndWarn(&values, under: "media_items[\(index)]", at: itemStartLocation, mediaItemIndex: index)
                     itemBuilder.item.nonconforming = values
                 }
                 // The item goes from the builder into the queue in one expression: no copy of it is made.
@@ -293,12 +290,12 @@ struct ExportRouter {
         case .expectingInfo:
             // `"info": null` is no info; any other scalar is kept out of the typed info, and reported.
             if case .null = token {} else {
-                try oddShape("info", expected: "object", found: token.value.shortDescription, tokenizer)
+                try oddShape("info", expected: ExpectedShape.object, found: token.value.shortDescription, tokenizer)
             }
             state = .inRoot
         case .expectingMediaItems:
             sawMediaItems = true
-            try oddShape("media_items", expected: "array", found: token.value.shortDescription, tokenizer)
+            try oddShape("media_items", expected: ExpectedShape.array, found: token.value.shortDescription, tokenizer)
             state = .inRoot
         case .inMediaItems:
             try oddScalarItem(token, tokenizer)
@@ -391,14 +388,12 @@ struct ExportRouter {
     /// kept as written, so that every later item keeps its index.
     private mutating func oddScalarItem(_ token: ScalarToken, _ tokenizer: Tokenizer) throws(VLExportError) {
         let path = "media_items[\(itemCount)]"
-        try oddShape(path, expected: "a media item object", found: token.value.shortDescription, tokenizer)
+        try oddShape(path, expected: ExpectedShape.mediaItem, found: token.value.shortDescription, tokenizer)
         let index = itemCount
         itemCount += 1
         itemStartLocation = tokenizer.tokenStartLocation
         let raw = RawMediaItem(index: index, json: token.value.compactJSON, location: itemStartLocation)
-        let item = MediaItem(index: index, nonconforming: [
-            NonconformingValue(path: "", expected: "a media item object", value: token.value, location: itemStartLocation),
-        ])
+        let item = MediaItem.unreadable(index: index, value: token.value, location: itemStartLocation)
         switch itemMode {
         case .typed: finishTypedItem(item)
         case .typedAndRaw: finishTypedItem(item, raw: raw)
@@ -416,14 +411,16 @@ struct ExportRouter {
         }
     }
 
-    /// Places the values of item `index` that could not be read and have no location of their
-    /// own at the item, and warns about each.
-    private mutating func locateAndWarn(_ values: inout [NonconformingValue], ofItem index: Int) {
+    /// Places the values that could not be read and have no location of their own at `location`
+    /// (where what holds them starts), and warns about each, at `prefix` + its path.
+    private mutating func locateAndWarn(
+        _ values: inout [NonconformingValue], under prefix: String, at location: SourceLocation?, mediaItemIndex: Int?
+    ) {
         for position in values.indices {
-            if values[position].location == nil { values[position].location = itemStartLocation }
+            if values[position].location == nil { values[position].location = location }
             warn(ExportWarning(
                 .nonconformingValue, values[position].message, location: values[position].location,
-                path: NonconformingLog.join("media_items[\(index)]", values[position].path), mediaItemIndex: index
+                path: NonconformingLog.join(prefix, values[position].path), mediaItemIndex: mediaItemIndex
             ))
         }
     }
@@ -469,9 +466,7 @@ struct ExportRouter {
         if rawItemIsArray, itemMode != .raw {
             // An array where an item belongs, in a typed walk: an item whose only value is itself.
             let value = (try? JSONValue(parsing: raw.json)) ?? .array([])
-            let item = MediaItem(index: raw.index, nonconforming: [
-                NonconformingValue(path: "", expected: "a media item object", value: value, location: itemStartLocation),
-            ])
+            let item = MediaItem.unreadable(index: raw.index, value: value, location: itemStartLocation)
             finishTypedItem(item, raw: itemMode == .typedAndRaw ? raw : nil)
             return
         }

@@ -292,7 +292,7 @@ struct MediaItemBuilder {
             level.pointee.propertyFields.append(field)
         case .metadataList:
             // An element of metadata_items that is no object: kept in place, as written.
-            log.record(path: "", expected: "a metadata item object", value: field.value, location: field.location)
+            log.record(path: "", expected: ExpectedShape.metadataItem, value: field.value, location: field.location)
             level.pointee.list.append(MetadataItem(type: "", typeKey: .type, content: .unreadable(field.value)))
             try settle(from: start, at: tokenizer, pathPrefix: metadataPath(position: level.pointee.list.count - 1))
             return
@@ -364,7 +364,7 @@ struct MediaItemBuilder {
             }
             let whole = JSONValue.object(JSONObject(members))
             let start = log.count
-            log.record(path: "", expected: "a metadata item with a \"type\"", value: whole)
+            log.record(path: "", expected: ExpectedShape.typedMetadataItem, value: whole)
             level.pointee.list.append(MetadataItem(type: "", typeKey: .type, content: .unreadable(whole)))
             try settle(from: start, at: nil, pathPrefix: metadataPath(position: position))
             return
@@ -493,7 +493,7 @@ struct MetadataLevel: ~Copyable {
         case .known(.properties):
             // An object opened a properties level; null is no properties; anything else is kept, and reported.
             if field.value != .null {
-                log.record(field, expected: "object")
+                log.record(field, expected: ExpectedShape.object)
                 otherFields.append(field.member)
             }
         default:
@@ -524,12 +524,7 @@ extension MediaItem: EmptyInitializable {
     init() { self.init(index: 0) }
 }
 
-extension Issue: EmptyInitializable {}
-extension UserTag: EmptyInitializable {}
-extension ImageLabel: EmptyInitializable {}
-extension ObjectLabel: EmptyInitializable {}
-extension VideoInfo: EmptyInitializable {}
-extension Caption: EmptyInitializable {}
+// The metadata contents' conformances are generated with the types (Generated/Format.swift).
 
 /// The metadata levels, in storage of their own: an element of an array held
 /// in a struct is checked for uniqueness on every write, a pointee is not.
