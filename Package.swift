@@ -26,7 +26,7 @@ let package = Package(
         ),
         .target(
             name: "VLExport",
-            dependencies: ["CYajl"]
+            dependencies: ["CYajl", "CZlibVLX"]
         ),
         .executableTarget(
             name: "vlx",

@@ -22,7 +22,7 @@ import Glibc
         return count
     }
 
-    @Test func leavingTheLoopEarlyClosesTheFile() async throws {
+    @Test func theFileIsClosedAtTheEndAtCloseAndWhenTheReaderGoes() async throws {
         // A copy of the fixture under a name no other test opens.
         let path = "/tmp/vlexport-close-test-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).json"
         let bytes = try Fixture.bytes("real-export-extreme.json")
@@ -31,16 +31,35 @@ import Glibc
         fclose(file)
         defer { unlink(path) }
 
+        // Leaving a loop early keeps the file open for the next loop; close() closes it.
         let reader = try ExportReader(path: path)
         #expect(try descriptors(openOn: path) == 1)
-        var seen = 0
-        for try await _ in reader.mediaItems {
-            seen += 1
-            break
-        }
-        #expect(seen == 1)
+        for try await _ in reader.mediaItems { break }
+        #expect(try descriptors(openOn: path) == 1)
+        reader.close()
         #expect(try descriptors(openOn: path) == 0)
-        #expect(reader.mediaItemCount < 56)
+
+        // The end of the input closes it.
+        let walkedToTheEnd = try ExportReader(path: path)
+        #expect(await rawWalk(walkedToTheEnd).items.count == 56)
+        #expect(try descriptors(openOn: path) == 0)
+
+        // So does the end of the reader and its iterators, wherever the walk stopped.
+        do {
+            var iterator = try ExportReader(path: path).rawItems.makeAsyncIterator()
+            #expect(try await iterator.next() != nil)
+            #expect(try descriptors(openOn: path) == 1)
+        }
+        #expect(try descriptors(openOn: path) == 0)
+
+        // And the scope of withExport.
+        let count = try await ExportReader.withExport(path: path) { reader in
+            #expect(try descriptors(openOn: path) == 1)
+            var iterator = reader.rawItems.makeAsyncIterator()
+            return try await iterator.next() == nil ? 0 : 1
+        }
+        #expect(count == 1)
+        #expect(try descriptors(openOn: path) == 0)
     }
 
     @Test func aCancelledTaskStopsReading() async throws {
@@ -144,7 +163,10 @@ import Glibc
         let info = try await reader.readInfo()
         #expect(info?.dataset == "Edge cases ✓")
         #expect(reader.mediaItemCount == 3)
-        #expect((await typedWalk(reader)).items.isEmpty)
+        // A regular file is read again: the loop after readInfo() gets every item.
+        let again = await typedWalk(reader)
+        #expect(again.error == nil)
+        #expect(again.items == (await typedWalk(try Fixture.bytes("edge-cases.json"))).items)
     }
 }
 

@@ -53,6 +53,17 @@ final class ExportParser: TokenSink {
         set { routerStorage.pointee.itemModeAfterInfo = newValue }
     }
 
+    /// Items with a smaller index are passed over, for a walk read again from the start.
+    var skipItemsBefore: Int {
+        get { router.skipItemsBefore }
+        set { routerStorage.pointee.skipItemsBefore = newValue }
+    }
+
+    /// Starts with the warnings an earlier pass had about the items this one passes over.
+    func inheritWarnings(_ earlier: [ExportWarning]) {
+        routerStorage.pointee.inheritWarnings(earlier)
+    }
+
     /// The export's `info`, once read.
     var info: ExportInfo? { router.info }
     /// Warnings so far, the first ``ReaderOptions/maxKeptWarnings``; the count check is added when the export object closes.
@@ -61,6 +72,8 @@ final class ExportParser: TokenSink {
     var warningCount: Int { router.warningCount }
     /// Media items started so far.
     var itemCount: Int { router.itemCount }
+    /// Media items started before `info` was read, once it was.
+    var itemCountWhenInfoRead: Int? { router.itemCountWhenInfoRead }
 
     /// The oldest finished item not yet taken.
     func nextReady() -> ParsedItem? {

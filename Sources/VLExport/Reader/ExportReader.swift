@@ -12,55 +12,79 @@
 /// print(reader.info?.dataset ?? "", reader.warnings)
 /// ```
 ///
-/// The walk reads and parses the next chunk only when the consumer asks for
-/// an item that is not parsed yet, so memory stays bounded by the chunk size
-/// and the largest item, whatever the size of the export. ``info`` is set as
-/// soon as the `info` object has been read: before the first item when it
-/// comes first in the file, at the end otherwise. When the input is invalid,
-/// every item finished before the fault is delivered, then the walk throws a
-/// ``VLExportError`` that says what and where.
+/// A file or descriptor may hold the export as it is or compressed with gzip,
+/// recognised by its first bytes. It is read on a thread of the reader's own, a
+/// few chunks ahead of the walk, so no read blocks a thread of Swift's
+/// cooperative pool. Memory stays bounded by those chunks and the largest item,
+/// whatever the size of the export. ``info`` is set as soon as the `info`
+/// object has been read: before the first item when it comes first in the
+/// file, at the end otherwise. When the input is invalid, every item finished
+/// before the fault is delivered, then the walk throws a ``VLExportError`` that
+/// says what and where.
 ///
-/// A reader makes one pass over its input. Leaving the loop early closes the
-/// file; a cancelled task stops reading and throws `CancellationError`.
-/// Reads from a file or descriptor block the calling thread for the time of
-/// one `read(2)`.
+/// ## One pass
+///
+/// A reader makes one pass over its input, and no loop over it ends short in silence:
+/// - Each new loop continues where the last one stopped, whatever became of the
+///   earlier iterator (a `break`, a loop in a helper function that returned).
+/// - A loop over ``mediaItems`` may follow one over ``rawItems`` or
+///   ``mediaItemsWithJSON``. A loop over raw bytes after typed items throws a
+///   ``VLExportError/Kind/usage`` error: typed items keep no bytes.
+/// - Once a loop has reached the end, a new loop throws a usage error, and so
+///   does any loop after ``close()``. A loop that failed throws the same error again.
+/// - ``readInfo(isolation:)`` on an export whose `info` comes after its items
+///   passes over them; the next loop then reads a regular file again from the
+///   start, and throws a usage error on an input that cannot be read again (a pipe).
+///
+/// The input is closed when the walk ends or fails, at ``close()``, or when the
+/// reader and its iterators are gone. A cancelled task stops the walk at once,
+/// even while a read waits on a pipe that sends nothing, closes the input and
+/// throws `CancellationError`.
 public final class ExportReader {
     /// How this reader reads.
     public let options: ReaderOptions
     private let walk: ExportWalk
-    private var walkMode: ItemMode?
+    private let readAhead: ReadAheadSource?
 
-    /// Opens the export at `path`.
+    /// Opens the export at `path`: JSON, or JSON compressed with gzip.
     ///
     /// - Throws: an ``VLExportError/Kind/io`` error when the file cannot be opened or is a directory.
     public convenience init(path: String, options: ReaderOptions = ReaderOptions()) throws(VLExportError) {
-        let source = try FileDescriptorSource(path: path, chunkSize: options.chunkSize)
-        self.init(source: source, options: options)
+        self.init(input: try DescriptorInput(path: path), options: options)
     }
 
     /// Reads an export from an open file descriptor, such as `STDIN_FILENO`.
     ///
-    /// - Parameter closeWhenDone: whether the reader closes the descriptor when the walk ends.
-    public convenience init(fileDescriptor: Int32, closeWhenDone: Bool = false, options: ReaderOptions = ReaderOptions()) {
-        let source = FileDescriptorSource(
-            fileDescriptor: fileDescriptor, closeWhenDone: closeWhenDone, chunkSize: options.chunkSize,
-            name: fileDescriptor == 0 ? "standard input" : "file descriptor \(fileDescriptor)"
+    /// - Parameters:
+    ///   - closeWhenDone: whether the reader closes the descriptor when the walk ends.
+    ///   - alreadyRead: bytes the caller has already read from the descriptor, to recognise
+    ///     what it holds; the walk reads them first.
+    public convenience init(
+        fileDescriptor: Int32, closeWhenDone: Bool = false, alreadyRead: [UInt8] = [], options: ReaderOptions = ReaderOptions()
+    ) {
+        let input = DescriptorInput(
+            descriptor: fileDescriptor, ownsDescriptor: closeWhenDone,
+            name: fileDescriptor == 0 ? "standard input" : "file descriptor \(fileDescriptor)", alreadyRead: alreadyRead
         )
-        self.init(source: source, options: options)
+        self.init(input: input, options: options)
+    }
+
+    private init(input: DescriptorInput, options: ReaderOptions) {
+        let readAhead = ReadAheadSource(DecodedInput(input), chunkSize: options.chunkSize)
+        self.readAhead = readAhead
+        self.options = options
+        walk = ExportWalk(source: readAhead, options: options)
     }
 
     /// Reads an export from chunks of bytes of any size, such as a network body or a decompressor.
     ///
     /// A chunk is read only when the walk needs more input. The sequence's errors
     /// end the walk and are rethrown as they are.
-    public convenience init<Chunks: AsyncSequence>(chunks: Chunks, options: ReaderOptions = ReaderOptions())
+    public init<Chunks: AsyncSequence>(chunks: Chunks, options: ReaderOptions = ReaderOptions())
     where Chunks.Element: Collection<UInt8> {
-        self.init(source: AsyncChunkSource(chunks), options: options)
-    }
-
-    init(source: any ByteSource, options: ReaderOptions) {
         self.options = options
-        walk = ExportWalk(source: source, options: options, itemMode: .typed)
+        readAhead = nil
+        walk = ExportWalk(source: AsyncChunkSource(chunks), options: options)
     }
 
     /// The export's `info`, once the walk has read it; nil before, and for an export without one.
@@ -78,41 +102,46 @@ public final class ExportReader {
     /// The number of media items the walk has met so far, read or skipped.
     public var mediaItemCount: Int { walk.parser.itemCount }
 
+    /// Bytes read from the file or descriptor so far (compressed bytes, for gzip), for a
+    /// progress display; 0 for a reader of chunks. Safe to read from any thread.
+    public var bytesRead: Int { readAhead?.bytesRead ?? 0 }
+
     /// The media items as typed values, in order.
-    public var mediaItems: MediaItemSequence {
-        startWalk(.typed)
-        return MediaItemSequence(walk: walk)
-    }
+    public var mediaItems: MediaItemSequence { MediaItemSequence(walk: walk) }
 
     /// Each media item's compact, lossless JSON, in order, without building typed values:
     /// the fast path to NDJSON.
-    public var rawItems: RawItemSequence {
-        startWalk(.raw)
-        return RawItemSequence(walk: walk)
-    }
+    public var rawItems: RawItemSequence { RawItemSequence(walk: walk) }
 
     /// Each media item as a typed value and as its compact JSON, from one parse: for jobs that
     /// decide on the typed value and write the bytes, such as a filter.
-    public var mediaItemsWithJSON: MediaItemWithJSONSequence {
-        startWalk(.typedAndRaw)
-        return MediaItemWithJSONSequence(walk: walk)
-    }
+    public var mediaItemsWithJSON: MediaItemWithJSONSequence { MediaItemWithJSONSequence(walk: walk) }
 
-    /// Reads until the `info` object has been read, and returns it.
+    /// Reads until the `info` object has been read, and returns it; nil for an export without one.
     ///
     /// When `info` comes first, as Visual Layer writes it, this reads only the
-    /// start of the file and a walk over ``mediaItems`` or ``rawItems`` can
-    /// follow. When it comes after `media_items`, the items are passed over on
-    /// the way and a later walk yields none. Returns nil for an export with no `info`.
+    /// start of the file, and a loop over the items follows. When it comes after
+    /// `media_items`, the items are passed over on the way: the next loop reads a
+    /// regular file again from its start, and throws a ``VLExportError/Kind/usage``
+    /// error on an input that cannot be read again.
     public func readInfo(isolation: isolated (any Actor)? = #isolation) async throws -> ExportInfo? {
         try await walk.readInfo(isolation: isolation)
     }
 
-    private func startWalk(_ mode: ItemMode) {
-        precondition(walkMode == nil || walkMode == mode, "an ExportReader walks its items once, as mediaItems or as rawItems")
-        walkMode = mode
-        walk.parser.itemMode = mode
-        if walk.parser.itemModeAfterInfo != nil { walk.parser.itemModeAfterInfo = mode }
+    /// Closes the input now; a loop afterwards throws a ``VLExportError/Kind/usage`` error.
+    public func close() {
+        walk.close()
+    }
+
+    /// Opens the export at `path`, runs `body` with its reader, and closes it when `body`
+    /// returns or throws: the input's lifetime is the scope.
+    public static func withExport<Result>(
+        path: String, options: ReaderOptions = ReaderOptions(), isolation: isolated (any Actor)? = #isolation,
+        _ body: (ExportReader) async throws -> Result
+    ) async throws -> Result {
+        let reader = try ExportReader(path: path, options: options)
+        defer { reader.close() }
+        return try await body(reader)
     }
 }
 
@@ -122,21 +151,23 @@ public struct MediaItemSequence: AsyncSequence {
     fileprivate let walk: ExportWalk
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(lease: WalkLease(walk))
+        Iterator(walk: walk)
     }
 
-    /// Pulls items from the walk; dropping the last copy of it closes the input.
+    /// Pulls items from the reader's walk; a new iterator continues where the last one stopped.
     public struct Iterator: AsyncIteratorProtocol {
-        fileprivate let lease: WalkLease
+        fileprivate let walk: ExportWalk
+        fileprivate var started = false
 
         public mutating func next() async throws -> MediaItem? {
             try await next(isolation: nil)
         }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> MediaItem? {
-            switch try await lease.walk.next(isolation: actor) {
+            defer { started = true }
+            switch try await walk.next(.typed, startsLoop: !started, isolation: actor) {
             case .typed(let item)?, .typedAndRaw(let item, _)?: return item
-            case .raw(let raw)?: return try raw.typedItem(schema: lease.walk.schema)
+            case .raw(let raw)?: return try raw.typedItem(schema: walk.schema)
             case nil: return nil
             }
         }
@@ -149,21 +180,23 @@ public struct RawItemSequence: AsyncSequence {
     fileprivate let walk: ExportWalk
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(lease: WalkLease(walk))
+        Iterator(walk: walk)
     }
 
-    /// Pulls items from the walk; dropping the last copy of it closes the input.
+    /// Pulls items from the reader's walk; a new iterator continues where the last one stopped.
     public struct Iterator: AsyncIteratorProtocol {
-        fileprivate let lease: WalkLease
+        fileprivate let walk: ExportWalk
+        fileprivate var started = false
 
         public mutating func next() async throws -> RawMediaItem? {
             try await next(isolation: nil)
         }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> RawMediaItem? {
-            switch try await lease.walk.next(isolation: actor) {
+            defer { started = true }
+            switch try await walk.next(.raw, startsLoop: !started, isolation: actor) {
             case .raw(let item)?, .typedAndRaw(_, let item)?: return item
-            case .typed?: preconditionFailure("a raw walk produced a typed item")
+            case .typed?: throw ExportWalk.noBytesError
             case nil: return nil
             }
         }
@@ -190,37 +223,28 @@ public struct MediaItemWithJSONSequence: AsyncSequence {
     fileprivate let walk: ExportWalk
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(lease: WalkLease(walk))
+        Iterator(walk: walk)
     }
 
-    /// Pulls items from the walk; dropping the last copy of it closes the input.
+    /// Pulls items from the reader's walk; a new iterator continues where the last one stopped.
     public struct Iterator: AsyncIteratorProtocol {
-        fileprivate let lease: WalkLease
+        fileprivate let walk: ExportWalk
+        fileprivate var started = false
 
         public mutating func next() async throws -> MediaItemWithJSON? {
             try await next(isolation: nil)
         }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> MediaItemWithJSON? {
-            switch try await lease.walk.next(isolation: actor) {
+            defer { started = true }
+            switch try await walk.next(.typedAndRaw, startsLoop: !started, isolation: actor) {
             case .typedAndRaw(let item, let raw)?: return MediaItemWithJSON(item: item, raw: raw)
-            case .raw(let raw)?: return MediaItemWithJSON(item: try raw.typedItem(schema: lease.walk.schema), raw: raw)
-            case .typed?: preconditionFailure("a walk for both forms produced a typed item alone")
+            case .raw(let raw)?: return MediaItemWithJSON(item: try raw.typedItem(schema: walk.schema), raw: raw)
+            case .typed?: throw ExportWalk.noBytesError
             case nil: return nil
             }
         }
     }
-}
-
-/// An iterator's hold on a walk: when the iterator goes, the input is closed.
-final class WalkLease {
-    let walk: ExportWalk
-
-    init(_ walk: ExportWalk) {
-        self.walk = walk
-    }
-
-    deinit { walk.closeSource() }
 }
 
 extension RawMediaItem {
@@ -252,7 +276,8 @@ extension RawMediaItem {
 
 /// Reads an export one media item at a time without `async`, for code that is not asynchronous.
 ///
-/// The same walk as ``ExportReader``, pulled with plain method calls:
+/// The same walk as ``ExportReader``, with the same one-pass rules, pulled with plain
+/// method calls; reads block the calling thread:
 ///
 /// ```swift
 /// let reader = try BlockingExportReader(path: "export.json")
@@ -260,23 +285,25 @@ extension RawMediaItem {
 /// ```
 public final class BlockingExportReader {
     private let walk: ExportWalk
-    private var walkMode: ItemMode?
+    private var started: ItemMode?
 
-    /// Opens the export at `path`.
-    public init(path: String, options: ReaderOptions = ReaderOptions()) throws(VLExportError) {
-        walk = ExportWalk(source: try FileDescriptorSource(path: path, chunkSize: options.chunkSize), options: options, itemMode: .typed)
+    /// Opens the export at `path`: JSON, or JSON compressed with gzip.
+    public convenience init(path: String, options: ReaderOptions = ReaderOptions()) throws(VLExportError) {
+        self.init(input: try DescriptorInput(path: path), options: options)
     }
 
     /// Reads an export from an open file descriptor.
-    public init(fileDescriptor: Int32, closeWhenDone: Bool = false, options: ReaderOptions = ReaderOptions()) {
-        let source = FileDescriptorSource(
-            fileDescriptor: fileDescriptor, closeWhenDone: closeWhenDone, chunkSize: options.chunkSize,
-            name: fileDescriptor == 0 ? "standard input" : "file descriptor \(fileDescriptor)"
+    public convenience init(fileDescriptor: Int32, closeWhenDone: Bool = false, options: ReaderOptions = ReaderOptions()) {
+        let input = DescriptorInput(
+            descriptor: fileDescriptor, ownsDescriptor: closeWhenDone,
+            name: fileDescriptor == 0 ? "standard input" : "file descriptor \(fileDescriptor)", alreadyRead: []
         )
-        walk = ExportWalk(source: source, options: options, itemMode: .typed)
+        self.init(input: input, options: options)
     }
 
-    deinit { walk.closeSource() }
+    private init(input: DescriptorInput, options: ReaderOptions) {
+        walk = ExportWalk(source: InlineSource(DecodedInput(input), chunkSize: options.chunkSize), options: options)
+    }
 
     /// The export's `info`, once read.
     public var info: ExportInfo? { walk.parser.info }
@@ -289,8 +316,7 @@ public final class BlockingExportReader {
 
     /// The next media item as a typed value, or nil at the end.
     public func nextMediaItem() throws(VLExportError) -> MediaItem? {
-        start(.typed)
-        switch try walk.nextBlocking() {
+        switch try walk.nextBlocking(.typed, startsLoop: starts(.typed)) {
         case .typed(let item)?, .typedAndRaw(let item, _)?: return item
         case .raw(let raw)?: return try raw.typedItem(schema: walk.schema)
         case nil: return nil
@@ -299,18 +325,21 @@ public final class BlockingExportReader {
 
     /// The next media item as compact JSON, or nil at the end.
     public func nextRawItem() throws(VLExportError) -> RawMediaItem? {
-        start(.raw)
-        switch try walk.nextBlocking() {
+        switch try walk.nextBlocking(.raw, startsLoop: starts(.raw)) {
         case .raw(let item)?, .typedAndRaw(_, let item)?: return item
-        case .typed?: preconditionFailure("a raw walk produced a typed item")
+        case .typed?: throw ExportWalk.noBytesError
         case nil: return nil
         }
     }
 
-    private func start(_ mode: ItemMode) {
-        guard walkMode != mode else { return }
-        precondition(walkMode == nil, "a BlockingExportReader walks its items once, as typed or as raw items")
-        walkMode = mode
-        walk.parser.itemMode = mode
+    /// Closes the input now; a later call throws a ``VLExportError/Kind/usage`` error.
+    public func close() {
+        walk.close()
+    }
+
+    /// Calls in a row of one kind are one loop; the first call of a kind starts one.
+    private func starts(_ mode: ItemMode) -> Bool {
+        defer { started = mode }
+        return started != mode
     }
 }

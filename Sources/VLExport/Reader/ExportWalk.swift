@@ -1,76 +1,177 @@
-/// One pass over an export: the source, the parser, and the loop between them.
+/// One pass over an export: the source, the parser, the loop between them, and the rules
+/// of a reader's lifecycle.
+///
+/// The rules, which ``ExportReader`` documents:
+/// - Each new loop continues where the last one stopped, whatever became of the
+///   earlier iterator: the items parsed and not yet taken stay queued.
+/// - A loop may ask for typed items after raw ones (a typed item is made from the
+///   bytes), but not for raw bytes after typed items, which keep none: that throws.
+/// - Once the walk has ended, a new loop throws; so does every loop after ``close()``.
+/// - When ``readInfo(isolation:)`` passed over items to reach an `info` that comes
+///   after them, the next loop reads the file again from the start (skipping the
+///   items handed out before), or throws when the input cannot be read again.
 final class ExportWalk {
-    let parser: ExportParser
+    private(set) var parser: ExportParser
+    let options: ReaderOptions
     /// What a typed item made from raw bytes does with a value it cannot read.
-    let schema: ReaderOptions.SchemaPolicy
+    var schema: ReaderOptions.SchemaPolicy { options.schema }
     private var source: (any ByteSource)?
+    /// The form of the items handed out so far; nil before the first.
+    private var form: ItemMode?
+    /// Items handed out so far.
+    private var itemsTaken = 0
+    /// Whether some loop has been told that the walk is over.
+    private var endReported = false
+    private var isClosed = false
+    /// Whether ``readInfo(isolation:)`` passed over items that a later loop must read again.
+    private var itemsPassedOver = false
 
-    init(source: any ByteSource, options: ReaderOptions, itemMode: ItemMode) {
+    init(source: any ByteSource, options: ReaderOptions) {
         self.source = source
-        schema = options.schema
-        parser = ExportParser(options: options, itemMode: itemMode)
+        self.options = options
+        parser = ExportParser(options: options, itemMode: .typedAndRaw)
     }
 
-    /// The next finished item; nil at the end; throws the input's error after every item before it.
-    func next(isolation: isolated (any Actor)? = #isolation) async throws -> ParsedItem? {
+    deinit { closeSource() }
+
+    /// The next finished item in `requested` form; nil at the end; throws the input's error
+    /// after every item before it. `startsLoop` is true on a new iterator's first call.
+    func next(_ requested: ItemMode, startsLoop: Bool, isolation: isolated (any Actor)? = #isolation) async throws -> ParsedItem? {
+        if startsLoop || form != requested { try begin(requested, startsLoop: startsLoop) }
         while true {
-            if let item = parser.nextReady() { return item }
+            if let item = parser.nextReady() { return taken(item) }
             if let failure = parser.failure { throw failure }
-            if parser.isFinished { return nil }
+            if parser.isFinished { return ended() }
             if Task.isCancelled {
                 closeSource()
                 throw CancellationError()
             }
-            guard let source else { return nil }
+            guard let source else { throw closedError() }
             let parser = parser
-            if try await !source.nextChunk(isolation: isolation, { parser.feed($0) }) {
-                parser.finish()
+            do {
+                if try await !source.nextChunk(isolation: isolation, { parser.feed($0) }) {
+                    parser.finish()
+                    closeSource()
+                }
+            } catch {
                 closeSource()
+                throw error
             }
         }
     }
 
-    /// The same, for a descriptor source, without suspending.
-    func nextBlocking() throws(VLExportError) -> ParsedItem? {
+    /// The same, for an input read on the calling thread, without suspending.
+    func nextBlocking(_ requested: ItemMode, startsLoop: Bool) throws(VLExportError) -> ParsedItem? {
+        if startsLoop || form != requested { try begin(requested, startsLoop: startsLoop) }
         while true {
-            if let item = parser.nextReady() { return item }
+            if let item = parser.nextReady() { return taken(item) }
             if let failure = parser.failure { throw failure }
-            if parser.isFinished { return nil }
-            guard let source = source as? FileDescriptorSource else { return nil }
+            if parser.isFinished { return ended() }
+            guard let source = source as? InlineSource else { throw closedError() }
             let parser = parser
-            if try !source.nextChunkNow({ parser.feed($0) }) {
-                parser.finish()
+            do throws(VLExportError) {
+                if try !source.nextChunkNow({ parser.feed($0) }) {
+                    parser.finish()
+                    closeSource()
+                }
+            } catch {
                 closeSource()
+                throw error
             }
         }
     }
 
-    /// Reads until `info` has been read or the input ends; items met on the way are skipped,
-    /// and items after `info` in the same chunk are kept raw.
+    private func taken(_ item: ParsedItem) -> ParsedItem {
+        itemsTaken += 1
+        return item
+    }
+
+    private func ended() -> ParsedItem? {
+        endReported = true
+        return nil
+    }
+
+    /// Applies the lifecycle's rules when a loop starts or asks for another form.
+    private func begin(_ requested: ItemMode, startsLoop: Bool) throws(VLExportError) {
+        if isClosed { throw closedError() }
+        if startsLoop, endReported, parser.failure == nil {
+            throw VLExportError(.usage, "the export was read to its end by an earlier loop; a reader makes one pass (open another to read it again)")
+        }
+        if form == .typed, requested != .typed { throw Self.noBytesError }
+        if itemsPassedOver { try readAgainFromStart() }
+        form = requested
+        parser.itemMode = requested
+        if parser.itemModeAfterInfo != nil { parser.itemModeAfterInfo = requested }
+    }
+
+    /// Reads a regular file again from its start, after ``readInfo(isolation:)`` passed over its items.
+    private func readAgainFromStart() throws(VLExportError) {
+        guard let source, source.rewind() else {
+            throw VLExportError(
+                .usage,
+                "readInfo() passed over the media items to reach info, which comes after them in this export, and this input cannot be read again; read reader.info after the walk instead"
+            )
+        }
+        let earlier = parser
+        parser = ExportParser(options: options, itemMode: .typedAndRaw)
+        parser.skipItemsBefore = itemsTaken
+        parser.inheritWarnings(earlier.warnings)
+        itemsPassedOver = false
+    }
+
+    /// Reads until `info` has been read or the input ends. Items met on the way are passed over
+    /// (a later loop reads them again, see the rules above); items after `info` in the same
+    /// chunk are kept in both forms for the loop that follows.
     func readInfo(isolation: isolated (any Actor)? = #isolation) async throws -> ExportInfo? {
-        if parser.info == nil {
+        if isClosed { throw closedError() }
+        if parser.info == nil, !parser.isFinished {
+            let itemsBefore = parser.itemCount
+            let formBefore = parser.itemMode
             parser.itemMode = .skip
-            parser.itemModeAfterInfo = .raw
-        }
-        while parser.info == nil, !parser.isFinished {
-            if Task.isCancelled {
-                closeSource()
-                throw CancellationError()
+            parser.itemModeAfterInfo = form ?? .typedAndRaw
+            while parser.info == nil, !parser.isFinished {
+                if Task.isCancelled {
+                    closeSource()
+                    throw CancellationError()
+                }
+                guard let source else { throw closedError() }
+                let parser = parser
+                do {
+                    if try await !source.nextChunk(isolation: isolation, { parser.feed($0) }) {
+                        parser.finish()
+                    }
+                } catch {
+                    closeSource()
+                    throw error
+                }
             }
-            guard let source else { break }
-            let parser = parser
-            if try await !source.nextChunk(isolation: isolation, { parser.feed($0) }) {
-                parser.finish()
-                closeSource()
-            }
+            if (parser.itemCountWhenInfoRead ?? parser.itemCount) > itemsBefore { itemsPassedOver = true }
+            parser.itemMode = formBefore
+            parser.itemModeAfterInfo = nil
         }
         if let failure = parser.failure, parser.info == nil { throw failure }
         return parser.info
     }
 
-    /// Closes the source, so a walk left early releases its descriptor at once.
+    /// Closes the source for good: a later loop throws.
+    func close() {
+        closeSource()
+        isClosed = true
+    }
+
+    /// Closes the source, so a walk that has ended or failed releases its descriptor at once.
     func closeSource() {
         source?.close()
         source = nil
+    }
+
+    /// What a loop over raw bytes meets when the walk handed out typed items.
+    static let noBytesError = VLExportError(
+        .usage,
+        "this reader handed out typed items, which keep no bytes: a loop over raw items cannot continue it (use mediaItemsWithJSON for both forms, or open another reader)"
+    )
+
+    private func closedError() -> VLExportError {
+        VLExportError(.usage, "the reader was closed; a reader makes one pass (open another to read again)")
     }
 }

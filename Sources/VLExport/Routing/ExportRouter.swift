@@ -57,6 +57,9 @@ struct ExportRouter {
     var itemMode: ItemMode
     /// What items become once `info` has been read, when that should change then.
     var itemModeAfterInfo: ItemMode?
+    /// Items with a smaller index are passed over whatever ``itemMode`` says: a walk read
+    /// again from the start skips the items it handed out before.
+    var skipItemsBefore = 0
     /// Items finished and not yet taken, oldest first; each slot is nil once its item was taken.
     private(set) var ready: [ParsedItem?] = []
     /// The export's `info`, once read.
@@ -69,6 +72,8 @@ struct ExportRouter {
     private let isStrict: Bool
     /// How many media items have started so far.
     private(set) var itemCount = 0
+    /// How many had started when `info` was read.
+    private(set) var itemCountWhenInfoRead: Int?
 
     private var infoBuilder = ValueBuilder()
     /// Where `info`'s opening brace stands: the location of its values that cannot be read.
@@ -101,6 +106,13 @@ struct ExportRouter {
     /// and release them all again when the queue is emptied.)
     mutating func takeReady(at index: Int) -> ParsedItem {
         ready[index].take()!
+    }
+
+    /// Starts with the warnings of an earlier pass over the same input, for a walk read again
+    /// from the start: those of the items it passes over (they are not read again).
+    mutating func inheritWarnings(_ earlier: [ExportWarning]) {
+        warnings = earlier.filter { warning in warning.mediaItemIndex.map { $0 < skipItemsBefore } ?? false }
+        warningCount = warnings.count
     }
 
     /// Empties ``ready`` once every item in it was taken, keeping its capacity.
@@ -191,6 +203,7 @@ struct ExportRouter {
                 }
                 locateAndWarn(&read.nonconforming, under: "info", at: infoStartLocation, mediaItemIndex: nil)
                 info = read
+                itemCountWhenInfoRead = itemCount
                 if let next = itemModeAfterInfo {
                     itemMode = next
                     itemModeAfterInfo = nil
@@ -366,6 +379,7 @@ struct ExportRouter {
         itemStartOffset = tokenizer.chunkStartOffset + braceIndex
         itemStartLocation = tokenizer.location(ofChunkIndex: braceIndex)
         rawItemIsArray = isArray
+        let itemMode = index < skipItemsBefore ? .skip : itemMode
         switch itemMode {
         case .typed where !isArray, .typedAndRaw where !isArray:
             itemBuilder.begin(index: index)
@@ -394,7 +408,7 @@ struct ExportRouter {
         itemStartLocation = tokenizer.tokenStartLocation
         let raw = RawMediaItem(index: index, json: token.value.compactJSON, location: itemStartLocation)
         let item = MediaItem.unreadable(index: index, value: token.value, location: itemStartLocation)
-        switch itemMode {
+        switch index < skipItemsBefore ? .skip : itemMode {
         case .typed: finishTypedItem(item)
         case .typedAndRaw: finishTypedItem(item, raw: raw)
         case .raw: ready.append(.raw(raw))

@@ -1,0 +1,68 @@
+/// Where a walk's bytes come from: a descriptor read ahead on a thread, read inline, or an
+/// async sequence of chunks.
+protocol ByteSource: AnyObject {
+    /// Reads the next chunk and passes it to `body`; returns false at the end of the input.
+    func nextChunk(isolation: isolated (any Actor)?, _ body: (UnsafeRawBufferPointer) -> Void) async throws -> Bool
+    /// Goes back to the start of the input, if it can be read again (a regular file); false otherwise.
+    func rewind() -> Bool
+    /// Releases the source (closes the descriptor it owns); reading after this returns false.
+    func close()
+}
+
+/// A descriptor read on the calling thread, for ``BlockingExportReader``: its caller has chosen to block.
+final class InlineSource: ByteSource {
+    private let input: DecodedInput
+    private var buffer: [UInt8]
+
+    init(_ input: DecodedInput, chunkSize: Int) {
+        self.input = input
+        buffer = [UInt8](repeating: 0, count: chunkSize)
+    }
+
+    deinit { close() }
+
+    func nextChunk(isolation: isolated (any Actor)?, _ body: (UnsafeRawBufferPointer) -> Void) async throws -> Bool {
+        try nextChunkNow(body)
+    }
+
+    /// Reads the next chunk without suspending.
+    func nextChunkNow(_ body: (UnsafeRawBufferPointer) -> Void) throws(VLExportError) -> Bool {
+        let count = try input.read(into: &buffer) ?? 0
+        guard count > 0 else { return false }
+        buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+        return true
+    }
+
+    func rewind() -> Bool { input.rewind() }
+
+    func close() { input.descriptor.close() }
+}
+
+/// Reads the chunks of any async sequence of byte collections.
+final class AsyncChunkSource<Chunks: AsyncSequence>: ByteSource where Chunks.Element: Collection<UInt8> {
+    private var iterator: Chunks.AsyncIterator?
+
+    init(_ chunks: Chunks) {
+        iterator = chunks.makeAsyncIterator()
+    }
+
+    func nextChunk(isolation: isolated (any Actor)?, _ body: (UnsafeRawBufferPointer) -> Void) async throws -> Bool {
+        guard var current = iterator else { return false }
+        let chunk = try await current.next(isolation: isolation)
+        iterator = current
+        guard let chunk else {
+            iterator = nil
+            return false
+        }
+        if chunk.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) == nil {
+            Array(chunk).withUnsafeBytes(body)
+        }
+        return true
+    }
+
+    func rewind() -> Bool { false }
+
+    func close() {
+        iterator = nil
+    }
+}

@@ -1,0 +1,84 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A system call's failure: its `errno`, and the system's words for it.
+package struct SystemError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The `errno` value.
+    package let number: Int32
+
+    package init(number: Int32) {
+        self.number = number
+    }
+
+    /// The error of the call that just failed.
+    package static var current: SystemError { SystemError(number: errno) }
+
+    /// `strerror`'s text, such as "No such file or directory".
+    package var description: String { String(cString: strerror(number)) }
+
+    /// The reader of a pipe or socket went away (`EPIPE`).
+    package var isBrokenPipe: Bool { number == EPIPE }
+}
+
+/// The system calls of VLExport and `vlx`, each made one way: retried while a signal
+/// interrupts it (`EINTR`), and a failure thrown as a ``SystemError``.
+package enum SystemCall {
+    /// Runs `call` again while it fails with `EINTR`; returns its result, or throws its `errno`
+    /// when it fails (returns a negative value) for another reason.
+    @inlinable
+    package static func retrying<Result: SignedInteger>(_ call: () -> Result) throws(SystemError) -> Result {
+        while true {
+            let result = call()
+            if result >= 0 { return result }
+            let number = errno
+            if number != EINTR { throw SystemError(number: number) }
+        }
+    }
+
+    /// Opens a file; `O_CLOEXEC` is always added.
+    package static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws(SystemError) -> Int32 {
+        try retrying { Glibc.open(path, flags | O_CLOEXEC, mode) }
+    }
+
+    /// Reads what is there, up to the buffer's size; 0 at the end of the input.
+    package static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int {
+        try retrying { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
+    }
+
+    /// Writes every byte, however many calls that takes.
+    package static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+        var offset = 0
+        while offset < bytes.count {
+            offset += try retrying { Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset) }
+        }
+    }
+
+    /// Closes a descriptor. Its failure is not reported: on Linux the descriptor is gone either way.
+    package static func close(_ descriptor: Int32) {
+        _ = Glibc.close(descriptor)
+    }
+
+    /// What `fstat` says about a descriptor.
+    package static func status(_ descriptor: Int32) throws(SystemError) -> stat {
+        var status = stat()
+        _ = try retrying { fstat(descriptor, &status) }
+        return status
+    }
+
+    /// Whether the descriptor is a regular file: always readable, and seekable.
+    package static func isRegularFile(_ descriptor: Int32) -> Bool {
+        guard let status = try? status(descriptor) else { return false }
+        return (status.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Whether the descriptor is a directory.
+    package static func isDirectory(_ descriptor: Int32) -> Bool {
+        guard let status = try? status(descriptor) else { return false }
+        return (status.st_mode & S_IFMT) == S_IFDIR
+    }
+}
