@@ -22,15 +22,21 @@ struct VLX: AsyncParsableCommand {
           1  invalid data (syntax, truncation, not an export, a limit passed;
              with --strict-schema, a value that cannot be read as its field's
              kind); every complete item before the fault has been written
+          2  usage error
+          3  I/O failure (cannot open or read the input, cannot write the output,
+             a full disk included)
+          130  stopped by SIGINT (Ctrl-C); 143 by SIGTERM. A second signal exits at once.
+
+        Whatever the way out, every output is finished before vlx exits: buffers
+        written, gzip parts closed with their trailer, an export document closed
+        with total_media_items equal to the items it holds, split's _manifest.json
+        written with "complete": false when the walk did not reach the end.
 
         A value that cannot be read as its field's kind (a string where the
         format has a number, an object where it has a string) is kept as
         written and reported on standard error as FILE:LINE:COL: path: expected
         …, found …; the first 20 are printed, then a count. The command goes on
         and exits 0. vlx validate reports each one as a problem.
-          2  usage error
-          3  I/O failure (cannot open or read the input, cannot write the output,
-             a full disk included)
         """,
         version: "0.1.0",
         subcommands: [
@@ -42,16 +48,21 @@ struct VLX: AsyncParsableCommand {
     static func main() async {
         // A closed pipe (`vlx ndjson | head -1`) shows up as EPIPE from write(2), handled there.
         signal(SIGPIPE, SIG_IGN)
+        let command: ParsedCommand
         do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
+            command = ParsedCommand(try parseAsRoot())
         } catch {
             exit(withFailure: error)
         }
+        // The command runs in a task of its own, which SIGINT and SIGTERM cancel.
+        let task = Task { try await command.run() }
+        let signalSources = Interruption.install(cancelling: task)
+        do {
+            try await task.value
+        } catch {
+            exit(withFailure: error)
+        }
+        withExtendedLifetime(signalSources) {}
     }
 
     /// Prints what went wrong and exits with the documented status.
@@ -64,7 +75,9 @@ struct VLX: AsyncParsableCommand {
             Terminal.printError("vlx: \(failure)")
             Glibc.exit(failure.kind == .io ? ExitStatus.ioFailure.rawValue : ExitStatus.invalidData.rawValue)
         case is CancellationError:
-            Glibc.exit(ExitStatus.ioFailure.rawValue)
+            let failure = Interruption.failure ?? CLIFailure(.ioFailure, "cancelled")
+            Terminal.printError("vlx: \(failure.message)")
+            Glibc.exit(failure.status.rawValue)
         default:
             let code = exitCode(for: error)
             let message = fullMessage(for: error)
@@ -78,12 +91,36 @@ struct VLX: AsyncParsableCommand {
     }
 }
 
+/// The parsed command, handed to the task that runs it.
+struct ParsedCommand: @unchecked Sendable {
+    // @unchecked: the command's values are parsed arguments, read by that task alone once it starts.
+    let command: any ParsableCommand
+
+    init(_ command: any ParsableCommand) {
+        self.command = command
+    }
+
+    func run() async throws {
+        var command = command
+        if var asyncCommand = command as? AsyncParsableCommand {
+            try await asyncCommand.run()
+        } else {
+            try command.run()
+        }
+    }
+}
+
 /// The exit statuses `vlx` documents.
-enum ExitStatus: Int32 {
-    case success = 0
-    case invalidData = 1
-    case usage = 2
-    case ioFailure = 3
+struct ExitStatus: RawRepresentable, Hashable, Sendable {
+    let rawValue: Int32
+
+    static let success = ExitStatus(rawValue: 0)
+    static let invalidData = ExitStatus(rawValue: 1)
+    static let usage = ExitStatus(rawValue: 2)
+    static let ioFailure = ExitStatus(rawValue: 3)
+
+    /// Stopped by a signal: 128 + its number, as shells report it (130 for SIGINT, 143 for SIGTERM).
+    static func interrupted(_ signal: Int32) -> ExitStatus { ExitStatus(rawValue: 128 + signal) }
 }
 
 /// A failure of the tool itself, with the status to exit with; an empty message prints nothing.

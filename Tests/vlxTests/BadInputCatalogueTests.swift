@@ -97,7 +97,7 @@ import Testing
         for index in stride(from: 100, to: 400, by: 7) { bytes[index] ^= 0x5A }
         let result = try vlx(["ndjson"], stdin: bytes)
         #expect(result.status == 1)
-        #expect(result.stderr.hasPrefix("vlx: <stdin>: corrupt gzip data: "), "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("vlx: <stdin>: the gzip data is corrupt: "), "\(result.stderr)")
     }
 
     @Test func aTwoHundredMegabyteStringStopsAtTheLimitInBoundedMemory() throws {

@@ -262,16 +262,16 @@ import Testing
             #expect(result.status == 0, "\(result.stderr)")
             let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
             let suffix = gzip ? ".ndjson.gz" : ".ndjson"
-            #expect(files == ["manifest.json", "part-00000" + suffix, "part-00001" + suffix, "part-00002" + suffix])
+            #expect(files == ["_manifest.json", "part-00000" + suffix, "part-00001" + suffix, "part-00002" + suffix])
             let duck = try python("""
             import duckdb, sys
             print(duckdb.sql(f"select count(*), count(distinct media_id) from read_json('{sys.argv[1]}/*{sys.argv[2]}', format='newline_delimited')").fetchall())
             """, [directory, suffix])
             #expect(duck == "[(56, 56)]")
-            let manifest = try run("jq", ["-c", "[.media_items, ([.shards[].media_items] | add), .info.dataset, (.shards | length)]", directory + "/manifest.json"])
+            let manifest = try run("jq", ["-c", "[.media_items, ([.shards[].media_items] | add), .info.dataset, (.shards | length)]", directory + "/_manifest.json"])
             #expect(manifest.lines == [#"[56,56,"Extreme",3]"#])
             // About equal: no part more than a quarter larger than the smallest.
-            let sizes = try run("jq", ["-c", "[.shards[].ndjson_bytes] | [min, max]", directory + "/manifest.json"])
+            let sizes = try run("jq", ["-c", "[.shards[].ndjson_bytes] | [min, max]", directory + "/_manifest.json"])
             let bounds = try JSONSerialization.jsonObject(with: sizes.stdout) as? [Int] ?? [0, 0]
             #expect(bounds[1] <= bounds[0] * 5 / 4)
         }
@@ -295,7 +295,7 @@ import Testing
         try run("sh", ["-c", "gzip -c '\(Self.real)' | head -c 5000 > '\(gzip)'"])
         let truncatedGzip = try vlx(["ndjson", gzip])
         #expect(truncatedGzip.status == 1)
-        #expect(truncatedGzip.stderr == "vlx: \(gzip): the gzip data is truncated\n")
+        #expect(truncatedGzip.stderr == "vlx: \(gzip): the gzip data is cut short\n")
 
         let zip = scratch.appendingPathComponent("nojson.zip").path
         try run("sh", ["-c", "cd '\(Paths.fixtures.path)' && zip -q '\(zip)' README.md"])
@@ -331,9 +331,10 @@ import Testing
         let command = "'\(Paths.vlx)' ndjson '\(Self.real)' > /dev/null"
         #expect(try run("script", ["-qec", command, log]).status == 0)
         let screen = String(decoding: try Data(contentsOf: URL(fileURLWithPath: log)), as: UTF8.self)
-        // Shown from the first chunk read: bytes of the total, percent, ETA, rate, items.
-        #expect(screen.contains("\r0.1 MB of 0.2 MB (33.7%)  ETA 0:00  "), "\(screen)")
-        #expect(screen.contains(" MB/s  0 items\u{1B}[K"))
+        // Shown from the first item: bytes read of the total, percent, ETA, rate, items.
+        #expect(screen.contains(" MB of 0.2 MB ("), "\(screen)")
+        #expect(screen.contains("%)  ETA 0:00  "), "\(screen)")
+        #expect(screen.contains(" MB/s  1 items\u{1B}[K"))
         // The line is cleared at the end, so the terminal is left clean.
         #expect(screen.contains("\r\u{1B}[K"))
         let quiet = scratch.appendingPathComponent("quiet.log").path

@@ -108,7 +108,7 @@ final class GzipInflater {
                 if count == 0 {
                     finished = true
                     if !memberEnded {
-                        throw VLExportError(.truncated, "the gzip data of \(source.name) is cut short")
+                        throw VLExportError(.truncated, "the gzip data is cut short")
                     }
                     return 0
                 }
@@ -140,7 +140,7 @@ final class GzipInflater {
             default:
                 finished = true
                 let reason = stream.pointee.msg.map { String(cString: $0) } ?? "error \(status)"
-                throw VLExportError(.compression, "the gzip data of \(source.name) is corrupt: \(reason)")
+                throw VLExportError(.compression, "the gzip data is corrupt: \(reason)")
             }
         }
         return produced

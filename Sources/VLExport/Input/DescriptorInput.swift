@@ -81,11 +81,17 @@ final class DescriptorInput: Sendable {
             state.prefix.removeFirst(taken.count)
             return taken
         }
-        if let prefix {
-            buffer.copyBytes(from: prefix)
-            bytesReadCounter.add(prefix.count, ordering: .relaxed)
-            return prefix.count
-        }
+        guard let prefix else { return try readDescriptor(into: buffer) }
+        // The bytes already read and what follows them make one chunk, as if read at once:
+        // a chunk of a few bytes would place a token that spans it at the next chunk's start.
+        buffer.copyBytes(from: prefix)
+        bytesReadCounter.add(prefix.count, ordering: .relaxed)
+        guard prefix.count < buffer.count else { return prefix.count }
+        let rest = try readDescriptor(into: UnsafeMutableRawBufferPointer(rebasing: buffer[prefix.count...])) ?? 0
+        return prefix.count + rest
+    }
+
+    private func readDescriptor(into buffer: UnsafeMutableRawBufferPointer) throws(VLExportError) -> Int? {
         if !isRegularFile {
             guard try waitUntilReadable() else { return nil }
         }

@@ -58,6 +58,24 @@ package enum SystemCall {
         }
     }
 
+    /// Writes every byte of an array.
+    package static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) throws(SystemError) {
+        var failure: SystemError?
+        bytes.withUnsafeBytes { bytes in
+            do throws(SystemError) { try writeAll(descriptor, bytes) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Reads what is there into `buffer` from `offset` on, up to its end; 0 at the end of the input.
+    package static func read(_ descriptor: Int32, into buffer: inout [UInt8], from offset: Int = 0) throws(SystemError) -> Int {
+        var result: Result<Int, SystemError> = .success(0)
+        buffer.withUnsafeMutableBytes { bytes in
+            result = Result { () throws(SystemError) in try read(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: bytes[offset...])) }
+        }
+        return try result.get()
+    }
+
     /// Closes a descriptor. Its failure is not reported: on Linux the descriptor is gone either way.
     package static func close(_ descriptor: Int32) {
         _ = Glibc.close(descriptor)

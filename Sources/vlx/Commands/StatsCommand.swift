@@ -7,7 +7,9 @@ struct StatsCommand: AsyncParsableCommand {
         commandName: "stats",
         abstract: "Count what the export holds: items, media types, metadata types, issues, objects, labels, tags, sizes.",
         discussion: """
-        With --json, one object whose keys include media_items, media_types,
+        With --json, one object whose keys include complete (false when the
+        walk stopped at a fault or a signal: the counts then cover the items
+        read before it), media_items, media_types,
         metadata_types (over each item's own metadata items, either key spelling),
         issue_types (every issue, those under objects included), objects, labels,
         tags, duplicate_groups, file_size_bytes and the declared total. Memory stays
@@ -31,20 +33,39 @@ struct StatsCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let input = try ExportInput.open(file, read, properties: ExportStats.properties)
-        var stats = ExportStats()
-        try await input.run {
-            for try await item in input.reader.mediaItems {
-                stats.add(item)
-                input.progress.addItem()
+        try await ExportRun.perform(file, read, properties: ExportStats.properties) { run in
+            let report = run.adopt(StatsReport(out: try OutputStream(path: nil), json: json) { run.reader.info })
+            for try await item in run.reader.mediaItems {
+                report.stats.add(item)
+                run.input.progress.addItem()
             }
         }
-        stats.declaredTotal = input.reader.info?.totalMediaItems
-        let out = try OutputStream(path: nil)
+    }
+}
+
+/// The counts, printed when the walk ends, whichever way: after a fault they cover the
+/// items read before it and say so (`"complete": false`, or a last line in the summary).
+final class StatsReport: FinishingOutput {
+    var stats = ExportStats()
+    private let out: OutputStream
+    private let json: Bool
+    private let info: () -> ExportInfo?
+
+    init(out: OutputStream, json: Bool, info: @escaping () -> ExportInfo?) {
+        self.out = out
+        self.json = json
+        self.info = info
+    }
+
+    func finish(complete: Bool) throws(CLIFailure) {
+        stats.declaredTotal = info()?.totalMediaItems
         if json {
-            try out.writeLine(stats.json.compactJSON)
+            guard case .object(var object) = stats.json else { return }
+            object.append(key: "complete", value: .bool(complete))
+            try out.writeLine(JSONValue.object(object).compactJSON)
         } else {
             try out.write(stats.summary)
+            if !complete { try out.write("incomplete: these counts cover the \(stats.mediaItems) items read before the walk stopped\n") }
         }
         try out.flush()
     }

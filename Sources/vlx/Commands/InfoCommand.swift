@@ -18,8 +18,8 @@ struct InfoCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let input = try ExportInput.open(file, read)
-        let info = try await input.run { try await input.reader.readInfo() }
+        var info: ExportInfo?
+        try await ExportRun.perform(file, read) { run in info = try await run.reader.readInfo() }
         let out = try OutputStream(path: nil)
         guard let info else {
             if json { try out.write("null\n") } else { try out.write("The export has no info object.\n") }

@@ -49,40 +49,22 @@ struct FilterCommand: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        let input = try ExportInput.open(file, read, properties: Self.properties)
-        let out = try OutputStream(path: output)
         let issueKinds = issue.map { IssueType(rawValue: $0) }
-        var written = 0
-        do {
-            try await input.run {
-                if format == .export { try out.write("{\"media_items\":[") }
-                for try await both in input.reader.mediaItemsWithJSON {
-                    input.progress.addItem()
-                    guard matches(both.item, issueKinds: issueKinds) else { continue }
-                    let raw = both.raw
-                    if format == .export {
-                        if written > 0 { try out.write(",") }
-                        try out.write(raw.json)
-                    } else {
-                        try out.writeLine(raw.json)
-                    }
-                    written += 1
-                }
-                if format == .export {
-                    // info goes last: only now is the number of items written known.
-                    var info = input.reader.info?.json ?? JSONObject()
-                    info.members.removeAll { $0.key == "total_media_items" }
-                    info.append(key: "total_media_items", value: .number(JSONNumber(text: String(written))))
-                    try out.write("],\"info\":")
-                    try out.write(JSONValue.object(info).compactJSON)
-                    try out.write("}\n")
+        try await ExportRun.perform(file, read, properties: Self.properties) { run in
+            let reader = run.reader
+            let out = try OutputStream(path: output)
+            let document = format == .export ? run.adopt(try ExportDocumentWriter(out) { reader.info }) : nil
+            if document == nil { run.adopt(out) }
+            for try await both in reader.mediaItemsWithJSON {
+                run.input.progress.addItem()
+                guard matches(both.item, issueKinds: issueKinds) else { continue }
+                if let document {
+                    try document.append(both.raw.json)
+                } else {
+                    try out.writeLine(both.raw.json)
                 }
             }
-        } catch {
-            try? out.flush()
-            throw error
         }
-        try out.flush()
     }
 
     /// What the conditions look at; the walk passes over everything else (the items are written

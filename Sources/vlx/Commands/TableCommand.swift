@@ -39,22 +39,14 @@ struct TableCommand: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        let input = try ExportInput.open(file, read, properties: .only(Self.properties(kind)))
-        let out = try OutputStream(path: output)
-        var table = TableWriter(columns: Self.columns(kind), format: format, out: out)
-        do {
+        try await ExportRun.perform(file, read, properties: .only(Self.properties(kind))) { run in
+            var table = TableWriter(columns: Self.columns(kind), format: format, out: run.adopt(try OutputStream(path: output)))
             try table.writeHeader()
-            try await input.run {
-                for try await item in input.reader.mediaItems {
-                    input.progress.addItem()
-                    for row in Self.rows(kind, of: item) { try table.write(row) }
-                }
+            for try await item in run.reader.mediaItems {
+                run.input.progress.addItem()
+                for row in Self.rows(kind, of: item) { try table.write(row) }
             }
-        } catch {
-            try? out.flush()
-            throw error
         }
-        try out.flush()
     }
 
     /// The columns of a table: which item (and object) a row belongs to, then the declared

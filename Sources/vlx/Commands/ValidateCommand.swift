@@ -29,53 +29,57 @@ struct ValidateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let input = try ExportInput.open(file, read)
-        input.quiet = true  // validate prints every warning itself, on standard output
-        let out = try OutputStream(path: nil)
         var problems = 0
         var items = 0
-        var warnings: [String] = []
+        var duplicateKeyWarnings: [String] = []
+        var name = ""
+        var readerWarnings: [String] = []
+        let out = try OutputStream(path: nil)
         do {
-            try await input.run {
-                for try await both in input.reader.mediaItemsWithJSON {
+            try await ExportRun.perform(file, read, printsWarnings: false) { run in
+                name = run.input.name
+                run.adopt(out)
+                defer {
+                    // The reader's own warnings, once the walk is over (validate prints them itself).
+                    for warning in run.reader.warnings where !(warning.kind == .nonconformingValue && warning.mediaItemIndex != nil) {
+                        // Values inside items are reported from their item, above.
+                        readerWarnings.append(warning.kind == .nonconformingValue ? run.input.located(warning) : "\(name): warning: \(warning)")
+                    }
+                }
+                for try await both in run.reader.mediaItemsWithJSON {
                     items += 1
-                    input.progress.addItem()
+                    run.input.progress.addItem()
                     let raw = both.raw
                     for path in raw.duplicateKeyPaths() {
                         let place = raw.location.map { "\($0):" } ?? ""
-                        warnings.append("\(input.name):\(place) warning: \(path): the key appears more than once; the last value counts")
+                        duplicateKeyWarnings.append("\(name):\(place) warning: \(path): the key appears more than once; the last value counts")
                     }
                     for value in both.item.nonconforming {
                         problems += 1
                         let error = value.schemaError(pathPrefix: "media_items[\(raw.index)]", mediaItemIndex: raw.index)
-                        try out.write("\(input.name):\(error)\n")
-                        if problems >= maxErrors { break }
+                        try out.write("\(name):\(error)\n")
+                        if problems >= maxErrors { return }
                     }
-                    if problems >= maxErrors { break }
                 }
             }
         } catch let failure as CLIFailure where failure.status == .invalidData {
             problems += 1
             try out.write(failure.message + "\n")
         }
-        for warning in warnings {
+        for warning in duplicateKeyWarnings {
             try out.write(warning + "\n")
         }
-        for warning in input.reader.warnings {
-            if warning.kind == .nonconformingValue, warning.mediaItemIndex != nil {
-                continue  // reported above, from its item, or past --max-errors
-            }
-            if warning.kind == .nonconformingValue {
-                guard problems < maxErrors else { continue }
+        for warning in readerWarnings {
+            if warning.contains(": warning: ") {
+                try out.write(warning + "\n")
+            } else if problems < maxErrors {
                 problems += 1
-                try out.write("\(input.located(warning))\n")
-            } else {
-                try out.write("\(input.name): warning: \(warning)\n")
+                try out.write(warning + "\n")
             }
         }
         let verdict = problems == 0
-            ? "\(input.name): valid, \(items) media items\n"
-            : "\(input.name): \(problems) problem\(problems == 1 ? "" : "s")\(problems >= maxErrors ? " (stopped at --max-errors)" : "")\n"
+            ? "\(name): valid, \(items) media items\n"
+            : "\(name): \(problems) problem\(problems == 1 ? "" : "s")\(problems >= maxErrors ? " (stopped at --max-errors)" : "")\n"
         if !read.quiet { try out.write(verdict) }
         try out.flush()
         if problems > 0 { throw CLIFailure(.invalidData, "") }

@@ -27,30 +27,22 @@ struct NDJSONCommand: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        let input = try ExportInput.open(file, read)
-        let out = try OutputStream(path: output)
-        do {
-            try await input.run {
-                if normalize {
-                    var writer = JSONWriter()
-                    for try await item in input.reader.mediaItems {
-                        writer.reset()
-                        item.writeNormalized(to: &writer)
-                        try out.writeLine(writer.bytes)
-                        input.progress.addItem()
-                    }
-                } else {
-                    for try await item in input.reader.rawItems {
-                        try out.writeLine(item.json)
-                        input.progress.addItem()
-                    }
+        try await ExportRun.perform(file, read) { run in
+            let out = run.adopt(try OutputStream(path: output))
+            if normalize {
+                var writer = JSONWriter()
+                for try await item in run.reader.mediaItems {
+                    writer.reset()
+                    item.writeNormalized(to: &writer)
+                    try out.writeLine(writer.bytes)
+                    run.input.progress.addItem()
+                }
+            } else {
+                for try await item in run.reader.rawItems {
+                    try out.writeLine(item.json)
+                    run.input.progress.addItem()
                 }
             }
-        } catch {
-            // Every complete item before the fault goes out before the error is reported.
-            try? out.flush()
-            throw error
         }
-        try out.flush()
     }
 }

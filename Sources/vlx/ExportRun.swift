@@ -1,0 +1,117 @@
+import Dispatch
+import Synchronization
+import VLExport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One command's run over an export: it opens the input, shows progress, runs the walk,
+/// and on every way out finishes every output, then reports.
+///
+/// Every command that reads an export goes through ``perform(_:_:properties:_:)``,
+/// so none can forget a flush: after success, a data error, an I/O error, a closed
+/// pipe, SIGINT or SIGTERM alike, each output given to ``adopt(_:)`` is finished
+/// (buffers written, gzip trailers written, documents and manifests closed) before
+/// the error is reported and `vlx` exits with the documented status.
+final class ExportRun {
+    let input: ExportInput
+    private var outputs: [any FinishingOutput] = []
+
+    var reader: ExportReader { input.reader }
+
+    private init(_ input: ExportInput) {
+        self.input = input
+    }
+
+    /// Hands an output to the run, which finishes it on every way out; returns it.
+    @discardableResult
+    func adopt<Output: FinishingOutput>(_ output: Output) -> Output {
+        outputs.append(output)
+        return output
+    }
+
+    /// Opens FILE and runs `body` over it; the walk in `body` reads the given properties.
+    ///
+    /// - Parameter printsWarnings: whether the reader's warnings go to standard error at the
+    ///   end (`validate` reports them itself).
+    static func perform(
+        _ file: String?, _ options: ReadOptions, properties: PropertySelection = .all, printsWarnings: Bool = true,
+        _ body: (ExportRun) async throws -> Void
+    ) async throws {
+        let run = ExportRun(try ExportInput.open(file, options, properties: properties))
+        var failure: (any Error)?
+        do {
+            try await body(run)
+        } catch {
+            failure = error
+        }
+        run.input.progress.finish()
+        run.reader.close()
+        for output in run.outputs {
+            do throws(CLIFailure) {
+                try output.finish(complete: failure == nil)
+            } catch {
+                // The first failure is the one reported; a closed pipe stays quiet.
+                if failure == nil {
+                    failure = error
+                } else if error.status != .success {
+                    Terminal.printError("vlx: \(error.message)")
+                }
+            }
+        }
+        let archiveFailure = run.input.finishExtraction()
+        if printsWarnings, !options.quiet { run.input.printWarnings() }
+        if let archiveFailure { throw CLIFailure(.invalidData, archiveFailure) }
+        if let failure { throw run.described(failure) }
+    }
+
+    /// The failure as `vlx` reports it: the input's name before a reader's error.
+    private func described(_ failure: any Error) -> any Error {
+        switch failure {
+        case let error as VLExportError:
+            // `FILE:LINE:COL: message` when the error has a place, `FILE: message` otherwise.
+            CLIFailure(error.kind == .io ? .ioFailure : .invalidData, "\(input.name):\(error.location == nil ? " " : "")\(error)")
+        case is CancellationError:
+            Interruption.failure ?? failure
+        default:
+            failure
+        }
+    }
+}
+
+/// SIGINT and SIGTERM: the first cancels the command's task, so that the walk stops and every
+/// output is finished before `vlx` exits with 128 + the signal's number; a second exits at once.
+enum Interruption {
+    private static let received = Mutex<Int32?>(nil)
+
+    /// Watches for the signals on behalf of `task`, for as long as the returned sources are kept.
+    static func install(cancelling task: Task<Void, any Error>) -> [any DispatchSourceSignal] {
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                let isFirst = received.withLock { received in
+                    defer { received = received ?? number }
+                    return received == nil
+                }
+                if isFirst {
+                    task.cancel()
+                } else {
+                    _exit(128 + number)
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+        return sources
+    }
+
+    /// What a run stopped by a signal reports, or nil when no signal came.
+    static var failure: CLIFailure? {
+        guard let number = received.withLock({ $0 }) else { return nil }
+        let name = number == SIGINT ? "SIGINT" : number == SIGTERM ? "SIGTERM" : "signal \(number)"
+        return CLIFailure(.interrupted(number), "interrupted by \(name); every output was finished with what was written before it")
+    }
+}

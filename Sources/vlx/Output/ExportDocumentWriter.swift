@@ -1,0 +1,36 @@
+import VLExport
+
+/// Writes media items as an export document: `{"media_items":[…],"info":{…}}`.
+///
+/// `info` goes last, because only at the end is the number of items written
+/// known: its `total_media_items` is that number. Finished on any way out, the
+/// document is valid JSON holding the items written so far.
+final class ExportDocumentWriter: FinishingOutput {
+    private let out: OutputStream
+    /// Where `info` comes from: the export's, once the walk has read it.
+    private let info: () -> ExportInfo?
+    private(set) var itemsWritten = 0
+
+    init(_ out: OutputStream, info: @escaping () -> ExportInfo?) throws(CLIFailure) {
+        self.out = out
+        self.info = info
+        try out.write("{\"media_items\":[")
+    }
+
+    /// Writes one item's JSON.
+    func append(_ json: [UInt8]) throws(CLIFailure) {
+        if itemsWritten > 0 { try out.write(CollectionOfOne(UInt8(ascii: ","))) }
+        try out.write(json)
+        itemsWritten += 1
+    }
+
+    func finish(complete: Bool) throws(CLIFailure) {
+        var info = info()?.json ?? JSONObject()
+        info.members.removeAll { $0.key == "total_media_items" }
+        info.append(key: "total_media_items", value: .number(JSONNumber(text: String(itemsWritten))))
+        try out.write("],\"info\":")
+        try out.write(JSONValue.object(info).compactJSON)
+        try out.write("}\n")
+        try out.flush()
+    }
+}
