@@ -37,7 +37,7 @@ public struct ReaderOptions: Sendable, Hashable {
 
     /// Creates options; the defaults suit exports of any size.
     public init(
-        syntax: Syntax = .strict, maxDepth: Int = 256, maxItemBytes: Int = 64 << 20, chunkSize: Int = 64 << 10,
+        syntax: Syntax = .strict, maxDepth: Int = 256, maxItemBytes: Int = 64 << 20, chunkSize: Int = 256 << 10,
         properties: PropertySelection = .all, schema: SchemaPolicy = .tolerant, maxKeptWarnings: Int = 1000
     ) {
         self.syntax = syntax

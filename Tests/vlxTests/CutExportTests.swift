@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+
+/// An export cut short (a failed download): every writer exits 1 and its output holds exactly
+/// the complete items before the cut, finished (gzip trailers, documents, manifests), and
+/// read back by zcat, jq and Python's csv and json.
+@Suite struct CutExportTests {
+    /// Each writer: a name, and its arguments given the input and an output path (a folder, for split).
+    static let writers: [(name: String, arguments: @Sendable (String, String) -> [String])] = [
+        ("ndjson", { ["ndjson", $0, "-o", $1] }),
+        ("ndjson-stdout", { input, _ in ["ndjson", input] }),
+        ("normalize", { ["ndjson", "--normalize", $0, "-o", $1] }),
+        ("split", { ["split", $0, "--shards", "3", "--out", $1] }),
+        ("split-gzip", { ["split", $0, "--shards", "3", "--gzip", "--out", $1] }),
+        ("table-media", { ["table", "media", $0, "-o", $1] }),
+        ("table-issues", { ["table", "issues", $0, "-o", $1] }),
+        ("table-labels", { ["table", "labels", $0, "-o", $1] }),
+        ("table-objects", { ["table", "objects", $0, "-o", $1] }),
+        ("table-tags", { ["table", "tags", $0, "-o", $1] }),
+        ("table-frames", { ["table", "frames", $0, "--format", "tsv", "-o", $1] }),
+        ("filter-ndjson", { ["filter", $0, "--media-type", "image", "-o", $1] }),
+        ("filter-export", { ["filter", $0, "--issue", "duplicates", "--format", "export", "-o", $1] }),
+        ("stats", { input, _ in ["stats", "--json", input] }),
+    ]
+
+    /// Runs every writer on `input`, into `directory`; returns each one's exit status.
+    func runWriters(on input: String, into directory: URL) throws -> [String: Int32] {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var statuses: [String: Int32] = [:]
+        for writer in Self.writers {
+            let output = directory.appendingPathComponent(writer.name).path
+            let result = try vlx(writer.arguments(input, output) + ["--quiet"])
+            if writer.name == "ndjson-stdout" || writer.name == "stats" {
+                try result.stdout.write(to: URL(fileURLWithPath: output))
+            }
+            statuses[writer.name] = result.status
+            if result.status != 0 {
+                #expect(result.stderr.hasPrefix("vlx: \(input):"), "\(writer.name): \(result.stderr)")
+            }
+        }
+        return statuses
+    }
+
+    @Test func everyWriterKeepsExactlyTheCompleteItemsBeforeACut() throws {
+        let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let full = scratch.appendingPathComponent("full.json").path
+        let generated = try run(Paths.generator, ["--items", "600", "--seed", "7", "--odd", "0.01"])
+        #expect(generated.status == 0)
+        try generated.stdout.write(to: URL(fileURLWithPath: full))
+        let bytes = generated.stdout
+
+        let reference = try runWriters(on: full, into: scratch.appendingPathComponent("full"))
+        #expect(reference.values.allSatisfy { $0 == 0 }, "\(reference)")
+
+        // Cuts: one inside info, twelve spread over media_items, one just after an item's
+        // closing brace and one just before it.
+        let itemEnds = try python(Self.itemEndsProgram, [full]).split(separator: " ").compactMap { Int($0) }
+        #expect(itemEnds.count == 600)
+        let start = itemEnds[0] - 100
+        var cuts = [60] + (1...12).map { start + (bytes.count - start) * $0 / 13 }
+        cuts += [itemEnds[301], itemEnds[301] - 1]
+
+        var checked = 0
+        for (number, cut) in cuts.enumerated() {
+            let input = scratch.appendingPathComponent("cut-\(number).json").path
+            try bytes.prefix(cut).write(to: URL(fileURLWithPath: input))
+            let outputs = scratch.appendingPathComponent("cut-\(number)")
+            let statuses = try runWriters(on: input, into: outputs)
+            #expect(statuses.values.allSatisfy { $0 == 1 }, "cut at \(cut): \(statuses)")
+            let expectedItems = itemEnds.count { $0 <= cut }
+            let report = try python(
+                Self.checkProgram,
+                [scratch.appendingPathComponent("full").path, outputs.path, full, String(expectedItems)]
+            )
+            let lines = report.split(separator: "\n").map(String.init)
+            #expect(lines.count == Self.writers.count, "\(report)")
+            for line in lines {
+                #expect(line.hasSuffix(" ok"), "cut at \(cut), \(expectedItems) complete items: \(line)")
+                if line.hasSuffix(" ok") { checked += 1 }
+            }
+        }
+        #expect(checked == cuts.count * Self.writers.count)
+        print("CutExportTests: \(Self.writers.count) writers x \(cuts.count) cuts = \(checked) outputs checked")
+    }
+
+    /// Prints the byte offset just past each media item of an export, found with Python's own parser.
+    static let itemEndsProgram = #"""
+import json, sys
+# latin-1 keeps one character per byte, so positions are byte offsets.
+text = open(sys.argv[1], 'rb').read().decode('latin-1')
+position = text.index('[', text.index('"media_items"')) + 1
+decoder = json.JSONDecoder()
+ends = []
+while True:
+    while text[position] in ' \t\r\n,':
+        position += 1
+    if text[position] == ']':
+        break
+    _, position = decoder.raw_decode(text, position)
+    ends.append(position)
+print(' '.join(map(str, ends)))
+"""#
+
+    /// Compares each writer's output on a cut export with its output on the whole export, restricted
+    /// to the first N items; prints "WRITER ok" or what differs.
+    static let checkProgram = #"""
+import csv, glob, gzip, json, os, subprocess, sys
+full, cut, source, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+
+def lines(path):
+    with open(path, 'rb') as file:
+        return file.read().decode('utf-8').splitlines()
+
+def jq_reads(path):
+    return subprocess.run(['jq', '-c', '.', path], capture_output=True).returncode == 0
+
+items = json.load(open(source, 'rb'))['media_items']
+kept = {item.get('media_id') for item in items[:count] if isinstance(item, dict)}
+reference = lines(os.path.join(full, 'ndjson'))
+
+def check(name):
+    path = os.path.join(cut, name)
+    if name in ('ndjson', 'ndjson-stdout', 'normalize'):
+        got = lines(path)
+        expected = lines(os.path.join(full, name))[:count]
+        [json.loads(line) for line in got]
+        if got != expected: return f'{len(got)} lines, expected {len(expected)}'
+        if not jq_reads(path): return 'jq cannot read it'
+    elif name.startswith('split'):
+        manifest = json.load(open(os.path.join(path, '_manifest.json')))
+        got = []
+        for part in sorted(glob.glob(os.path.join(path, 'part-*'))):
+            if part.endswith('.gz'):
+                unzipped = subprocess.run(['zcat', part], capture_output=True)
+                if unzipped.returncode != 0: return f'zcat fails on {part}: {unzipped.stderr}'
+                got += unzipped.stdout.decode('utf-8').splitlines()
+            else:
+                got += lines(part)
+        [json.loads(line) for line in got]
+        if sorted(got) != sorted(reference[:count]): return f'{len(got)} lines in the parts, expected {count}'
+        if manifest['complete'] is not False: return 'the manifest says complete'
+        if manifest['media_items'] != count: return f"the manifest counts {manifest['media_items']}"
+        if sum(part['media_items'] for part in manifest['shards']) != count: return 'the parts do not add up'
+    elif name.startswith('table'):
+        dialect = 'excel-tab' if name == 'table-frames' else 'excel'
+        got = list(csv.reader(open(path, newline='', encoding='utf-8'), dialect))
+        whole = list(csv.reader(open(os.path.join(full, name), newline='', encoding='utf-8'), dialect))
+        column = whole[0].index('media_id')
+        expected = [whole[0]] + [row for row in whole[1:] if row[column] in kept]
+        if got != expected: return f'{len(got)} rows, expected {len(expected)}'
+    elif name == 'filter-ndjson':
+        got = lines(path)
+        expected = [line for line in lines(os.path.join(full, name)) if json.loads(line).get('media_id') in kept]
+        if got != expected: return f'{len(got)} lines, expected {len(expected)}'
+        if not jq_reads(path): return 'jq cannot read it'
+    elif name == 'filter-export':
+        document = json.load(open(path, 'rb'))
+        whole = json.load(open(os.path.join(full, name), 'rb'))['media_items']
+        expected = [item for item in whole if item.get('media_id') in kept]
+        if document['media_items'] != expected: return f"{len(document['media_items'])} items, expected {len(expected)}"
+        if document['info']['total_media_items'] != len(expected): return 'total_media_items is not the count'
+        if not jq_reads(path): return 'jq cannot read it'
+    elif name == 'stats':
+        stats = json.load(open(path, 'rb'))
+        if stats['complete'] is not False: return 'stats says complete'
+        if stats['media_items'] != count: return f"stats counts {stats['media_items']}"
+    return 'ok'
+
+for name in sorted(os.listdir(cut)):
+    try:
+        print(name, check(name))
+    except Exception as error:
+        print(name, 'fails:', repr(error))
+"""#
+}
