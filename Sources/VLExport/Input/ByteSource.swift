@@ -9,6 +9,24 @@ protocol ByteSource: AnyObject {
     func close()
 }
 
+/// Bytes read with blocking calls, on the thread that reads ahead or on the caller's.
+protocol BlockingByteInput: AnyObject {
+    /// Reads the next bytes into `buffer`: how many, 0 at the end, or nil when a cancelled
+    /// walk woke the read up.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(VLExportError) -> Int?
+}
+
+extension BlockingByteInput {
+    /// Reads the next bytes into the start of `buffer`, as ``read(into:)-(UnsafeMutableRawBufferPointer)`` does.
+    func read(into buffer: inout [UInt8]) throws(VLExportError) -> Int? {
+        var result: Result<Int?, VLExportError> = .success(0)
+        buffer.withUnsafeMutableBytes { bytes in
+            result = Result { () throws(VLExportError) in try read(into: bytes) }
+        }
+        return try result.get()
+    }
+}
+
 /// A descriptor read on the calling thread, for ``BlockingExportReader``: its caller has chosen to block.
 final class InlineSource: ByteSource {
     private let input: DecodedInput

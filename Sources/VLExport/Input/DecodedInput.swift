@@ -6,7 +6,7 @@ import CZlibVLX
 /// input and a `.json.gz` file read alike. Concatenated gzip members are read one
 /// after another, as `zcat` reads them. A ZIP archive is refused with a clear
 /// error: its entry needs a seekable file (`vlx` extracts it).
-final class DecodedInput {
+final class DecodedInput: BlockingByteInput {
     let descriptor: DescriptorInput
     private var format: Format = .unknown
     private var inflater: GzipInflater?
@@ -42,15 +42,6 @@ final class DecodedInput {
             format = .plain
             return count
         }
-    }
-
-    /// Reads the next bytes of the export into the start of `buffer`, as ``read(into:)-(UnsafeMutableRawBufferPointer)`` does.
-    func read(into buffer: inout [UInt8]) throws(VLExportError) -> Int? {
-        var result: Result<Int?, VLExportError> = .success(0)
-        buffer.withUnsafeMutableBytes { bytes in
-            result = Result { () throws(VLExportError) in try read(into: bytes) }
-        }
-        return try result.get()
     }
 
     /// Goes back to the start of the export, when the descriptor is a regular file.

@@ -8,7 +8,7 @@ import Synchronization
 /// A read on a pipe or a terminal first waits in `poll(2)` for the data or for the
 /// ``wake()`` of a walk that was cancelled, so that a read on a pipe that never sends
 /// can be given up at once. A regular file is always readable and is read directly.
-final class DescriptorInput: Sendable {
+final class DescriptorInput: BlockingByteInput, Sendable {
     /// A name for messages: the path, or "standard input".
     let name: String
     let descriptor: Int32
@@ -102,15 +102,6 @@ final class DescriptorInput: Sendable {
         } catch {
             throw VLExportError(.io, "cannot read \(name): \(error)")
         }
-    }
-
-    /// Reads into the start of `buffer`, as ``read(into:)-(UnsafeMutableRawBufferPointer)`` does.
-    func read(into buffer: inout [UInt8]) throws(VLExportError) -> Int? {
-        var result: Result<Int?, VLExportError> = .success(0)
-        buffer.withUnsafeMutableBytes { bytes in
-            result = Result { () throws(VLExportError) in try read(into: bytes) }
-        }
-        return try result.get()
     }
 
     /// Waits for the descriptor's data (or its end); false when ``wake()`` came first.
