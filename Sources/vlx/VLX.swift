@@ -135,6 +135,11 @@ struct CLIFailure: Error {
 
     /// The reader of a closed pipe has gone: end quietly, as `head` expects.
     static let outputClosed = CLIFailure(.success, "")
+
+    /// The command's task was cancelled, by SIGINT or SIGTERM, before its walk began.
+    static var cancelled: CLIFailure {
+        Interruption.failure ?? CLIFailure(.ioFailure, "cancelled")
+    }
 }
 
 /// The options every command that reads an export takes.

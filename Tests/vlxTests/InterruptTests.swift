@@ -107,6 +107,24 @@ import Glibc
     }
 }
 
+extension InterruptTests {
+    @Test func sigintBeforeTheFirstByteEndsTheRunToo() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Paths.vlx)
+        process.arguments = ["stats", "-"]
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        usleep(300_000)
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        try? input.fileHandleForWriting.close()
+        #expect(process.terminationStatus == 130)
+    }
+}
+
 /// A process's user and system time so far, in clock ticks, from /proc.
 func processCPUTime(_ pid: Int32) -> Int {
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

@@ -76,6 +76,12 @@ package enum SystemCall {
         return try result.get()
     }
 
+    /// Waits up to `milliseconds` for the descriptor to have data (or its end); true when it has.
+    package static func waitUntilReadable(_ descriptor: Int32, milliseconds: Int32) throws(SystemError) -> Bool {
+        var watched = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return try retrying { poll(&watched, 1, milliseconds) } > 0
+    }
+
     /// Closes a descriptor. Its failure is not reported: on Linux the descriptor is gone either way.
     package static func close(_ descriptor: Int32) {
         _ = Glibc.close(descriptor)

@@ -54,18 +54,13 @@ final class ExportInput {
         let progressShown = !options.noProgress && !options.quiet && Terminal.standardErrorIsTerminal
 
         // Enough of the start to recognise a ZIP archive; the reader reads these bytes first.
-        var head = [UInt8](repeating: 0, count: zipSignature.count)
-        var headCount = 0
-        do throws(SystemError) {
-            while headCount < head.count {
-                let count = try SystemCall.read(descriptor, into: &head, from: headCount)
-                if count == 0 { break }
-                headCount += count
-            }
+        let head: [UInt8]
+        do throws(CLIFailure) {
+            head = try readHead(descriptor, name: name)
         } catch {
-            throw CLIFailure(.ioFailure, "cannot read \(name): \(error)")
+            if path != nil { SystemCall.close(descriptor) }
+            throw error
         }
-        head.removeSubrange(headCount...)
 
         if head == zipSignature {
             let archivePath: String
@@ -83,6 +78,30 @@ final class ExportInput {
         let reader = ExportReader(fileDescriptor: descriptor, closeWhenDone: path != nil, alreadyRead: head, options: readerOptions)
         let progress = Progress(reader: reader, totalBytes: totalBytes, enabled: progressShown)
         return ExportInput(name: name, reader: reader, progress: progress, zipExtraction: nil)
+    }
+
+    /// Reads the first bytes, as many as tell a ZIP archive, or fewer at the end of the input.
+    ///
+    /// A pipe may stay silent: the wait is made in slices, so that SIGINT or SIGTERM (which
+    /// cancel the command's task) end it.
+    private static func readHead(_ descriptor: Int32, name: String) throws(CLIFailure) -> [UInt8] {
+        var head = [UInt8](repeating: 0, count: zipSignature.count)
+        var headCount = 0
+        do throws(SystemError) {
+            reading: while headCount < head.count {
+                while try !SystemCall.waitUntilReadable(descriptor, milliseconds: 50) {
+                    if Task.isCancelled { break reading }
+                }
+                let count = try SystemCall.read(descriptor, into: &head, from: headCount)
+                if count == 0 { break }
+                headCount += count
+            }
+        } catch {
+            throw CLIFailure(.ioFailure, "cannot read \(name): \(error)")
+        }
+        if Task.isCancelled { throw CLIFailure.cancelled }
+        head.removeSubrange(headCount...)
+        return head
     }
 
     /// Copies a ZIP archive on standard input to a temporary file: its entries need a seekable file.
