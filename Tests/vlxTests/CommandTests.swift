@@ -310,7 +310,7 @@ import Testing
         #expect(full.stderr == "vlx: cannot write standard output: No space left on device\n")
         let directory = try vlx(["stats", Paths.fixtures.path])
         #expect(directory.status == 3)
-        #expect(directory.stderr == "vlx: cannot read \(Paths.fixtures.path): it is a directory\n")
+        #expect(directory.stderr == "vlx: cannot open \(Paths.fixtures.path): it is a directory\n")
         let missing = try vlx(["info", "/nonexistent/export.json"])
         #expect(missing.status == 3)
         #expect(missing.stderr == "vlx: cannot open /nonexistent/export.json: No such file or directory\n")

@@ -31,13 +31,9 @@ final class DescriptorInput: BlockingByteInput, Sendable {
     convenience init(path: String) throws(VLExportError) {
         let descriptor: Int32
         do throws(SystemError) {
-            descriptor = try SystemCall.open(path, O_RDONLY)
+            descriptor = try SystemCall.openForReading(path)
         } catch {
             throw VLExportError(.io, "cannot open \(path): \(error)")
-        }
-        if SystemCall.isDirectory(descriptor) {
-            SystemCall.close(descriptor)
-            throw VLExportError(.io, "cannot read \(path): it is a directory")
         }
         self.init(descriptor: descriptor, ownsDescriptor: true, name: path, alreadyRead: [])
     }

@@ -42,21 +42,27 @@ final class ExportWalk {
             if let item = parser.nextReady() { return taken(item) }
             if let failure = parser.failure { throw failure }
             if parser.isFinished { return ended() }
-            if Task.isCancelled {
-                closeSource()
-                throw CancellationError()
+            try await feedNextChunk(closingAtEnd: true, isolation: isolation)
+        }
+    }
+
+    /// Feeds the parser the next chunk, or tells it the input has ended (and then closes the
+    /// source when `closingAtEnd`). Cancellation and a failed read close the source.
+    private func feedNextChunk(closingAtEnd: Bool, isolation: isolated (any Actor)?) async throws {
+        if Task.isCancelled {
+            closeSource()
+            throw CancellationError()
+        }
+        guard let source else { throw closedError() }
+        let parser = parser
+        do {
+            if try await !source.nextChunk(isolation: isolation, { parser.feed($0) }) {
+                parser.finish()
+                if closingAtEnd { closeSource() }
             }
-            guard let source else { throw closedError() }
-            let parser = parser
-            do {
-                if try await !source.nextChunk(isolation: isolation, { parser.feed($0) }) {
-                    parser.finish()
-                    closeSource()
-                }
-            } catch {
-                closeSource()
-                throw error
-            }
+        } catch {
+            closeSource()
+            throw error
         }
     }
 
@@ -130,20 +136,8 @@ final class ExportWalk {
             parser.itemMode = .skip
             parser.itemModeAfterInfo = form ?? .typedAndRaw
             while parser.info == nil, !parser.isFinished {
-                if Task.isCancelled {
-                    closeSource()
-                    throw CancellationError()
-                }
-                guard let source else { throw closedError() }
-                let parser = parser
-                do {
-                    if try await !source.nextChunk(isolation: isolation, { parser.feed($0) }) {
-                        parser.finish()
-                    }
-                } catch {
-                    closeSource()
-                    throw error
-                }
+                // The source stays open at the end: a later loop may read the file again.
+                try await feedNextChunk(closingAtEnd: false, isolation: isolation)
             }
             if (parser.itemCountWhenInfoRead ?? parser.itemCount) > itemsBefore { itemsPassedOver = true }
             parser.itemMode = formBefore

@@ -18,8 +18,8 @@ package struct SystemError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The error of the call that just failed.
     package static var current: SystemError { SystemError(number: errno) }
 
-    /// `strerror`'s text, such as "No such file or directory".
-    package var description: String { String(cString: strerror(number)) }
+    /// `strerror`'s text, such as "No such file or directory"; "it is a directory" for `EISDIR`.
+    package var description: String { number == EISDIR ? "it is a directory" : String(cString: strerror(number)) }
 
     /// The reader of a pipe or socket went away (`EPIPE`).
     package var isBrokenPipe: Bool { number == EPIPE }
@@ -43,6 +43,17 @@ package enum SystemCall {
     /// Opens a file; `O_CLOEXEC` is always added.
     package static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws(SystemError) -> Int32 {
         try retrying { Glibc.open(path, flags | O_CLOEXEC, mode) }
+    }
+
+    /// Opens a file to read an export from it: a directory is refused (`EISDIR`), as `read(2)`
+    /// would refuse it only later.
+    package static func openForReading(_ path: String) throws(SystemError) -> Int32 {
+        let descriptor = try open(path, O_RDONLY)
+        if isDirectory(descriptor) {
+            close(descriptor)
+            throw SystemError(number: EISDIR)
+        }
+        return descriptor
     }
 
     /// Reads what is there, up to the buffer's size; 0 at the end of the input.

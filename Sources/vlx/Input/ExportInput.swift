@@ -35,13 +35,9 @@ final class ExportInput {
         let descriptor: Int32
         if let path {
             do throws(SystemError) {
-                descriptor = try SystemCall.open(path, O_RDONLY)
+                descriptor = try SystemCall.openForReading(path)
             } catch {
                 throw CLIFailure(.ioFailure, "cannot open \(path): \(error)")
-            }
-            if SystemCall.isDirectory(descriptor) {
-                SystemCall.close(descriptor)
-                throw CLIFailure(.ioFailure, "cannot read \(path): it is a directory")
             }
             if SystemCall.isRegularFile(descriptor), let status = try? SystemCall.status(descriptor) {
                 totalBytes = Int(status.st_size)
