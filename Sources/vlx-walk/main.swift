@@ -4,6 +4,8 @@
 // file, so it does the walk and nothing else: no output per item.
 //
 //   vlx-walk raw|typed FILE     (FILE may be - for standard input)
+//   vlx-walk typed-inline FILE  the typed walk read on this thread (BlockingExportReader): no
+//                               reading thread, for tools that follow one thread, such as callgrind
 
 import VLExport
 
@@ -17,9 +19,26 @@ func printError(_ message: String) {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 3, arguments[1] == "raw" || arguments[1] == "typed" else {
-    printError("usage: vlx-walk raw|typed FILE")
+guard arguments.count == 3, ["raw", "typed", "typed-inline"].contains(arguments[1]) else {
+    printError("usage: vlx-walk raw|typed|typed-inline FILE")
     exit(2)
+}
+
+if arguments[1] == "typed-inline" {
+    do {
+        let reader = arguments[2] == "-" ? BlockingExportReader(fileDescriptor: STDIN_FILENO) : try BlockingExportReader(path: arguments[2])
+        var items = 0
+        var metadata = 0
+        while let item = try reader.nextMediaItem() {
+            items += 1
+            metadata += item.metadataItems.count
+        }
+        print("items \(items) raw_bytes 0 metadata_items \(metadata)")
+        exit(0)
+    } catch {
+        printError("vlx-walk: \(error)")
+        exit(1)
+    }
 }
 
 do {

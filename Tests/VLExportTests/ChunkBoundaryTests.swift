@@ -13,6 +13,7 @@ import VLExport
         Case(fixture: "real-export-extreme.json", syntax: .strict),
         Case(fixture: "seed-example.json", syntax: .lenient),
         Case(fixture: "edge-cases.json", syntax: .strict),
+        Case(fixture: "odd-values.json", syntax: .strict),
     ]
 
     /// Chunk size lists to cut the input with: one byte, seeded random sizes, and whole.
@@ -33,6 +34,20 @@ import VLExport
             let chunked = await typedWalk(bytes, chunkSizes: chunking.sizes, options: options)
             #expect(chunked.error == nil, "\(chunking.name)")
             #expect(chunked.items == whole.items, "\(chunking.name)")
+        }
+    }
+
+    /// Values that cannot be read are located where they start, whatever chunk their first byte came in.
+    @Test func oddValuesAreLocatedTheSameInEveryChunking() async throws {
+        let bytes = try Fixture.bytes("odd-values.json")
+        let whole = ExportReader(chunks: ChunkedBytes(bytes, sizes: [bytes.count]))
+        let wholeItems = await typedWalk(whole).items
+        #expect(whole.warningCount > 20)
+        for chunking in Self.chunkings(for: bytes) + [("2 bytes", [2]), ("3 bytes", [3])] {
+            let chunked = ExportReader(chunks: ChunkedBytes(bytes, sizes: chunking.sizes))
+            let items = await typedWalk(chunked).items
+            #expect(items.flatMap(\.nonconforming) == wholeItems.flatMap(\.nonconforming), "\(chunking.name)")
+            #expect(chunked.warnings == whole.warnings, "\(chunking.name)")
         }
     }
 

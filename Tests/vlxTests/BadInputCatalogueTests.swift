@@ -26,8 +26,8 @@ import Testing
         Case(name: "UTF-8 byte order mark", input: [0xEF, 0xBB, 0xBF] + data(#"{"media_items": []}"#), message: "1:1: invalid JSON"),
         Case(name: "top-level array", input: data("[1, 2]"), message: "1:1: $: expected an export object"),
         Case(name: "top-level string", input: data("\"export\""), message: "1:1: $: expected an export object"),
-        // yajl reports a number that ends the input only once the input has ended: it is placed there.
-        Case(name: "top-level number", input: data("42"), message: "1:3: $: expected an export object"),
+        // yajl reports a number that ends the input only once the input has ended; it is placed where it starts.
+        Case(name: "top-level number", input: data("42"), message: "1:1: $: expected an export object"),
         Case(name: "media_items not an array", input: data(#"{"media_items": {"a": 1}}"#), message: "1:17: media_items: expected array, found object", oddShape: true),
         Case(name: "an item that is not an object", input: data(#"{"media_items": [{"media_id": "a"}, "b"]}"#), message: "1:37: media_items[1]: expected a media item object, found string \"b\"", itemsBefore: 1, oddShape: true),
         Case(name: "invalid UTF-8", input: data(#"{"media_items": [{"media_id": "a"}, {"media_id": ""#) + [0xC3, 0x28] + data(#""}]}"#), message: "1:", itemsBefore: 1),

@@ -323,6 +323,7 @@ struct ExportRouter {
         case .inRawItem:
             keepRawChunkTail(tokenizer)
         case .inTypedItem:
+            itemBuilder.chunkEnded(tokenizer)
             if typedItemCapturesRaw { keepRawChunkTail(tokenizer) }
         case .inSkippedItem:
             break

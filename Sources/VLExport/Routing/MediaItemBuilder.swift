@@ -57,6 +57,8 @@ struct MediaItemBuilder {
     /// The numbers of the `bbox` being read, and the offset of its opening bracket.
     private var boxNumbers: [JSONNumber] = []
     private var boxStartOffset = 0
+    /// The location of that `[`, worked out when the box goes on past the chunk it began in.
+    private var boxStartLocationBeforeChunk: SourceLocation?
 
     /// Where the generic container being built began, for a value that turns out not to conform.
     private var genericStartLocation: SourceLocation?
@@ -187,6 +189,7 @@ struct MediaItemBuilder {
                 boxNumbers.removeAll(keepingCapacity: true)
                 // Only the offset: a location is worked out from it if the box turns out odd.
                 boxStartOffset = tokenizer.chunkStartOffset + tokenizer.tokenEndIndex - 1
+                boxStartLocationBeforeChunk = nil
                 push(.boundingBox, depth: depth)
                 return
             case .boundingBox:
@@ -327,10 +330,18 @@ struct MediaItemBuilder {
         try deliver(Field(key: pendingKey, value: .array(boxNumbers.map(JSONValue.number)), location: boxStartLocation(tokenizer)), tokenizer)
     }
 
-    /// Where the `bbox` being read began, when that is in the chunk being parsed (else its item's start is used).
+    /// Where the `bbox` being read began.
     private func boxStartLocation(_ tokenizer: Tokenizer) -> SourceLocation? {
         let index = boxStartOffset - tokenizer.chunkStartOffset
-        return index >= 0 ? tokenizer.location(ofChunkIndex: index) : nil
+        return index >= 0 ? tokenizer.location(ofChunkIndex: index) : boxStartLocationBeforeChunk
+    }
+
+    /// Called when yajl has read the whole chunk: a `bbox` that goes on into the next chunk has
+    /// its start located now, while its bytes are at hand.
+    mutating func chunkEnded(_ tokenizer: Tokenizer) {
+        if context == .boundingBox, boxStartLocationBeforeChunk == nil {
+            boxStartLocationBeforeChunk = boxStartLocation(tokenizer)
+        }
     }
 
     /// The `bbox` turned out not to be plain numbers: what was read so far becomes the start of a

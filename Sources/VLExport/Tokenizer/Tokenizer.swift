@@ -146,30 +146,76 @@ final class Tokenizer {
     /// The index in ``currentChunk`` just past the token being reported. Only valid during a callback.
     var tokenEndIndex: Int { Int(yajl_get_bytes_consumed(handle)) }
 
-    /// The location of the first byte of the token being reported, for errors. Only valid during a callback.
+    /// The location of the first byte of the token being reported. Only valid during a callback.
     ///
     /// yajl tells where a token ends; its start is found by reading back over
     /// it: to the opening quote of a string (past escaped quotes), over the
     /// characters of a number or literal. A token that began in an earlier
-    /// chunk is placed at the start of this one.
+    /// chunk (one that a chunk boundary split) starts where the earlier chunk's
+    /// end says: ``finishChunk()`` keeps the place of the string or word its last
+    /// bytes may have begun. So a location does not depend on how the input was cut.
     var tokenStartLocation: SourceLocation {
         let end = min(tokenEndIndex, currentChunk.count)
-        guard end > 0 else { return endLocation }
+        // A number ends where the next byte shows it has; that byte may open the next chunk.
+        guard end > 0 else { return openWordStart ?? endLocation }
         var index = end - 1
-        if currentChunk[index] == UInt8(ascii: "\""), end >= 2 {
+        if currentChunk[index] == UInt8(ascii: "\"") {
+            // A string, read back from its closing quote to its opening one.
             index -= 1
-            while index > 0 {
-                if currentChunk[index] == UInt8(ascii: "\"") {
-                    var backslashes = 0
-                    while index - 1 - backslashes >= 0, currentChunk[index - 1 - backslashes] == UInt8(ascii: "\\") { backslashes += 1 }
-                    if backslashes % 2 == 0 { break }
-                }
+            while index >= 0 {
+                if currentChunk[index] == UInt8(ascii: "\""), !isEscaped(chunkIndex: index) { return location(ofChunkIndex: index) }
                 index -= 1
             }
-        } else {
+            return openStringStart ?? location(ofChunkIndex: 0)
+        }
+        if Tokenizer.isWordByte(currentChunk[index]) {
             while index > 0, Tokenizer.isWordByte(currentChunk[index - 1]) { index -= 1 }
+            if index == 0, let openWordStart { return openWordStart }
         }
         return location(ofChunkIndex: index)
+    }
+
+    /// Whether the quote at `index` of the current chunk follows an odd run of backslashes,
+    /// counted into the bytes of earlier chunks when the run reaches the chunk's start.
+    private func isEscaped(chunkIndex index: Int) -> Bool {
+        var backslashes = 0
+        var probe = index - 1
+        while probe >= 0, currentChunk[probe] == UInt8(ascii: "\\") {
+            backslashes += 1
+            probe -= 1
+        }
+        if probe < 0 {
+            backslashes += previousTail.reversed().prefix { $0 == UInt8(ascii: "\\") }.count
+        }
+        return backslashes % 2 == 1
+    }
+
+    // Where a token split by the last chunk boundary may have begun, kept by ``finishChunk()``:
+    // the last unescaped quote before the boundary (a string then open), and the start of a
+    // run of number or literal characters that reaches the boundary.
+    private var openStringStart: SourceLocation?
+    private var openWordStart: SourceLocation?
+
+    /// Notes, at the end of a chunk, where a token that goes on in the next one began.
+    private func noteOpenTokenStarts() {
+        let chunk = currentChunk
+        guard chunk.count > 0 else { return }
+        var index = chunk.count - 1
+        while index >= 0 {
+            if chunk[index] == UInt8(ascii: "\""), !isEscaped(chunkIndex: index) {
+                openStringStart = location(ofChunkIndex: index)
+                break
+            }
+            index -= 1
+        }
+        // No unescaped quote in the whole chunk: a string that began earlier may go on; keep its start.
+        var wordStart = chunk.count
+        while wordStart > 0, Tokenizer.isWordByte(chunk[wordStart - 1]) { wordStart -= 1 }
+        if wordStart == chunk.count {
+            openWordStart = nil
+        } else if wordStart > 0 || openWordStart == nil {
+            openWordStart = location(ofChunkIndex: wordStart)
+        }
     }
 
     /// The location of a byte of the current chunk.
@@ -218,8 +264,10 @@ final class Tokenizer {
         finishChunk()
     }
 
-    /// Moves the line cursor to the end of the chunk and remembers its last significant byte.
+    /// Moves the line cursor to the end of the chunk and remembers its last significant byte,
+    /// its last bytes, and where a token it leaves open began.
     private func finishChunk() {
+        noteOpenTokenStarts()
         let chunk = currentChunk
         var last = chunk.count - 1
         while last >= 0, Tokenizer.isWhitespace(chunk[last]) { last -= 1 }
