@@ -10,6 +10,7 @@ import BaselineModels
 import Benchmark
 import Foundation
 import VLExport
+@_spi(Parallel) import VLExport
 
 /// The bytes of the in-memory export.
 let exportBytes: [UInt8] = makeExport(targetBytes: 64 << 20)
@@ -73,6 +74,20 @@ let benchmarks: @Sendable () -> Void = {
         maxDuration: .seconds(20),
         maxIterations: 10
     )
+
+    // The parallel walk's first stage alone: strings, escapes and depth, over bytes in memory.
+    Benchmark("structure scanner (64 MiB)", configuration: configuration) { benchmark in
+        try await measureInputRate(benchmark) {
+            var scanner = StructureScanner()
+            var itemEnds = 0
+            exportBytes.withUnsafeBytes { bytes in
+                scanner.scan(bytes) { bracket in
+                    if bracket.depthAfter == 2, bracket.byte == UInt8(ascii: "}") { itemEnds += 1 }
+                }
+            }
+            blackHole(itemEnds)
+        }
+    }
 
     Benchmark("rawItems walk (64 MiB)", configuration: configuration) { benchmark in
         try await measureInputRate(benchmark) {

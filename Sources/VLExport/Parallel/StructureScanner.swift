@@ -1,0 +1,173 @@
+/// Reads the structure of JSON bytes without parsing them: which bytes are inside strings,
+/// and how deep each bracket stands, 64 bytes at a time.
+///
+/// It is the first stage of the parallel walk: it proposes where media items end, so
+/// that whole items can be handed to other threads, and never validates anything (yajl
+/// does that, in every thread). For valid JSON its view is exact; on invalid input it
+/// may see a bracket where there is none, but only at or after the first invalid byte,
+/// which the parser of that stretch reports.
+///
+/// Each block of 64 bytes is read as eight `UInt64` words. For each word, a byte
+/// comparison done on all eight bytes at once (SWAR) gives a flag per byte, gathered
+/// into one bit per byte by a multiplication; the block's quote, backslash and bracket
+/// masks are 64-bit integers. (Lines are not counted here: the places that need a line
+/// number are few, and `memchr` counts the line feeds up to them faster.) Backslashes mark the bytes they escape
+/// (a short loop, only in blocks that have one), a prefix XOR of the unescaped quotes
+/// gives the bytes inside strings, and the brackets outside strings change the depth.
+/// A block whose brackets cannot bring the depth down to ``reportedDepth`` is counted in
+/// one step; otherwise its brackets are visited one by one.
+///
+/// It is public as SPI (`@_spi(Parallel) import VLExport`) for the benchmark package only.
+@_spi(Parallel)
+public struct StructureScanner {
+    /// A bracket outside strings after which the depth is at most this is reported.
+    public static let reportedDepth = 2
+
+    /// A bracket that leaves the depth at most ``reportedDepth``.
+    public struct Bracket: Sendable, Hashable {
+        /// The bracket byte: `{`, `}`, `[` or `]`.
+        public var byte: UInt8
+        /// Its offset from the start of the scan.
+        public var offset: Int
+        /// The depth after it: the export object is depth 1, `media_items` 2, an item 3.
+        public var depthAfter: Int
+    }
+
+    /// All ones while the scan is inside a string, zero outside.
+    private var inString: UInt64 = 0
+    /// Whether the next byte is escaped: the last byte scanned was an unpaired backslash.
+    private var nextIsEscaped = false
+    /// The depth after the bytes scanned so far.
+    public private(set) var depth = 0
+    /// The bytes scanned so far.
+    public private(set) var offset = 0
+
+    /// A scanner at the start of a document.
+    public init() {}
+
+    /// Whether the scan stands inside a string.
+    public var isInString: Bool { inString != 0 }
+
+    /// Scans the next bytes, passing each reported bracket to `visit` in order.
+    public mutating func scan(_ bytes: UnsafeRawBufferPointer, _ visit: (Bracket) -> Void) {
+        guard let base = bytes.baseAddress else { return }
+        var position = 0
+        while bytes.count - position >= 64 {
+            scanBlock(base + position, count: 64, visit)
+            position += 64
+        }
+        if position < bytes.count {
+            // The last bytes, in a block of zeros: a zero byte is nothing the scan looks for.
+            var padded: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+            let count = bytes.count - position
+            withUnsafeMutableBytes(of: &padded) { block in
+                block.baseAddress!.copyMemory(from: base + position, byteCount: count)
+                scanBlock(UnsafeRawPointer(block.baseAddress!), count: count, visit)
+            }
+        }
+    }
+
+    /// One byte in every lane of a word.
+    @inline(__always)
+    private static func broadcast(_ byte: UInt8) -> UInt64 { 0x0101_0101_0101_0101 &* UInt64(byte) }
+
+    /// The high bit of each byte of `word` that is zero, and no other bit.
+    @inline(__always)
+    private static func zeroBytes(_ word: UInt64) -> UInt64 {
+        let low7 = 0x7F7F_7F7F_7F7F_7F7F as UInt64
+        return ~(((word & low7) &+ low7) | word | low7)
+    }
+
+    /// One bit per byte (bit i for byte i) from the high bits of a word's bytes.
+    @inline(__always)
+    private static func gather(_ highBits: UInt64) -> UInt64 {
+        ((highBits >> 7) &* 0x0102_0408_1020_4080) >> 56
+    }
+
+    @inline(__always)
+    private mutating func scanBlock(_ block: UnsafeRawPointer, count: Int, _ visit: (Bracket) -> Void) {
+        var quotes: UInt64 = 0
+        var backslashes: UInt64 = 0
+        var brackets: UInt64 = 0
+        for lane in 0..<8 {
+            let word = UInt64(littleEndian: block.loadUnaligned(fromByteOffset: lane &* 8, as: UInt64.self))
+            let shift = UInt64(lane &* 8)
+            quotes |= Self.gather(Self.zeroBytes(word ^ Self.broadcast(UInt8(ascii: "\"")))) << shift
+            backslashes |= Self.gather(Self.zeroBytes(word ^ Self.broadcast(UInt8(ascii: "\\")))) << shift
+            // { } [ ] are the bytes whose bits under 0xD9 read 0x59 (so are Y _ y and DEL,
+            // none of which stands outside a string in JSON).
+            brackets |= Self.gather(Self.zeroBytes((word & Self.broadcast(0xD9)) ^ Self.broadcast(0x59))) << shift
+        }
+
+        var escaped: UInt64 = 0
+        if backslashes != 0 || nextIsEscaped {
+            escaped = escapedBytes(backslashes, count: count)
+        }
+        // Inside a string from an opening quote up to its closing quote: a prefix XOR.
+        var inside = quotes & ~escaped
+        inside ^= inside << 1
+        inside ^= inside << 2
+        inside ^= inside << 4
+        inside ^= inside << 8
+        inside ^= inside << 16
+        inside ^= inside << 32
+        inside ^= inString
+        inString = UInt64(bitPattern: Int64(bitPattern: inside) >> 63)
+
+        let structural = brackets & ~inside & ~escaped
+        if structural != 0 {
+            // `{` and `[` have bit 1 set, `}` and `]` have it clear.
+            var closers: UInt64 = 0
+            for lane in 0..<8 {
+                let word = UInt64(littleEndian: block.loadUnaligned(fromByteOffset: lane &* 8, as: UInt64.self))
+                closers |= Self.gather(~(word << 6) & 0x8080_8080_8080_8080) << UInt64(lane &* 8)
+            }
+            closers &= structural
+            let closeCount = closers.nonzeroBitCount
+            if depth - closeCount > Self.reportedDepth {
+                depth += structural.nonzeroBitCount - 2 * closeCount
+            } else {
+                visitBrackets(structural, closers: closers, block: block, visit)
+            }
+        }
+        offset += count
+    }
+
+    /// The bytes a backslash escapes, with ``nextIsEscaped`` carried in and out.
+    @inline(never)
+    private mutating func escapedBytes(_ backslashes: UInt64, count: Int) -> UInt64 {
+        var escaped: UInt64 = nextIsEscaped ? 1 : 0
+        // A backslash that is itself escaped escapes nothing.
+        var firstFree = nextIsEscaped ? 1 : 0
+        var remaining = backslashes
+        nextIsEscaped = false
+        while remaining != 0 {
+            let position = remaining.trailingZeroBitCount
+            remaining &= remaining &- 1
+            guard position >= firstFree, position < count else { continue }
+            if position == count - 1 {
+                nextIsEscaped = true
+            } else {
+                escaped |= 1 << UInt64(position + 1)
+            }
+            firstFree = position + 2
+        }
+        return escaped
+    }
+
+    @inline(never)
+    private mutating func visitBrackets(
+        _ structural: UInt64, closers: UInt64, block: UnsafeRawPointer, _ visit: (Bracket) -> Void
+    ) {
+        var remaining = structural
+        while remaining != 0 {
+            let position = remaining.trailingZeroBitCount
+            let bit = UInt64(1) << UInt64(position)
+            remaining &= remaining &- 1
+            depth += closers & bit != 0 ? -1 : 1
+            if depth <= Self.reportedDepth {
+                visit(Bracket(byte: block.load(fromByteOffset: position, as: UInt8.self), offset: offset + position, depthAfter: depth))
+            }
+        }
+    }
+}

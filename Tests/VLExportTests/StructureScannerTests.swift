@@ -1,0 +1,124 @@
+import Testing
+@_spi(Parallel) @testable import VLExport
+
+/// The scanner against a byte-at-a-time reference, in every chunking.
+@Suite struct StructureScannerTests {
+    /// What the reference and the scanner both report: the brackets that leave the depth at
+    /// most 2, then the final depth and whether the scan ends inside a string.
+    struct Outcome: Equatable, CustomStringConvertible {
+        var brackets: [String] = []
+        var depth = 0
+        var inString = false
+        var description: String { "\(brackets) depth \(depth) inString \(inString)" }
+    }
+
+    /// The reference: one byte at a time, as the JSON grammar reads strings and escapes. (A
+    /// backslash escapes the next byte wherever it stands, as in the scanner: outside a
+    /// string, where JSON has none, that only changes what invalid input is taken for.)
+    static func reference(_ bytes: [UInt8]) -> Outcome {
+        var outcome = Outcome()
+        var inString = false
+        var escaped = false
+        for (offset, byte) in bytes.enumerated() {
+            if escaped {
+                escaped = false
+                continue
+            }
+            if byte == UInt8(ascii: "\\") {
+                escaped = true
+                continue
+            }
+            if inString {
+                if byte == UInt8(ascii: "\"") { inString = false }
+            } else {
+                switch byte {
+                case UInt8(ascii: "\""): inString = true
+                // The brackets, and the bytes the scanner takes for them, which no valid JSON has
+                // outside a string: Y and y close, _ and DEL open.
+                case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "_"), 0x7F, UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: "Y"), UInt8(ascii: "y"):
+                    outcome.depth += [UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "_"), 0x7F].contains(byte) ? 1 : -1
+                    if outcome.depth <= StructureScanner.reportedDepth {
+                        outcome.brackets.append("\(Character(UnicodeScalar(byte)))@\(offset)d\(outcome.depth)")
+                    }
+                default: break
+                }
+            }
+        }
+        outcome.inString = inString
+        return outcome
+    }
+
+    static func scanned(_ bytes: [UInt8], chunkSizes: [Int]) -> Outcome {
+        var scanner = StructureScanner()
+        var outcome = Outcome()
+        var start = 0
+        var turn = 0
+        while start < bytes.count {
+            let size = max(1, chunkSizes[turn % chunkSizes.count])
+            turn += 1
+            let end = min(bytes.count, start + size)
+            bytes[start..<end].withUnsafeBytes { chunk in
+                scanner.scan(chunk) { bracket in
+                    outcome.brackets.append("\(Character(UnicodeScalar(bracket.byte)))@\(bracket.offset)d\(bracket.depthAfter)")
+                }
+            }
+            start = end
+        }
+        outcome.depth = scanner.depth
+        outcome.inString = scanner.isInString
+        #expect(scanner.offset == bytes.count)
+        return outcome
+    }
+
+    static let chunkings: [[Int]] = [[1], [7], [63], [64], [65], [1000], [1 << 20], [3, 61, 64, 1, 200]]
+
+    func expectAgreement(_ bytes: [UInt8], _ name: String) {
+        let expected = Self.reference(bytes)
+        for sizes in Self.chunkings {
+            let got = Self.scanned(bytes, chunkSizes: sizes)
+            let firstDifference = zip(got.brackets, expected.brackets).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            #expect(got == expected, "\(name), chunks \(sizes): first difference at \(firstDifference.map { "\($0): \(got.brackets[$0]) vs \(expected.brackets[$0])" } ?? "the end: \(got) vs \(expected)")")
+        }
+    }
+
+    @Test func fixturesAgreeWithTheReference() throws {
+        for name in ["real-export-extreme.json", "edge-cases.json", "odd-values.json", "seed-example.json"] {
+            let bytes = try Fixture.bytes(name)
+            expectAgreement(bytes, name)
+            #expect(!Self.reference(bytes).brackets.isEmpty)
+        }
+    }
+
+    /// Strings made of quotes, backslashes and brackets, in every arrangement a seeded
+    /// generator finds: runs of backslashes of every length, escaped quotes, brackets
+    /// inside strings, across block and chunk edges.
+    @Test func escapesAndQuotesInEveryArrangement() {
+        var generator = SeededGenerator(state: 0xBAC5)
+        let alphabet = Array(#"\\\\""{}[]a ,:Y_y"#.utf8) + [0x0A, 0x7F]
+        for round in 0..<400 {
+            let length = Int.random(in: 1...300, using: &generator)
+            let bytes = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }
+            expectAgreement(bytes, "random \(round)")
+        }
+    }
+
+    @Test func itemsWithEscapedQuotesStraddlingEveryEdge() {
+        // An export whose items hold strings of escaped quotes and backslashes, shifted byte by byte
+        // so that every part of them falls on a block edge in turn.
+        let item = #"{"media_id":"a\"b\\","file_name":"\\\"}]\\\\","metadata_items":[{"type":"issue","properties":{"x":"[{\""}}]}"#
+        for shift in 0..<70 {
+            let text = String(repeating: " ", count: shift) + #"{"info":{},"media_items":["# + Array(repeating: item, count: 5).joined(separator: ",\n") + "]}"
+            expectAgreement(Array(text.utf8), "shift \(shift)")
+            let outcome = Self.reference(Array(text.utf8))
+            #expect(outcome.depth == 0)
+            #expect(outcome.brackets.count(where: { $0.hasPrefix("}") && $0.hasSuffix("d2") }) == 5)
+        }
+    }
+
+    @Test func deepNesting() {
+        let bytes = Array((String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000)).utf8)
+        expectAgreement(bytes, "5000 deep")
+        // Two openings to depth 1 and 2, three closings to depth 2, 1 and 0.
+        #expect(Self.reference(bytes).brackets.count == 5)
+    }
+}
