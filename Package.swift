@@ -24,9 +24,11 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // The few glibc calls Swift cannot reach (those behind _GNU_SOURCE).
+        .target(name: "CVLXSystem"),
         .target(
             name: "VLExport",
-            dependencies: ["CYajl", "CZlibVLX"]
+            dependencies: ["CYajl", "CZlibVLX", "CVLXSystem"]
         ),
         .executableTarget(
             name: "vlx",

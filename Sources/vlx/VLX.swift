@@ -162,15 +162,20 @@ struct ReadOptions: ParsableArguments {
     @Flag(help: "Fail at the first value that cannot be read as its field's kind, instead of keeping it and warning.")
     var strictSchema = false
 
+    @Option(help: "Threads that read the items: 0 reads them on one thread, as it reads the file. Default: one per core this process may run on.")
+    var threads: Int?
+
     func validate() throws {
         guard maxDepth >= 1 else { throw ValidationError("--max-depth must be at least 1.") }
         guard maxItemBytes >= 1 else { throw ValidationError("--max-item-bytes must be at least 1.") }
+        if let threads { guard (0...256).contains(threads) else { throw ValidationError("--threads must be between 0 and 256.") } }
     }
 
     var readerOptions: ReaderOptions {
         ReaderOptions(
             syntax: lenient ? .lenient : .strict, maxDepth: maxDepth, maxItemBytes: maxItemBytes,
-            schema: strictSchema ? .strict : .tolerant
+            schema: strictSchema ? .strict : .tolerant,
+            parallelism: threads.map { $0 == 0 ? .serial : .threads($0) } ?? .automatic
         )
     }
 }

@@ -36,8 +36,9 @@ import Testing
                 // The brackets, and the bytes the scanner takes for them, which no valid JSON has
                 // outside a string: Y and y close, _ and DEL open.
                 case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "_"), 0x7F, UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: "Y"), UInt8(ascii: "y"):
-                    outcome.depth += [UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "_"), 0x7F].contains(byte) ? 1 : -1
-                    if outcome.depth <= StructureScanner.reportedDepth {
+                    let opens = [UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "_"), 0x7F].contains(byte)
+                    outcome.depth += opens ? 1 : -1
+                    if outcome.depth <= StructureScanner.reportedDepth || (opens && outcome.depth == StructureScanner.reportedDepth + 1) {
                         outcome.brackets.append("\(Character(UnicodeScalar(byte)))@\(offset)d\(outcome.depth)")
                     }
                 default: break
@@ -118,7 +119,7 @@ import Testing
     @Test func deepNesting() {
         let bytes = Array((String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000)).utf8)
         expectAgreement(bytes, "5000 deep")
-        // Two openings to depth 1 and 2, three closings to depth 2, 1 and 0.
-        #expect(Self.reference(bytes).brackets.count == 5)
+        // Openings to depth 1, 2 and 3, closings to depth 2, 1 and 0.
+        #expect(Self.reference(bytes).brackets.count == 6)
     }
 }

@@ -3,10 +3,19 @@
 protocol ByteSource: AnyObject {
     /// Reads the next chunk and passes it to `body`; returns false at the end of the input.
     func nextChunk(isolation: isolated (any Actor)?, _ body: (UnsafeRawBufferPointer) -> Void) async throws -> Bool
+    /// Gives the parser what comes next (a chunk, or for the parallel walk a piece of the
+    /// envelope or a batch's items); returns false at the end of the input.
+    func feedNext(_ parser: ExportParser, isolation: isolated (any Actor)?) async throws -> Bool
     /// Goes back to the start of the input, if it can be read again (a regular file); false otherwise.
     func rewind() -> Bool
     /// Releases the source (closes the descriptor it owns); reading after this returns false.
     func close()
+}
+
+extension ByteSource {
+    func feedNext(_ parser: ExportParser, isolation: isolated (any Actor)?) async throws -> Bool {
+        try await nextChunk(isolation: isolation) { parser.feed($0) }
+    }
 }
 
 /// Bytes read with blocking calls, on the thread that reads ahead or on the caller's.

@@ -20,10 +20,11 @@
 /// It is public as SPI (`@_spi(Parallel) import VLExport`) for the benchmark package only.
 @_spi(Parallel)
 public struct StructureScanner {
-    /// A bracket outside strings after which the depth is at most this is reported.
+    /// A bracket outside strings after which the depth is at most this is reported, and an
+    /// opening bracket that goes one deeper (where an item begins).
     public static let reportedDepth = 2
 
-    /// A bracket that leaves the depth at most ``reportedDepth``.
+    /// A bracket that leaves the depth at most ``reportedDepth``, or opens one level below it.
     public struct Bracket: Sendable, Hashable {
         /// The bracket byte: `{`, `}`, `[` or `]`.
         public var byte: UInt8
@@ -164,8 +165,11 @@ public struct StructureScanner {
             let position = remaining.trailingZeroBitCount
             let bit = UInt64(1) << UInt64(position)
             remaining &= remaining &- 1
-            depth += closers & bit != 0 ? -1 : 1
-            if depth <= Self.reportedDepth {
+            let closes = closers & bit != 0
+            depth += closes ? -1 : 1
+            // (A block whose closing brackets cannot bring the depth down to the reported depth
+            // cannot hold an opening one from it either: it is never visited for those.)
+            if depth <= Self.reportedDepth || (!closes && depth == Self.reportedDepth + 1) {
                 visit(Bracket(byte: block.load(fromByteOffset: position, as: UInt8.self), offset: offset + position, depthAfter: depth))
             }
         }

@@ -23,6 +23,9 @@ final class ExportParser: TokenSink {
     private var eventCountAtChunkEnd = 0
     private var bytesWithoutEvent = 0
 
+    /// The index of a batch parser's first item.
+    private var firstItemIndexOfBatch = 0
+
     /// The first error, once it happened.
     private(set) var failure: VLExportError?
     /// Whether the input has ended (or failed) and nothing more will come.
@@ -39,6 +42,39 @@ final class ExportParser: TokenSink {
     deinit {
         routerStorage.deinitialize(count: 1)
         routerStorage.deallocate()
+    }
+
+    /// A parser for one batch of the parallel walk: yajl and the router stand inside
+    /// `media_items`, as the walk's own parser stood where the batch begins, and the
+    /// tokenizer counts from the batch's place in the export, so that every item, warning
+    /// and error comes out as the serial walk would give it.
+    convenience init(batchOf options: ReaderOptions, itemMode: ItemMode, at place: BatchPlace) {
+        self.init(options: options, itemMode: itemMode)
+        skipItemsBefore = place.skipItemsBefore
+        Self.mediaItemsPrefix.withUnsafeBytes { feed($0) }
+        tokenizer.move(toOffset: place.offset, line: place.line, lineStart: place.lineStart, precedingBytes: place.precedingBytes)
+        routerStorage.pointee.setNextItemIndex(place.firstItemIndex)
+        firstItemIndexOfBatch = place.firstItemIndex
+    }
+
+    /// What puts a parser inside `media_items`, before its first item.
+    private static let mediaItemsPrefix = Array(#"{"media_items":["#.utf8)
+
+    /// Takes in what a worker made of a batch, and moves past its bytes, to `end`.
+    func absorb(_ batch: consuming BatchResult, end: BatchPlace) {
+        routerStorage.pointee.absorb(items: batch.items, warnings: batch.warnings, warningCount: batch.warningCount, itemCount: batch.itemCount)
+        tokenizer.move(toOffset: end.offset, line: end.line, lineStart: end.lineStart, precedingBytes: end.precedingBytes)
+        if let failure = batch.failure, self.failure == nil {
+            self.failure = failure
+            isFinished = true
+        }
+    }
+
+    /// What a worker made of a batch: its items and warnings, and the error that ended it.
+    func batchResult() -> BatchResult {
+        var items: [ParsedItem] = []
+        while let item = nextReady() { items.append(item) }
+        return BatchResult(items: items, warnings: warnings, warningCount: warningCount, itemCount: itemCount - firstItemIndexOfBatch, failure: failure)
     }
 
     /// What items that start from now on become.

@@ -44,7 +44,8 @@ public final class ExportReader {
     /// How this reader reads.
     public let options: ReaderOptions
     private let walk: ExportWalk
-    private let readAhead: ReadAheadSource?
+    /// Reads the byte count of the source that reads a file or descriptor.
+    private let bytesReadCounter: (() -> Int)?
 
     /// Opens the export at `path`: JSON, or JSON compressed with gzip.
     ///
@@ -70,10 +71,17 @@ public final class ExportReader {
     }
 
     private init(input: DescriptorInput, options: ReaderOptions) {
-        let readAhead = ReadAheadSource(DecodedInput(input), chunkSize: options.chunkSize)
-        self.readAhead = readAhead
         self.options = options
-        walk = ExportWalk(source: readAhead, options: options)
+        let workers = options.workerThreads
+        if workers > 0 {
+            let parallel = ParallelSource(DecodedInput(input), options: options, workers: workers)
+            bytesReadCounter = { parallel.bytesRead }
+            walk = ExportWalk(source: parallel, options: options)
+        } else {
+            let readAhead = ReadAheadSource(DecodedInput(input), chunkSize: options.chunkSize)
+            bytesReadCounter = { readAhead.bytesRead }
+            walk = ExportWalk(source: readAhead, options: options)
+        }
     }
 
     /// Reads an export from chunks of bytes of any size, such as a network body or a decompressor.
@@ -83,7 +91,7 @@ public final class ExportReader {
     public init<Chunks: AsyncSequence>(chunks: Chunks, options: ReaderOptions = ReaderOptions())
     where Chunks.Element: Collection<UInt8> {
         self.options = options
-        readAhead = nil
+        bytesReadCounter = nil
         walk = ExportWalk(source: AsyncChunkSource(chunks), options: options)
     }
 
@@ -104,7 +112,7 @@ public final class ExportReader {
 
     /// Bytes read from the file or descriptor so far (compressed bytes, for gzip), for a
     /// progress display; 0 for a reader of chunks. Safe to read from any thread.
-    public var bytesRead: Int { readAhead?.bytesRead ?? 0 }
+    public var bytesRead: Int { bytesReadCounter?() ?? 0 }
 
     /// The media items as typed values, in order.
     public var mediaItems: MediaItemSequence { MediaItemSequence(walk: walk) }

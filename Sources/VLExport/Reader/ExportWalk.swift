@@ -56,7 +56,7 @@ final class ExportWalk {
         guard let source else { throw closedError() }
         let parser = parser
         do {
-            if try await !source.nextChunk(isolation: isolation, { parser.feed($0) }) {
+            if try await !source.feedNext(parser, isolation: isolation) {
                 parser.finish()
                 if closingAtEnd { closeSource() }
             }

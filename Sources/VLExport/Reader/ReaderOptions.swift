@@ -1,3 +1,5 @@
+import CVLXSystem
+
 /// How a reader reads: the JSON dialect, its limits, and its read size.
 public struct ReaderOptions: Sendable, Hashable {
     /// Which JSON the reader accepts.
@@ -18,6 +20,17 @@ public struct ReaderOptions: Sendable, Hashable {
         case strict
     }
 
+    /// How many threads read an export's items.
+    public enum Parallelism: Sendable, Hashable {
+        /// One worker for each core this process may run on (its CPU affinity, so `taskset`
+        /// is obeyed); on one core, the serial walk.
+        case automatic
+        /// The serial walk: one thread parses everything, as it reads.
+        case serial
+        /// This many worker threads read batches of items, beside the thread that reads and cuts.
+        case threads(Int)
+    }
+
     /// Which JSON the reader accepts; strict by default.
     public var syntax: Syntax
     /// The deepest nesting of arrays and objects accepted, counting the export
@@ -34,11 +47,17 @@ public struct ReaderOptions: Sendable, Hashable {
     public var schema: SchemaPolicy
     /// How many warnings a reader keeps in ``ExportReader/warnings``; later ones are only counted.
     public var maxKeptWarnings: Int
+    /// How many threads read the items of a file or descriptor; automatic by default. The
+    /// lenient dialect, ``BlockingExportReader`` and readers of chunk sequences read serially.
+    public var parallelism: Parallelism
+    /// The size a batch of the parallel walk grows to before it is cut after its next item.
+    var parallelBatchBytes = 1 << 20
 
     /// Creates options; the defaults suit exports of any size.
     public init(
         syntax: Syntax = .strict, maxDepth: Int = 256, maxItemBytes: Int = 64 << 20, chunkSize: Int = 256 << 10,
-        properties: PropertySelection = .all, schema: SchemaPolicy = .tolerant, maxKeptWarnings: Int = 1000
+        properties: PropertySelection = .all, schema: SchemaPolicy = .tolerant, maxKeptWarnings: Int = 1000,
+        parallelism: Parallelism = .automatic
     ) {
         self.syntax = syntax
         self.maxDepth = max(1, maxDepth)
@@ -47,5 +66,21 @@ public struct ReaderOptions: Sendable, Hashable {
         self.properties = properties
         self.schema = schema
         self.maxKeptWarnings = max(0, maxKeptWarnings)
+        self.parallelism = parallelism
     }
+
+    /// How many workers a walk of a file or descriptor uses; 0 for the serial walk.
+    var workerThreads: Int {
+        guard syntax == .strict else { return 0 }
+        switch parallelism {
+        case .serial: return 0
+        case .threads(let count): return max(1, count)
+        case .automatic:
+            let cores = Self.coresAvailable
+            return cores > 1 ? cores : 0
+        }
+    }
+
+    /// The cores this process may run on.
+    static var coresAvailable: Int { Int(CVLXSystem_coresAvailable()) }
 }

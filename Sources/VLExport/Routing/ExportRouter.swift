@@ -115,6 +115,20 @@ struct ExportRouter {
         warningCount = warnings.count
     }
 
+    /// Numbers the next item `index`: a batch of the parallel walk starts at its first item's index.
+    mutating func setNextItemIndex(_ index: Int) {
+        itemCount = index
+    }
+
+    /// Takes in what a worker made of a batch of items: the items, queued after those ready,
+    /// its warnings, after those so far, and its count.
+    mutating func absorb(items: consuming [ParsedItem], warnings batchWarnings: [ExportWarning], warningCount batchWarningCount: Int, itemCount batchItemCount: Int) {
+        for item in items { ready.append(item) }
+        for warning in batchWarnings where warnings.count < maxKeptWarnings { warnings.append(warning) }
+        warningCount += batchWarningCount
+        itemCount += batchItemCount
+    }
+
     /// Empties ``ready`` once every item in it was taken, keeping its capacity.
     mutating func clearReady() {
         ready.removeAll(keepingCapacity: true)

@@ -127,6 +127,28 @@ final class Tokenizer {
         }
     }
 
+    /// Moves the tokenizer's idea of where it stands in the input, between two chunks: the
+    /// next byte fed is at `offset`, on `line`, whose first byte is at `lineStart`;
+    /// `precedingBytes` are the bytes just before it, for excerpts.
+    ///
+    /// The parallel walk uses it twice: a worker's tokenizer, after a prefix that puts yajl
+    /// inside `media_items`, moves to its batch's place in the export; the walk's own
+    /// tokenizer moves past the batches the workers read.
+    func move(toOffset offset: Int, line: Int, lineStart: Int, precedingBytes: [UInt8]) {
+        chunkStartOffset = offset
+        cursorIndex = 0
+        cursorLine = line
+        cursorLineStart = lineStart
+        chunkFirstLine = line
+        chunkFirstLineStart = lineStart
+        previousTail = Array(precedingBytes.suffix(Tokenizer.excerptReach))
+        openStringStart = nil
+        openWordStart = nil
+        // Only a trailing comma before a closing bracket looks back past a chunk, and the worker
+        // that reads the bytes before the move has checked for one.
+        lastSignificantBeforeChunk = nil
+    }
+
     /// Tells yajl the input has ended, so it can finish or report truncation.
     func finish() throws(VLExportError) {
         if let failure { throw failure }

@@ -1,0 +1,305 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Cuts an export, as it is read, into envelope pieces for the walk's own parser and batches
+/// of whole media items for the workers, from the structure ``StructureScanner`` reads.
+///
+/// It runs on the reading thread. The bytes read go into ``buffer``; after each read the
+/// new bytes are scanned, and the brackets the scanner reports place the cuts:
+/// - the `[` that opens `media_items` (a `[` at depth 1 after the key `"media_items"`)
+///   ends the first envelope piece;
+/// - after an item ends (a bracket back to depth 2) and the batch has grown to
+///   ``batchTarget``, a cut is made if a comma and the start of the next item follow:
+///   the batch holds the items, the walk's parser goes on past the comma;
+/// - the `]` that closes `media_items` ends the last batch (which keeps it, so that its
+///   worker checks what stands before it), and everything after is envelope again.
+/// Items are counted on the way (an opening bracket at depth 3, or a string, number or
+/// literal between items), so that each batch knows its first item's index; lines are
+/// counted with `memchr` over each piece, so that each knows its line.
+///
+/// The batcher only proposes. A document that is not what it assumed (broken strings, a
+/// truncated tail) ends in the error of the worker or the parser that reads the piece,
+/// which is the serial walk's error, because each piece is read in the serial walk's context.
+struct ItemBatcher {
+    private enum Phase {
+        /// Before `media_items`: everything is envelope.
+        case head
+        /// Inside `media_items`.
+        case items
+        /// After `media_items`: everything is envelope.
+        case tail
+        /// After an item too large to read: nothing more is handed out.
+        case stopped
+    }
+
+    /// The size a batch grows to before it is cut after its next item.
+    let batchTarget: Int
+    /// A batch that grows past this without a place to cut is handed out as it stands: its
+    /// worker then reports the item too large, as the serial walk does.
+    let maxBatchBytes: Int
+
+    private var phase = Phase.head
+    private var scanner = StructureScanner()
+    /// Bytes read and not handed out yet; `buffer[0]` is at `bufferStart` in the export.
+    private(set) var buffer: [UInt8] = []
+    private var bufferStart = 0
+    /// The line of `buffer[0]`, and where that line starts.
+    private var line = 1
+    private var lineStart = 0
+    /// How much of `buffer` has been scanned.
+    private var scanned = 0
+    /// The last bytes handed out, for the excerpts of errors at the start of the next piece.
+    private var precedingBytes: [UInt8] = []
+    /// The index the next item that begins will have.
+    private var nextItemIndex = 0
+    /// Items begun in the batch being gathered.
+    private var itemsInBatch = 0
+    /// Where a stretch between items begins, in which strings, numbers and literals are items too.
+    private var gapStart: Int?
+    /// Brackets of the last scan, handled once it is done.
+    private var brackets: [StructureScanner.Bracket] = []
+
+    init(batchTarget: Int, maxBatchBytes: Int) {
+        self.batchTarget = batchTarget
+        self.maxBatchBytes = maxBatchBytes
+        buffer.reserveCapacity(batchTarget * 2)
+    }
+
+    /// Room at the end of ``buffer`` for the next read of `count` bytes; returns where it starts.
+    mutating func reserve(_ count: Int) -> Int {
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: count))
+        return start
+    }
+
+    /// Runs `body` on the room reserved at `start`.
+    mutating func withRoom(from start: Int, _ body: (UnsafeMutableRawBufferPointer) throws(VLExportError) -> Int?) throws(VLExportError) -> Int? {
+        var result: Result<Int?, VLExportError> = .success(0)
+        buffer.withUnsafeMutableBytes { bytes in
+            result = Result { () throws(VLExportError) in try body(UnsafeMutableRawBufferPointer(rebasing: bytes[start...])) }
+        }
+        return try result.get()
+    }
+
+    /// Whether an item too large to read ended the cutting.
+    var isStopped: Bool {
+        if case .stopped = phase { return true }
+        return false
+    }
+
+    /// Keeps `count` bytes of the room reserved at `start`, drops the rest, and returns the
+    /// pieces the new bytes complete. `itemMode` and `skipItemsBefore` go into each batch.
+    mutating func commit(_ count: Int, at start: Int, itemMode: ItemMode, skipItemsBefore: Int) -> [ExportSegment] {
+        buffer.removeSubrange((start + count)...)
+        brackets.removeAll(keepingCapacity: true)
+        buffer.withUnsafeBytes { bytes in
+            scanner.scan(UnsafeRawBufferPointer(rebasing: bytes[scanned...])) { brackets.append($0) }
+        }
+        scanned = buffer.count
+        var segments: [ExportSegment] = []
+        for bracket in brackets {
+            handle(bracket, itemMode: itemMode, skipItemsBefore: skipItemsBefore, into: &segments)
+        }
+        switch phase {
+        case .head:
+            // Keep enough to see the key before media_items' bracket; hand out the rest.
+            if buffer.count > 1 << 20 { segments.append(.envelope(takeBytes(upTo: buffer.count - 4096))) }
+        case .tail:
+            if !buffer.isEmpty { segments.append(.envelope(takeBytes(upTo: buffer.count))) }
+        case .items:
+            if gapStart != nil, buffer.count >= batchTarget, buffer.count - lastGapSearch >= batchTarget,
+               let batch = cutInGap(itemMode: itemMode, skipItemsBefore: skipItemsBefore) {
+                segments.append(.batch(batch))
+            } else if buffer.count > maxBatchBytes {
+                // An item larger than the limit: its worker reports it, as the serial walk does,
+                // and nothing after it is read.
+                segments.append(.batch(takeBatch(upTo: buffer.count, walkResumesAt: buffer.count, endsInput: true, itemMode: itemMode, skipItemsBefore: skipItemsBefore)))
+                phase = .stopped
+            }
+        case .stopped:
+            break
+        }
+        return segments
+    }
+
+    /// How long the buffer was at the last search for a cut between items that are no objects.
+    private var lastGapSearch = 0
+
+    /// In a long run of items that are no objects (strings, numbers), cuts after the last one
+    /// the bytes read show whole and followed by a comma and another item.
+    private mutating func cutInGap(itemMode: ItemMode, skipItemsBefore: Int) -> ItemBatch? {
+        lastGapSearch = buffer.count
+        guard let start = gapStart else { return nil }
+        var probe = start
+        var items = 0
+        var cut: (valueEnd: Int, resume: Int, items: Int)?
+        scanning: while probe < buffer.count {
+            let byte = buffer[probe]
+            if Tokenizer.isWhitespace(byte) || byte == UInt8(ascii: ",") {
+                probe += 1
+                continue
+            }
+            items += 1
+            if byte == UInt8(ascii: "\"") {
+                probe += 1
+                while probe < buffer.count, buffer[probe] != UInt8(ascii: "\"") {
+                    probe += buffer[probe] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard probe < buffer.count else { break scanning }
+                probe += 1
+            } else {
+                while probe < buffer.count, !Tokenizer.isWhitespace(buffer[probe]), buffer[probe] != UInt8(ascii: ",") { probe += 1 }
+            }
+            if let resume = nextItemStart(after: probe) { cut = (probe, resume, items) }
+        }
+        guard let cut else { return nil }
+        itemsInBatch += cut.items
+        let batch = takeBatch(upTo: cut.valueEnd, walkResumesAt: cut.resume, endsInput: false, itemMode: itemMode, skipItemsBefore: skipItemsBefore)
+        gapStart = 0
+        lastGapSearch = buffer.count
+        return batch
+    }
+
+    /// The pieces left at the end of the input.
+    mutating func finish(itemMode: ItemMode, skipItemsBefore: Int) -> [ExportSegment] {
+        switch phase {
+        case .stopped:
+            return []
+        case .head, .tail:
+            return buffer.isEmpty ? [] : [.envelope(takeBytes(upTo: buffer.count))]
+        case .items:
+            phase = .tail
+            return [.batch(takeBatch(upTo: buffer.count, walkResumesAt: buffer.count, endsInput: true, itemMode: itemMode, skipItemsBefore: skipItemsBefore))]
+        }
+    }
+
+    private mutating func handle(_ bracket: StructureScanner.Bracket, itemMode: ItemMode, skipItemsBefore: Int, into segments: inout [ExportSegment]) {
+        let index = bracket.offset - bufferStart
+        let opens = bracket.byte == UInt8(ascii: "{") || bracket.byte == UInt8(ascii: "[")
+        switch phase {
+        case .head:
+            guard opens, bracket.depthAfter == 2, bracket.byte == UInt8(ascii: "["), followsMediaItemsKey(index) else { return }
+            segments.append(.envelope(takeBytes(upTo: index + 1)))
+            phase = .items
+            gapStart = 0
+            itemsInBatch = 0
+        case .items:
+            if opens, bracket.depthAfter == 3 {
+                countGapItems(upTo: index)
+                itemsInBatch += 1
+            } else if !opens, bracket.depthAfter == 2 {
+                gapStart = index + 1
+                if index + 1 >= batchTarget, let resume = nextItemStart(after: index + 1) {
+                    segments.append(.batch(takeBatch(upTo: index + 1, walkResumesAt: resume, endsInput: false, itemMode: itemMode, skipItemsBefore: skipItemsBefore)))
+                    gapStart = 0
+                }
+            } else if !opens, bracket.depthAfter == 1 {
+                countGapItems(upTo: index)
+                // The last batch keeps the closing bracket; the walk's parser goes on from it.
+                segments.append(.batch(takeBatch(upTo: index + 1, walkResumesAt: index, endsInput: false, itemMode: itemMode, skipItemsBefore: skipItemsBefore)))
+                phase = .tail
+            }
+        case .tail, .stopped:
+            return
+        }
+    }
+
+    /// Whether the bytes before the `[` at `index` are `"media_items"`, a colon and white space.
+    private func followsMediaItemsKey(_ index: Int) -> Bool {
+        var probe = index - 1
+        while probe >= 0, Tokenizer.isWhitespace(buffer[probe]) { probe -= 1 }
+        guard probe >= 0, buffer[probe] == UInt8(ascii: ":") else { return false }
+        probe -= 1
+        while probe >= 0, Tokenizer.isWhitespace(buffer[probe]) { probe -= 1 }
+        let key = Self.mediaItemsKey
+        guard probe + 1 >= key.count else { return false }
+        return buffer[(probe + 1 - key.count)...probe].elementsEqual(key)
+    }
+
+    private static let mediaItemsKey = Array(#""media_items""#.utf8)
+
+    /// Where the walk can go on after an item that ends just before `index`: past white
+    /// space, a comma and white space, at the first byte of the next item; nil when the
+    /// bytes there are not that, or not read yet.
+    private func nextItemStart(after index: Int) -> Int? {
+        var probe = index
+        while probe < buffer.count, Tokenizer.isWhitespace(buffer[probe]) { probe += 1 }
+        guard probe < buffer.count, buffer[probe] == UInt8(ascii: ",") else { return nil }
+        probe += 1
+        while probe < buffer.count, Tokenizer.isWhitespace(buffer[probe]) { probe += 1 }
+        guard probe < buffer.count else { return nil }
+        switch buffer[probe] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "\""), UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+            return probe
+        default:
+            return nil
+        }
+    }
+
+    /// Counts the strings, numbers and literals that stand as items between the last item and `index`.
+    private mutating func countGapItems(upTo end: Int) {
+        guard let start = gapStart else { return }
+        gapStart = nil
+        var probe = start
+        while probe < end {
+            let byte = buffer[probe]
+            if Tokenizer.isWhitespace(byte) || byte == UInt8(ascii: ",") {
+                probe += 1
+                continue
+            }
+            itemsInBatch += 1
+            if byte == UInt8(ascii: "\"") {
+                probe += 1
+                while probe < end, buffer[probe] != UInt8(ascii: "\"") {
+                    probe += buffer[probe] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                probe += 1
+            } else {
+                while probe < end, !Tokenizer.isWhitespace(buffer[probe]), buffer[probe] != UInt8(ascii: ",") { probe += 1 }
+            }
+        }
+    }
+
+    /// Hands out `buffer[..<end]` as a batch; the walk's parser goes on at `resume`.
+    private mutating func takeBatch(upTo end: Int, walkResumesAt resume: Int, endsInput: Bool, itemMode: ItemMode, skipItemsBefore: Int) -> ItemBatch {
+        let place = BatchPlace(
+            offset: bufferStart, line: line, lineStart: lineStart, precedingBytes: precedingBytes,
+            firstItemIndex: nextItemIndex, skipItemsBefore: skipItemsBefore
+        )
+        let bytes = Array(buffer[..<end])
+        nextItemIndex += itemsInBatch
+        itemsInBatch = 0
+        advance(by: resume)
+        let end = BatchPlace(offset: bufferStart, line: line, lineStart: lineStart, precedingBytes: precedingBytes, firstItemIndex: nextItemIndex)
+        return ItemBatch(bytes: bytes, place: place, end: end, endsInput: endsInput, itemMode: itemMode)
+    }
+
+    /// Hands out `buffer[..<end]` as envelope bytes.
+    private mutating func takeBytes(upTo end: Int) -> [UInt8] {
+        let bytes = Array(buffer[..<end])
+        advance(by: end)
+        return bytes
+    }
+
+    /// Drops the first `count` bytes of the buffer, counting their lines.
+    private mutating func advance(by count: Int) {
+        buffer.withUnsafeBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var position = 0
+            while position < count, let found = memchr(base + position, 0x0A, count - position) {
+                let newline = base.distance(to: UnsafeRawPointer(found))
+                line += 1
+                lineStart = bufferStart + newline + 1
+                position = newline + 1
+            }
+        }
+        precedingBytes = Array(buffer[max(0, count - 24)..<count])
+        buffer.removeSubrange(..<count)
+        bufferStart += count
+        scanned -= count
+        lastGapSearch = max(0, lastGapSearch - count)
+        if let start = gapStart { gapStart = start - count }
+    }
+}

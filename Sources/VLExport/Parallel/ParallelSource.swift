@@ -1,0 +1,303 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// The parallel walk: a reading thread that reads and cuts the export, worker threads that
+/// read the batches of items, and the walk, which takes the pieces in the export's order.
+///
+/// ```
+/// reading thread: read, scan, cut ──► envelope pieces ─────────────────────┐
+///                                └──► batches ──► workers (yajl each) ──────┤
+/// the walk: envelope pieces to its own parser, batches' items in order ◄────┘
+/// ```
+///
+/// Memory stays bounded: at most ``segmentsInFlight`` pieces are cut and not yet taken by
+/// the walk, whatever the size of the export; the reading thread waits for the walk.
+/// Every item, warning and error is the serial walk's (see ``ItemBatcher``).
+final class ParallelSource: ByteSource, @unchecked Sendable {
+    // @unchecked: `input` and `batcher` belong to the reading thread while it runs; the rest is
+    // immutable, or under `state`, or a POSIX semaphore.
+
+    private let input: DecodedInput
+    private let options: ReaderOptions
+    private let workerCount: Int
+    private var batcher: ItemBatcher
+    private let readSize: Int
+    /// Pieces cut and not yet taken by the walk, at most.
+    let segmentsInFlight: Int
+    private let state = Mutex(State())
+    /// Room for another piece.
+    private let freeSlots: UnsafeMutablePointer<sem_t>
+    /// Batches waiting for a worker (and, when stopping, wake-ups).
+    private let workAvailable: UnsafeMutablePointer<sem_t>
+    /// Posted by each thread as it stops.
+    private let stopped: UnsafeMutablePointer<sem_t>
+    private var threadsStarted = 0
+
+    private struct State {
+        /// Pieces in the export's order, not yet taken by the walk.
+        var segments: [ExportSegment] = []
+        /// Batches not yet taken by a worker.
+        var work: [ItemBatch] = []
+        /// Batches whose worker has finished.
+        var done: Set<ObjectIdentifier> = []
+        /// How the input ended, once it has.
+        var end: End?
+        /// The walk, suspended until the piece it needs is ready.
+        var waiter: CheckedContinuation<Void, Never>?
+        var stopping = false
+        /// The form items are made in, and the items passed over, for the batches cut from now on.
+        var itemMode = ItemMode.typed
+        var skipItemsBefore = 0
+    }
+
+    private enum End {
+        case finished
+        case failed(VLExportError)
+    }
+
+    init(_ input: DecodedInput, options: ReaderOptions, workers: Int) {
+        self.input = input
+        self.options = options
+        workerCount = max(1, workers)
+        readSize = options.chunkSize
+        batcher = ItemBatcher(batchTarget: options.parallelBatchBytes, maxBatchBytes: options.maxItemBytes + 2 * options.parallelBatchBytes + options.chunkSize)
+        segmentsInFlight = 2 * workerCount + 2
+        freeSlots = .allocate(capacity: 1)
+        workAvailable = .allocate(capacity: 1)
+        stopped = .allocate(capacity: 1)
+        sem_init(freeSlots, 0, UInt32(segmentsInFlight))
+        sem_init(workAvailable, 0, 0)
+        sem_init(stopped, 0, 0)
+    }
+
+    deinit {
+        close()
+        for semaphore in [freeSlots, workAvailable, stopped] {
+            sem_destroy(semaphore)
+            semaphore.deallocate()
+        }
+    }
+
+    /// Bytes read from the descriptor so far.
+    var bytesRead: Int { input.descriptor.bytesRead }
+
+    func nextChunk(isolation: isolated (any Actor)?, _ body: (UnsafeRawBufferPointer) -> Void) async throws -> Bool {
+        preconditionFailure("the parallel walk hands its parser pieces and batches, not chunks")
+    }
+
+    func feedNext(_ parser: ExportParser, isolation: isolated (any Actor)?) async throws -> Bool {
+        let mode = parser.itemMode
+        let skip = parser.skipItemsBefore
+        state.withLock { state in
+            state.itemMode = mode
+            state.skipItemsBefore = skip
+        }
+        startIfNeeded()
+        while true {
+            let next: Result<ExportSegment, VLExportError>?? = state.withLock { state in
+                if let segment = state.segments.first {
+                    if case .batch(let batch) = segment, !state.done.contains(ObjectIdentifier(batch)) { return nil }
+                    // At most `segmentsInFlight` pieces wait: taking the first is cheap, and
+                    // nothing taken stays referenced.
+                    state.segments.removeFirst()
+                    if case .batch(let batch) = segment { state.done.remove(ObjectIdentifier(batch)) }
+                    return .success(segment)
+                }
+                switch state.end {
+                case .finished?: return .some(nil)
+                case .failed(let error)?: return .failure(error)
+                case nil: return nil
+                }
+            }
+            switch next {
+            case .success(.envelope(let bytes))??:
+                bytes.withUnsafeBytes { parser.feed($0) }
+                sem_post(freeSlots)
+                return true
+            case .success(.batch(let batch))??:
+                parser.absorb(batch.result!, end: batch.end)
+                sem_post(freeSlots)
+                return true
+            case .failure(let error)?:
+                throw error
+            case .some(nil):
+                return false
+            case nil:
+                await waitForNews()
+                try Task.checkCancellation()
+            }
+        }
+    }
+
+    /// Suspends until a piece, a finished batch or the end comes, or the task is cancelled.
+    private func waitForNews() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state in
+                    if state.stopping || state.end != nil && state.segments.isEmpty { return true }
+                    if let first = state.segments.first {
+                        if case .batch(let batch) = first, !state.done.contains(ObjectIdentifier(batch)) {
+                            state.waiter = continuation
+                            return false
+                        }
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            stopThreads()
+        }
+    }
+
+    private func startIfNeeded() {
+        guard threadsStarted == 0 else { return }
+        start { $0.readUntilStopped() }
+        for _ in 0..<workerCount {
+            start { $0.workUntilStopped() }
+        }
+    }
+
+    private func start(_ body: @escaping (ParallelSource) -> Void) {
+        final class Launch {
+            let source: ParallelSource
+            let body: (ParallelSource) -> Void
+            init(_ source: ParallelSource, _ body: @escaping (ParallelSource) -> Void) {
+                self.source = source
+                self.body = body
+            }
+        }
+        let context = Unmanaged.passRetained(Launch(self, body)).toOpaque()
+        var thread = pthread_t()
+        let status = pthread_create(&thread, nil, { context in
+            let launch = Unmanaged<Launch>.fromOpaque(context!).takeRetainedValue()
+            launch.body(launch.source)
+            sem_post(launch.source.stopped)
+            return nil
+        }, context)
+        if status == 0 {
+            pthread_detach(thread)
+            threadsStarted += 1
+        } else {
+            Unmanaged<Launch>.fromOpaque(context).release()
+            finish(.failed(VLExportError(.io, "cannot start a thread to read \(input.descriptor.name): \(SystemError(number: status))")))
+        }
+    }
+
+    /// The reading thread: read, cut, hand the pieces out, again.
+    private func readUntilStopped() {
+        while !state.withLock({ $0.stopping }) {
+            let start = batcher.reserve(readSize)
+            let count: Int?
+            do throws(VLExportError) {
+                count = try batcher.withRoom(from: start) { room throws(VLExportError) in try input.read(into: room) }
+            } catch {
+                finish(.failed(error))
+                return
+            }
+            guard let count else { return }
+            let (mode, skip) = state.withLock { ($0.itemMode, $0.skipItemsBefore) }
+            if count == 0 {
+                _ = batcher.commit(0, at: start, itemMode: mode, skipItemsBefore: skip)
+                guard hand(batcher.finish(itemMode: mode, skipItemsBefore: skip)) else { return }
+                finish(.finished)
+                return
+            }
+            guard hand(batcher.commit(count, at: start, itemMode: mode, skipItemsBefore: skip)) else { return }
+            if batcher.isStopped {
+                finish(.finished)
+                return
+            }
+        }
+    }
+
+    /// Hands pieces to the walk (and batches to the workers), waiting for room; false when stopping.
+    private func hand(_ segments: [ExportSegment]) -> Bool {
+        for segment in segments {
+            while sem_wait(freeSlots) != 0 {}
+            let waiter: CheckedContinuation<Void, Never>? = state.withLock { state in
+                if state.stopping { return nil }
+                state.segments.append(segment)
+                if case .batch(let batch) = segment { state.work.append(batch) }
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            if state.withLock({ $0.stopping }) { return false }
+            if case .batch = segment { sem_post(workAvailable) }
+            waiter?.resume()
+        }
+        return true
+    }
+
+    /// A worker: take a batch, read it, mark it done, again.
+    private func workUntilStopped() {
+        while true {
+            while sem_wait(workAvailable) != 0 {}
+            let batch: ItemBatch? = state.withLock { state in
+                guard !state.stopping, !state.work.isEmpty else { return nil }
+                return state.work.removeFirst()
+            }
+            guard let batch else { return }
+            batch.read(options)
+            let waiter = state.withLock { state in
+                state.done.insert(ObjectIdentifier(batch))
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+    }
+
+    private func finish(_ end: End) {
+        let waiter = state.withLock { state in
+            if state.end == nil { state.end = end }
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Tells every thread to stop and wakes each wherever it waits; resumes a suspended walk.
+    private func stopThreads() {
+        let waiter = state.withLock { state in
+            state.stopping = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        input.descriptor.wake()
+        sem_post(freeSlots)
+        for _ in 0..<workerCount { sem_post(workAvailable) }
+        waiter?.resume()
+    }
+
+    /// Stops the threads and waits until they have.
+    private func joinThreads() {
+        guard threadsStarted > 0 else { return }
+        stopThreads()
+        for _ in 0..<threadsStarted {
+            while sem_wait(stopped) != 0 {}
+        }
+        threadsStarted = 0
+    }
+
+    func rewind() -> Bool {
+        joinThreads()
+        guard input.rewind() else { return false }
+        sem_destroy(freeSlots)
+        sem_init(freeSlots, 0, UInt32(segmentsInFlight))
+        sem_destroy(workAvailable)
+        sem_init(workAvailable, 0, 0)
+        state.withLock { $0 = State() }
+        batcher = ItemBatcher(batchTarget: batcher.batchTarget, maxBatchBytes: batcher.maxBatchBytes)
+        return true
+    }
+
+    func close() {
+        joinThreads()
+        input.descriptor.close()
+    }
+}
