@@ -100,6 +100,12 @@ final class DescriptorInput: BlockingByteInput, Sendable {
         }
     }
 
+    /// Whether a read would have to wait: a pipe or terminal with nothing in it now.
+    var wouldWait: Bool {
+        guard !isRegularFile else { return false }
+        return !((try? SystemCall.waitUntilReadable(descriptor, milliseconds: 0)) ?? true)
+    }
+
     /// Waits for the descriptor's data (or its end); false when ``wake()`` came first.
     private func waitUntilReadable() throws(VLExportError) -> Bool {
         var watched = [

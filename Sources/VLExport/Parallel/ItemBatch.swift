@@ -52,19 +52,31 @@ final class ItemBatch: @unchecked Sendable {
     /// Set by the worker.
     var result: BatchResult?
 
-    init(bytes: [UInt8], place: BatchPlace, end: BatchPlace, endsInput: Bool, itemMode: ItemMode) {
+    init(bytes: [UInt8], place: BatchPlace, end: BatchPlace, endsInput: Bool, closesMediaItems: Bool, itemMode: ItemMode) {
         self.bytes = bytes
+        self.closesMediaItems = closesMediaItems
         self.place = place
         self.end = end
         self.endsInput = endsInput
         self.itemMode = itemMode
     }
 
+    /// Whether the bytes end with the `]` that closes `media_items`.
+    let closesMediaItems: Bool
+
     /// Reads the batch with a parser of its own.
     func read(_ options: ReaderOptions) {
         let parser = ExportParser(batchOf: options, itemMode: itemMode, at: place)
         bytes.withUnsafeBytes { parser.feed($0) }
-        if endsInput { parser.finish() }
+        if endsInput {
+            parser.finish()
+        } else if !closesMediaItems {
+            // yajl knows a number has ended only when the next byte comes: a `]` brings out
+            // an item that is a number at the batch's end, as the comma after it would.
+            Self.closingBracket.withUnsafeBytes { parser.feed($0) }
+        }
         result = parser.batchResult()
     }
+
+    private static let closingBracket: [UInt8] = [UInt8(ascii: "]")]
 }

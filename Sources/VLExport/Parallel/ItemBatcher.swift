@@ -57,6 +57,10 @@ struct ItemBatcher {
     private var itemsInBatch = 0
     /// Where a stretch between items begins, in which strings, numbers and literals are items too.
     private var gapStart: Int?
+    /// Where the last item that ended in the batch being gathered ends, and how many items
+    /// of the batch had begun by then.
+    private var lastItemEnd: Int?
+    private var itemsAtLastItemEnd = 0
     /// Brackets of the last scan, handled once it is done.
     private var brackets: [StructureScanner.Bracket] = []
 
@@ -161,6 +165,33 @@ struct ItemBatcher {
         return batch
     }
 
+    /// The pieces that can be handed out now, for an input that has nothing more to read
+    /// yet (a pipe whose writer is slow): the envelope read so far, and the items whose next
+    /// item has begun, so that they reach the walk without waiting for a whole batch. (An item
+    /// is handed out once the comma after it, and the next item's first byte, have been read.)
+    mutating func flushForStall(itemMode: ItemMode, skipItemsBefore: Int) -> [ExportSegment] {
+        switch phase {
+        case .head:
+            return buffer.isEmpty ? [] : [.envelope(takeBytes(upTo: buffer.count))]
+        case .items:
+            if gapStart != nil, let batch = cutInGap(itemMode: itemMode, skipItemsBefore: skipItemsBefore) {
+                return [.batch(batch)]
+            }
+            if let end = lastItemEnd, let resume = nextItemStart(after: end) {
+                let wasInGap = gapStart.map { $0 >= end } ?? false
+                // Items that began after this one (counted already) belong to the next batch.
+                let batch = takeBatch(
+                    upTo: end, walkResumesAt: resume, endsInput: false, items: itemsAtLastItemEnd, itemMode: itemMode, skipItemsBefore: skipItemsBefore
+                )
+                if wasInGap { gapStart = 0 }
+                return [.batch(batch)]
+            }
+            return []
+        case .tail, .stopped:
+            return []
+        }
+    }
+
     /// The pieces left at the end of the input.
     mutating func finish(itemMode: ItemMode, skipItemsBefore: Int) -> [ExportSegment] {
         switch phase {
@@ -190,6 +221,8 @@ struct ItemBatcher {
                 itemsInBatch += 1
             } else if !opens, bracket.depthAfter == 2 {
                 gapStart = index + 1
+                lastItemEnd = index + 1
+                itemsAtLastItemEnd = itemsInBatch
                 if index + 1 >= batchTarget, let resume = nextItemStart(after: index + 1) {
                     segments.append(.batch(takeBatch(upTo: index + 1, walkResumesAt: resume, endsInput: false, itemMode: itemMode, skipItemsBefore: skipItemsBefore)))
                     gapStart = 0
@@ -197,7 +230,9 @@ struct ItemBatcher {
             } else if !opens, bracket.depthAfter == 1 {
                 countGapItems(upTo: index)
                 // The last batch keeps the closing bracket; the walk's parser goes on from it.
-                segments.append(.batch(takeBatch(upTo: index + 1, walkResumesAt: index, endsInput: false, itemMode: itemMode, skipItemsBefore: skipItemsBefore)))
+                segments.append(.batch(takeBatch(
+                    upTo: index + 1, walkResumesAt: index, endsInput: false, closesMediaItems: true, itemMode: itemMode, skipItemsBefore: skipItemsBefore
+                )))
                 phase = .tail
             }
         case .tail, .stopped:
@@ -205,16 +240,18 @@ struct ItemBatcher {
         }
     }
 
-    /// Whether the bytes before the `[` at `index` are `"media_items"`, a colon and white space.
+    /// Whether the bytes before the `[` at `index` are `"media_items"`, a colon and white space
+    /// (looking back into the last bytes handed out, when the head was handed out early).
     private func followsMediaItemsKey(_ index: Int) -> Bool {
-        var probe = index - 1
-        while probe >= 0, Tokenizer.isWhitespace(buffer[probe]) { probe -= 1 }
-        guard probe >= 0, buffer[probe] == UInt8(ascii: ":") else { return false }
+        let before = Array((precedingBytes + buffer[..<index]).suffix(64))
+        var probe = before.count - 1
+        while probe >= 0, Tokenizer.isWhitespace(before[probe]) { probe -= 1 }
+        guard probe >= 0, before[probe] == UInt8(ascii: ":") else { return false }
         probe -= 1
-        while probe >= 0, Tokenizer.isWhitespace(buffer[probe]) { probe -= 1 }
+        while probe >= 0, Tokenizer.isWhitespace(before[probe]) { probe -= 1 }
         let key = Self.mediaItemsKey
         guard probe + 1 >= key.count else { return false }
-        return buffer[(probe + 1 - key.count)...probe].elementsEqual(key)
+        return before[(probe + 1 - key.count)...probe].elementsEqual(key)
     }
 
     private static let mediaItemsKey = Array(#""media_items""#.utf8)
@@ -263,17 +300,21 @@ struct ItemBatcher {
     }
 
     /// Hands out `buffer[..<end]` as a batch; the walk's parser goes on at `resume`.
-    private mutating func takeBatch(upTo end: Int, walkResumesAt resume: Int, endsInput: Bool, itemMode: ItemMode, skipItemsBefore: Int) -> ItemBatch {
+    private mutating func takeBatch(
+        upTo end: Int, walkResumesAt resume: Int, endsInput: Bool, closesMediaItems: Bool = false, items: Int? = nil,
+        itemMode: ItemMode, skipItemsBefore: Int
+    ) -> ItemBatch {
         let place = BatchPlace(
             offset: bufferStart, line: line, lineStart: lineStart, precedingBytes: precedingBytes,
             firstItemIndex: nextItemIndex, skipItemsBefore: skipItemsBefore
         )
         let bytes = Array(buffer[..<end])
-        nextItemIndex += itemsInBatch
-        itemsInBatch = 0
+        let count = items ?? itemsInBatch
+        nextItemIndex += count
+        itemsInBatch -= count
         advance(by: resume)
         let end = BatchPlace(offset: bufferStart, line: line, lineStart: lineStart, precedingBytes: precedingBytes, firstItemIndex: nextItemIndex)
-        return ItemBatch(bytes: bytes, place: place, end: end, endsInput: endsInput, itemMode: itemMode)
+        return ItemBatch(bytes: bytes, place: place, end: end, endsInput: endsInput, closesMediaItems: closesMediaItems, itemMode: itemMode)
     }
 
     /// Hands out `buffer[..<end]` as envelope bytes.
@@ -295,11 +336,12 @@ struct ItemBatcher {
                 position = newline + 1
             }
         }
-        precedingBytes = Array(buffer[max(0, count - 24)..<count])
+        precedingBytes = Array((precedingBytes + buffer[..<count]).suffix(64))
         buffer.removeSubrange(..<count)
         bufferStart += count
         scanned -= count
         lastGapSearch = max(0, lastGapSearch - count)
+        lastItemEnd = lastItemEnd.flatMap { $0 - count >= 0 ? $0 - count : nil }
         if let start = gapStart { gapStart = start - count }
     }
 }

@@ -191,6 +191,11 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
     /// The reading thread: read, cut, hand the pieces out, again.
     private func readUntilStopped() {
         while !state.withLock({ $0.stopping }) {
+            if input.descriptor.wouldWait {
+                // Nothing to read for now: what is whole goes to the walk before the wait.
+                let (mode, skip) = state.withLock { ($0.itemMode, $0.skipItemsBefore) }
+                guard hand(batcher.flushForStall(itemMode: mode, skipItemsBefore: skip)) else { return }
+            }
             let start = batcher.reserve(readSize)
             let count: Int?
             do throws(VLExportError) {

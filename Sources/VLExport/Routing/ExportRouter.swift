@@ -226,6 +226,7 @@ struct ExportRouter {
             }
         case .inTypedItem:
             if try Self.locatingErrors(ofItem: itemCount - 1, at: itemStartLocation, { () throws(VLExportError) in try itemBuilder.endObject(tokenizer) }) {
+                try checkItemSize(upTo: Self.tokenEnd(tokenizer))
                 if !itemBuilder.item.nonconforming.isEmpty {
                     var values = itemBuilder.item.nonconforming
                     let index = itemCount - 1
@@ -243,12 +244,14 @@ struct ExportRouter {
             }
         case .inRawItem(let depth):
             if depth == 1 {
+                try checkItemSize(upTo: Self.tokenEnd(tokenizer))
                 finishRawItem(tokenizer)
                 state = .inMediaItems
             } else {
                 state = .inRawItem(depth: depth - 1)
             }
         case .inSkippedItem(let depth):
+            if depth == 1 { try checkItemSize(upTo: Self.tokenEnd(tokenizer)) }
             state = depth == 1 ? .inMediaItems : .inSkippedItem(depth: depth - 1)
         case .skippingValue(let depth):
             state = depth == 1 ? .inRoot : .skippingValue(depth: depth - 1)
@@ -268,12 +271,14 @@ struct ExportRouter {
             try Self.locatingErrors(ofItem: itemCount - 1, at: itemStartLocation) { () throws(VLExportError) in try itemBuilder.endArray(tokenizer) }
         case .inRawItem(let depth):
             if depth == 1 {
+                try checkItemSize(upTo: Self.tokenEnd(tokenizer))
                 finishRawItem(tokenizer)
                 state = .inMediaItems
             } else {
                 state = .inRawItem(depth: depth - 1)
             }
         case .inSkippedItem(let depth):
+            if depth == 1 { try checkItemSize(upTo: Self.tokenEnd(tokenizer)) }
             state = depth == 1 ? .inMediaItems : .inSkippedItem(depth: depth - 1)
         case .skippingValue(let depth):
             state = depth == 1 ? .inRoot : .skippingValue(depth: depth - 1)
@@ -344,16 +349,26 @@ struct ExportRouter {
         default:
             return
         }
-        let itemBytes = tokenizer.chunkStartOffset + tokenizer.currentChunk.count - itemStartOffset
-        if itemBytes > maxItemBytes {
-            throw VLExportError(
-                .sizeLimit,
-                "media item is larger than the limit of \(maxItemBytes) bytes (see maxItemBytes)",
-                location: itemStartLocation,
-                path: "media_items[\(itemCount - 1)]",
-                mediaItemIndex: itemCount - 1
-            )
-        }
+        try checkItemSize(upTo: tokenizer.chunkStartOffset + tokenizer.currentChunk.count)
+    }
+
+    /// Throws when the item being read, from its start to `end`, is larger than the limit. Checked
+    /// at the end of each chunk the item goes on past (so memory stays bounded) and where the item
+    /// ends (so the limit does not depend on how the input was cut).
+    private func checkItemSize(upTo end: Int) throws(VLExportError) {
+        guard end - itemStartOffset > maxItemBytes else { return }
+        throw VLExportError(
+            .sizeLimit,
+            "media item is larger than the limit of \(maxItemBytes) bytes (see maxItemBytes)",
+            location: itemStartLocation,
+            path: "media_items[\(itemCount - 1)]",
+            mediaItemIndex: itemCount - 1
+        )
+    }
+
+    /// The offset just past the token being reported: where an item that ends with it ends.
+    private static func tokenEnd(_ tokenizer: Tokenizer) -> Int {
+        tokenizer.chunkStartOffset + tokenizer.tokenEndIndex
     }
 
     /// Describes where the input ended, for a document that is not complete.

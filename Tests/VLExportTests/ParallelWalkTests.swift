@@ -1,0 +1,204 @@
+import Testing
+@testable import VLExport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The parallel walk is the serial walk: the same items, byte for byte and value for value,
+/// the same warnings, and the same error after the same items, whatever the threads, the
+/// batch size and the read size.
+@Suite struct ParallelWalkTests {
+    /// Everything a walk gives, to compare one walk with another.
+    struct Outcome: Equatable {
+        var raw: [RawMediaItem] = []
+        var typed: [MediaItem] = []
+        var warnings: [ExportWarning] = []
+        var warningCount = 0
+        var info: ExportInfo?
+        var error: VLExportError?
+    }
+
+    enum Form: CaseIterable {
+        case raw, typed, both
+    }
+
+    static func walk(_ path: String, _ options: ReaderOptions, _ form: Form) async -> Outcome {
+        var outcome = Outcome()
+        do {
+            let reader = try ExportReader(path: path, options: options)
+            defer {
+                outcome.warnings = reader.warnings
+                outcome.warningCount = reader.warningCount
+                outcome.info = reader.info
+            }
+            switch form {
+            case .raw:
+                for try await item in reader.rawItems { outcome.raw.append(item) }
+            case .typed:
+                for try await item in reader.mediaItems { outcome.typed.append(item) }
+            case .both:
+                for try await both in reader.mediaItemsWithJSON {
+                    outcome.raw.append(both.raw)
+                    outcome.typed.append(both.item)
+                }
+            }
+        } catch var error as VLExportError {
+            // The excerpt shows the bytes around the fault that the parser had at hand, which
+            // depends on where reads and batches end, in the serial walk too.
+            error.excerpt = nil
+            outcome.error = error
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+        return outcome
+    }
+
+    /// A file holding `bytes`, removed by `body`'s end.
+    static func withFile<T>(_ bytes: [UInt8], _ body: (String) async throws -> T) async throws -> T {
+        let path = "/tmp/vlexport-parallel-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).json"
+        let file = try #require(fopen(path, "wb"))
+        #expect(fwrite(bytes, 1, bytes.count, file) == bytes.count)
+        fclose(file)
+        defer { unlink(path) }
+        return try await body(path)
+    }
+
+    /// Compares the parallel walk with the serial one on `bytes`, in every form, for each setting.
+    static func expectSameWalks(
+        _ bytes: [UInt8], _ name: String, threads: [Int] = [1, 2, 3, 8], batchBytes: [Int] = [1, 300, 1 << 20],
+        readSizes: [Int] = [61, 4096, 256 << 10], options: ReaderOptions = ReaderOptions()
+    ) async throws {
+        try await withFile(bytes) { path in
+            for form in Form.allCases {
+                var serialOptions = options
+                serialOptions.parallelism = .serial
+                let serial = await walk(path, serialOptions, form)
+                for count in threads {
+                    for batch in batchBytes {
+                        for readSize in readSizes {
+                            var parallelOptions = options
+                            parallelOptions.parallelism = .threads(count)
+                            parallelOptions.parallelBatchBytes = batch
+                            parallelOptions.chunkSize = readSize
+                            let parallel = await walk(path, parallelOptions, form)
+                            let setting = "\(name), \(form), \(count) threads, batches of \(batch), reads of \(readSize)"
+                            #expect(parallel.raw == serial.raw, "\(setting)")
+                            #expect(parallel.typed == serial.typed, "\(setting)")
+                            #expect(parallel.warnings == serial.warnings, "\(setting)")
+                            #expect(parallel.warningCount == serial.warningCount, "\(setting)")
+                            #expect(parallel.info == serial.info, "\(setting)")
+                            #expect(parallel.error == serial.error, "\(setting): \(String(describing: parallel.error)) vs \(String(describing: serial.error))")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The real export's items, as compact JSON.
+    static func realItems() throws -> [String] {
+        let reader = try BlockingExportReader(path: Fixture.path("real-export-extreme.json"))
+        var items: [String] = []
+        while let item = try reader.nextRawItem() { items.append(String(decoding: item.json, as: UTF8.self)) }
+        return items
+    }
+
+    @Test func fixturesGiveTheSerialWalk() async throws {
+        for name in ["real-export-extreme.json", "edge-cases.json", "odd-values.json", "seed-example.json"] {
+            try await Self.expectSameWalks(try Fixture.bytes(name), name)
+        }
+    }
+
+    @Test func exportsOfEveryShapeGiveTheSerialWalk() async throws {
+        let items = try Self.realItems()
+        let shapes: [(String, String)] = [
+            ("info last, items repeated", #"{"media_items":["# + (items + items).joined(separator: ",") + #"],"info":{"dataset":"x","total_media_items":3}}"#),
+            ("pretty", "{\n  \"info\": {\"dataset\": \"p\"},\n  \"media_items\": [\n    " + items.prefix(9).joined(separator: ",\n    ") + "\n  ]\n}\n"),
+            ("items that are no objects", #"{"media_items":["a","b,c\"]",1,-2.5e3,true,null,[1,{"x":[]}],"#
+                + items[0] + #","","\\",{"media_id":"last"},7]}"#),
+            ("empty media_items", #"{"info":{},"media_items":[]}"#),
+            ("no media_items", #"{"info":{"dataset":"none"}}"#),
+            ("media_items twice", #"{"media_items":["# + items[1] + "," + items[2] + #"],"media_items":["# + items[3] + "]}"),
+            ("media_items inside info", #"{"info":{"media_items":[{"a":1}]},"media_items":["# + items[4] + "]}"),
+            ("a key that ends like media_items", #"{"x_media_items":[{"a":1}],"media_items":["# + items[5] + "]}"),
+        ]
+        for (name, text) in shapes {
+            try await Self.expectSameWalks(Array(text.utf8), name, threads: [1, 2, 8], readSizes: [7, 4096])
+        }
+    }
+
+    @Test func brokenExportsEndInTheSerialWalksError() async throws {
+        let items = try Self.realItems()
+        let first = items[0]
+        let cases: [(String, String)] = [
+            ("trailing comma in media_items", #"{"media_items":["# + first + "," + first + ",]}"),
+            ("missing comma between items", #"{"media_items":["# + first + " " + first + "]}"),
+            ("a bad token inside an item", #"{"media_items":["# + first + #",{"media_id":"x","height":nope}]}"#),
+            ("an unclosed string", #"{"media_items":["# + first + #",{"media_id":"x}]}"#),
+            ("a bracket that does not match", #"{"media_items":["# + first + #",{"media_id":[1,2}]}"#),
+            ("garbage after the document", #"{"media_items":["# + first + "]} x"),
+            ("a control character in a string", #"{"media_items":["# + first + ",{\"media_id\":\"a\u{01}b\"}]}"),
+            ("a comma where an item begins", #"{"media_items":["# + first + ",,]}"),
+            ("media_items not closed", #"{"media_items":["# + first + "," + first),
+        ]
+        for (name, text) in cases {
+            try await Self.expectSameWalks(Array(text.utf8), name, threads: [1, 2], batchBytes: [1, 1 << 20], readSizes: [13, 4096])
+        }
+        // Limits: the depth, and the size of an item.
+        let deep = #"{"media_items":["# + first + #",{"a":"# + String(repeating: "[", count: 300) + String(repeating: "]", count: 300) + "}]}"
+        try await Self.expectSameWalks(Array(deep.utf8), "too deep", threads: [2], batchBytes: [1], readSizes: [4096])
+        let large = #"{"media_items":["# + first + #",{"blob":""# + String(repeating: "x", count: 20_000) + #""}]}"#
+        try await Self.expectSameWalks(
+            Array(large.utf8), "an item over the size limit", threads: [2], batchBytes: [1, 1 << 20], readSizes: [512, 4096],
+            options: ReaderOptions(maxItemBytes: 10_000)
+        )
+    }
+
+    /// A pipe whose writer is slow: the walk gets what is whole at each pause, and the same
+    /// items in the end, whichever bytes the pauses fall between.
+    @Test func aSlowPipeGivesTheSerialWalk() async throws {
+        let bytes = try Fixture.bytes("odd-values.json")
+        let serial = try await Self.withFile(bytes) { path in await Self.walk(path, ReaderOptions(parallelism: .serial), .both) }
+        for seed in 1...8 as ClosedRange<UInt64> {
+            var ends: [Int32] = [0, 0]
+            #expect(pipe(&ends) == 0)
+            let writeEnd = ends[1]
+            _ = Thread.detach {
+                var generator = SeededGenerator(state: seed)
+                var offset = 0
+                while offset < bytes.count {
+                    let size = min(bytes.count - offset, Int.random(in: 1...(seed % 2 == 0 ? 300 : 3000), using: &generator))
+                    let written = bytes[offset..<(offset + size)].withUnsafeBytes { write(writeEnd, $0.baseAddress, $0.count) }
+                    if written <= 0 { break }
+                    offset += written
+                    usleep(UInt32.random(in: 0...300, using: &generator))
+                }
+                close(writeEnd)
+            }
+            var options = ReaderOptions(parallelism: .threads(2))
+            options.parallelBatchBytes = 4096
+            let reader = ExportReader(fileDescriptor: ends[0], closeWhenDone: true, options: options)
+            var items: [MediaItem] = []
+            var raw: [RawMediaItem] = []
+            for try await both in reader.mediaItemsWithJSON {
+                items.append(both.item)
+                raw.append(both.raw)
+            }
+            #expect(items == serial.typed, "seed \(seed)")
+            #expect(raw == serial.raw, "seed \(seed)")
+            #expect(reader.warnings == serial.warnings, "seed \(seed)")
+        }
+    }
+
+    @Test func everyTruncationPointEndsInTheSerialWalksError() async throws {
+        let items = try Self.realItems()
+        let text = #"{"info":{"dataset":"cut"},"media_items":["# + items.prefix(3).joined(separator: ",\n") + #","a",2]}"#
+        let bytes = Array(text.utf8)
+        // Every cut in the last 600 bytes, and every 97th before.
+        let cuts = Array(stride(from: 0, to: bytes.count - 600, by: 97)) + Array((bytes.count - 600)..<bytes.count)
+        for cut in cuts {
+            try await Self.expectSameWalks(Array(bytes[..<cut]), "cut at \(cut)", threads: [2], batchBytes: [1], readSizes: [4096])
+        }
+    }
+}
