@@ -5,6 +5,10 @@
 #   Scripts/bench.sh [SIZE] [RUNS]             SIZE like 1G (default), RUNS 3 (default)
 #   Scripts/bench.sh --commands [SIZE] [RUNS]  every typed vlx command instead, against
 #                                              json_verify and the typed walk
+#   Scripts/bench.sh --parallel [SIZE] [RUNS]  every command with the parallel walk (threads by
+#                                              default: one per core), beside --threads 0 and one
+#                                              core (taskset -c 0); checks that the one-core and
+#                                              all-core NDJSON are the same bytes
 #
 # Each command runs RUNS times, interleaved (one of each, then again), and the
 # median is kept: wall seconds, MB/s, peak RSS (/usr/bin/time's maximum
@@ -18,6 +22,9 @@ source Scripts/timing.sh
 set_name=tools
 if [ "${1:-}" = "--commands" ]; then
     set_name=commands
+    shift
+elif [ "${1:-}" = "--parallel" ]; then
+    set_name=parallel
     shift
 fi
 size=${1:-1G}
@@ -45,6 +52,13 @@ with open(sys.argv[1], "rb") as source:
 
 if [ "$set_name" = commands ]; then
     names=(json_verify typed_walk vlx_ndjson vlx_normalize vlx_stats vlx_filter vlx_table_issues vlx_table_objects vlx_validate)
+elif [ "$set_name" = parallel ]; then
+    names=(json_verify vlx_ndjson vlx_ndjson_serial vlx_ndjson_one_core typed_walk vlx_normalize vlx_stats vlx_filter vlx_table_issues vlx_table_objects vlx_validate)
+    # The same bytes with every core and with one.
+    all_cores=$("$bin/vlx" ndjson --no-progress "$export_file" | md5sum)
+    one_core=$(taskset -c 0 "$bin/vlx" ndjson --no-progress "$export_file" | md5sum)
+    if [ "$all_cores" = "$one_core" ]; then identical="yes (md5 ${all_cores%% *})"; else identical="NO: ${all_cores%% *} and ${one_core%% *}"; fi
+    echo "bench: NDJSON with every core and with one core identical: $identical" >&2
 else
     names=(json_verify vlx_ndjson vlx_stats typed_walk jsondecoder jq ijson)
 fi
@@ -56,6 +70,8 @@ declare -A labels=(
     [vlx_validate]="vlx validate FILE"
     [json_verify]="json_verify -q < FILE"
     [vlx_ndjson]="vlx ndjson FILE > /dev/null"
+    [vlx_ndjson_serial]="vlx ndjson --threads 0 FILE > /dev/null (the serial walk)"
+    [vlx_ndjson_one_core]="taskset -c 0 vlx ndjson FILE > /dev/null (one core)"
     [vlx_stats]="vlx stats FILE"
     [typed_walk]="vlx-walk typed FILE (ExportReader.mediaItems)"
     [jsondecoder]="jsondecoder-baseline FILE (JSONDecoder, Codable)"
@@ -69,6 +85,8 @@ for run in $(seq "$runs"); do
         case $name in
             json_verify) result=$(vlx_measure sh -c "json_verify -q < '$export_file'") ;;
             vlx_ndjson) result=$(vlx_measure "$bin/vlx" ndjson --no-progress "$export_file") ;;
+            vlx_ndjson_serial) result=$(vlx_measure "$bin/vlx" ndjson --threads 0 --no-progress "$export_file") ;;
+            vlx_ndjson_one_core) result=$(vlx_measure taskset -c 0 "$bin/vlx" ndjson --no-progress "$export_file") ;;
             vlx_stats) result=$(vlx_measure "$bin/vlx" stats --no-progress "$export_file") ;;
             typed_walk) result=$(vlx_measure "$bin/vlx-walk" typed "$export_file") ;;
             vlx_normalize) result=$(vlx_measure "$bin/vlx" ndjson --normalize --no-progress "$export_file") ;;
@@ -106,11 +124,12 @@ table=$(
 
 section=$(cat <<SECTION
 <!-- bench.sh $set_name: begin -->
-## $( [ "$set_name" = commands ] && echo "Every typed command" || echo "Side by side" ): $size export, whole processes ($(date -u +%Y-%m-%d))
+## $(case $set_name in commands) echo "Every typed command" ;; parallel) echo "The parallel walk" ;; *) echo "Side by side" ;; esac): $size export, whole processes ($(date -u +%Y-%m-%d))
 
-Command: \`Scripts/bench.sh $( [ "$set_name" = commands ] && echo "--commands " )$size $runs\` on \`$export_file\` ($bytes bytes,
+Command: \`Scripts/bench.sh $(case $set_name in commands) echo "--commands " ;; parallel) echo "--parallel " ;; esac)$size $runs\` on \`$export_file\` ($bytes bytes,
 \`vlx-generate --size $size --seed 1\`), $runs runs of each, interleaved, median.
 Machine: $machine.
+$( [ "$set_name" = parallel ] && printf '\nNDJSON with every core and with one core (taskset -c 0) the same bytes: %s.\n' "$identical" )
 
 $table
 <!-- bench.sh $set_name: end -->
