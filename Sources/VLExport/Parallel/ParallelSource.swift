@@ -63,7 +63,7 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
         workerCount = max(1, workers)
         readSize = options.chunkSize
         batcher = ItemBatcher(batchTarget: options.parallelBatchBytes, maxBatchBytes: options.maxItemBytes + 2 * options.parallelBatchBytes + options.chunkSize)
-        segmentsInFlight = 2 * workerCount + 2
+        segmentsInFlight = workerCount + 3
         freeSlots = .allocate(capacity: 1)
         workAvailable = .allocate(capacity: 1)
         stopped = .allocate(capacity: 1)
