@@ -1,8 +1,6 @@
-/// Where a walk's bytes come from: a descriptor read ahead on a thread, read inline, or an
-/// async sequence of chunks.
+/// Where a walk's input comes from: chunks of bytes (a descriptor read ahead on a thread or
+/// read inline, an async sequence), or for the parallel walk envelope pieces and batches.
 protocol ByteSource: AnyObject {
-    /// Reads the next chunk and passes it to `body`; returns false at the end of the input.
-    func nextChunk(isolation: isolated (any Actor)?, _ body: (UnsafeRawBufferPointer) -> Void) async throws -> Bool
     /// Gives the parser what comes next (a chunk, or for the parallel walk a piece of the
     /// envelope or a batch's items); returns false at the end of the input.
     func feedNext(_ parser: ExportParser, isolation: isolated (any Actor)?) async throws -> Bool
@@ -12,7 +10,13 @@ protocol ByteSource: AnyObject {
     func close()
 }
 
-extension ByteSource {
+/// A source that hands out its input as chunks of bytes, each fed to the parser whole.
+protocol ChunkSource: ByteSource {
+    /// Reads the next chunk and passes it to `body`; returns false at the end of the input.
+    func nextChunk(isolation: isolated (any Actor)?, _ body: (UnsafeRawBufferPointer) -> Void) async throws -> Bool
+}
+
+extension ChunkSource {
     func feedNext(_ parser: ExportParser, isolation: isolated (any Actor)?) async throws -> Bool {
         try await nextChunk(isolation: isolation) { parser.feed($0) }
     }
@@ -37,7 +41,7 @@ extension BlockingByteInput {
 }
 
 /// A descriptor read on the calling thread, for ``BlockingExportReader``: its caller has chosen to block.
-final class InlineSource: ByteSource {
+final class InlineSource: ChunkSource {
     private let input: DecodedInput
     private var buffer: [UInt8]
 
@@ -66,7 +70,7 @@ final class InlineSource: ByteSource {
 }
 
 /// Reads the chunks of any async sequence of byte collections.
-final class AsyncChunkSource<Chunks: AsyncSequence>: ByteSource where Chunks.Element: Collection<UInt8> {
+final class AsyncChunkSource<Chunks: AsyncSequence>: ChunkSource where Chunks.Element: Collection<UInt8> {
     private var iterator: Chunks.AsyncIterator?
 
     init(_ chunks: Chunks) {

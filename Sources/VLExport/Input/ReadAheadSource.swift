@@ -13,7 +13,7 @@ import Synchronization
 ///
 /// Cancelling the walking task ends a wait at once, even a wait on a pipe
 /// that never sends: the thread is woken out of `poll(2)` and stops.
-final class ReadAheadSource: ByteSource, @unchecked Sendable {
+final class ReadAheadSource: ChunkSource, @unchecked Sendable {
     // @unchecked: `input` and the chunk buffers' bytes are touched by the reading thread while
     // it runs and by the walk only between chunks or after the thread has stopped, as the
     // state under `state` and the two semaphores order it.

@@ -145,16 +145,8 @@ struct ItemBatcher {
                 continue
             }
             items += 1
-            if byte == UInt8(ascii: "\"") {
-                probe += 1
-                while probe < buffer.count, buffer[probe] != UInt8(ascii: "\"") {
-                    probe += buffer[probe] == UInt8(ascii: "\\") ? 2 : 1
-                }
-                guard probe < buffer.count else { break scanning }
-                probe += 1
-            } else {
-                while probe < buffer.count, !Tokenizer.isWhitespace(buffer[probe]), buffer[probe] != UInt8(ascii: ",") { probe += 1 }
-            }
+            guard let valueEnd = endOfValue(from: probe, before: buffer.count) else { break scanning }
+            probe = valueEnd
             if let resume = nextItemStart(after: probe) { cut = (probe, resume, items) }
         }
         guard let cut else { return nil }
@@ -287,16 +279,24 @@ struct ItemBatcher {
                 continue
             }
             itemsInBatch += 1
-            if byte == UInt8(ascii: "\"") {
-                probe += 1
-                while probe < end, buffer[probe] != UInt8(ascii: "\"") {
-                    probe += buffer[probe] == UInt8(ascii: "\\") ? 2 : 1
-                }
-                probe += 1
-            } else {
-                while probe < end, !Tokenizer.isWhitespace(buffer[probe]), buffer[probe] != UInt8(ascii: ",") { probe += 1 }
-            }
+            // Past the end (an unclosed string) is fine: `end` stops the count.
+            probe = endOfValue(from: probe, before: end) ?? end
         }
+    }
+
+    /// Where the string, number or literal that starts at `start` ends (just past it), reading no
+    /// further than `limit`; nil when it goes on past `limit` (a string not closed by then).
+    private func endOfValue(from start: Int, before limit: Int) -> Int? {
+        var probe = start
+        if buffer[probe] == UInt8(ascii: "\"") {
+            probe += 1
+            while probe < limit, buffer[probe] != UInt8(ascii: "\"") {
+                probe += buffer[probe] == UInt8(ascii: "\\") ? 2 : 1
+            }
+            return probe < limit ? probe + 1 : nil
+        }
+        while probe < limit, !Tokenizer.isWhitespace(buffer[probe]), buffer[probe] != UInt8(ascii: ",") { probe += 1 }
+        return probe
     }
 
     /// Hands out `buffer[..<end]` as a batch; the walk's parser goes on at `resume`.

@@ -83,10 +83,6 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
     /// Bytes read from the descriptor so far.
     var bytesRead: Int { input.descriptor.bytesRead }
 
-    func nextChunk(isolation: isolated (any Actor)?, _ body: (UnsafeRawBufferPointer) -> Void) async throws -> Bool {
-        preconditionFailure("the parallel walk hands its parser pieces and batches, not chunks")
-    }
-
     func feedNext(_ parser: ExportParser, isolation: isolated (any Actor)?) async throws -> Bool {
         let mode = parser.itemMode
         let skip = parser.skipItemsBefore
