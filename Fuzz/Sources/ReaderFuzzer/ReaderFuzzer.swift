@@ -1,14 +1,19 @@
 // Feeds arbitrary bytes through the whole reader: tokenizer, lenient filter,
-// router, typed and raw builders, the typed reading of raw items, and the
-// standalone JSON parser. The first byte chooses the dialect, the walk and the
-// chunk size, so one corpus exercises every path and every chunk boundary.
+// router, typed and raw builders, the typed reading of raw items, the parallel
+// walk (scanner, batcher, workers) and the standalone JSON parser. The first
+// byte chooses the dialect, the chunk size, the threads and the batch size, so
+// one corpus exercises every path and every chunk and batch boundary.
 //
 // What counts as a finding: a crash, a sanitizer report, a hang, or an
 // invariant below broken: every raw item is strict JSON; both walks see the
-// same items; one walk for both forms gives the typed walk's items; and a
+// same items; one walk for both forms gives the typed walk's items; a
 // tolerant walk over well-formed JSON throws a schema error only when the
-// document is not an object at all (an odd value is kept, never thrown).
+// document is not an object at all (an odd value is kept, never thrown); and
+// the parallel walk gives the serial walk's items, warnings and error.
 
+import Dispatch
+import Glibc
+import Synchronization
 @testable import VLExport
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -56,7 +61,89 @@ public func fuzzReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         fatalError("the walk for both forms gave \(both.items.count) items, the typed walk \(typedCount)")
     }
     _ = try? JSONValue(parsing: Array(input), options: options)
+
+    // The parallel walk is the serial walk (the lenient dialect is always read serially).
+    if options.syntax == .strict {
+        let threads = [1, 2, 3, 8][Int(control >> 3) & 3]
+        let batchBytes = [1, 64, 300, 4096][Int(control >> 5) & 3]
+        compareSerialAndParallel(input, options: options, threads: threads, batchBytes: batchBytes)
+    }
     return 0
+}
+
+/// Everything a reader's walk gives, to compare one walk with another.
+private struct ReaderOutcome: Equatable, Sendable {
+    var raw: [RawMediaItem] = []
+    var typed: [MediaItem] = []
+    var warnings: [ExportWarning] = []
+    var info: ExportInfo?
+    var error: VLExportError?
+}
+
+/// Walks `input` with an `ExportReader`, serially and in parallel, in each form, from a file,
+/// and stops the run at the first difference.
+private func compareSerialAndParallel(_ input: UnsafeRawBufferPointer, options: ReaderOptions, threads: Int, batchBytes: Int) {
+    var path = Array("/tmp/vlx-fuzz-XXXXXX".utf8CString)
+    let descriptor = mkstemp(&path)
+    guard descriptor >= 0, write(descriptor, input.baseAddress, input.count) == input.count else {
+        fatalError("cannot write the input to a file: errno \(errno)")
+    }
+    close(descriptor)
+    let file = String(decoding: path.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    defer { unlink(file) }
+
+    for typed in [false, true] {
+        var serialOptions = options
+        serialOptions.parallelism = .serial
+        var parallelOptions = options
+        parallelOptions.parallelism = .threads(threads)
+        parallelOptions.parallelBatchBytes = batchBytes
+        let serial = waitFor { [serialOptions] in await walkReader(file, serialOptions, typed: typed) }
+        let parallel = waitFor { [parallelOptions] in await walkReader(file, parallelOptions, typed: typed) }
+        guard serial == parallel else {
+            fatalError(
+                "the parallel walk (\(threads) threads, batches of \(batchBytes), reads of \(options.chunkSize)) differs from the serial walk: "
+                    + "\(parallel.raw.count + parallel.typed.count) items, error \(String(describing: parallel.error)); serial: "
+                    + "\(serial.raw.count + serial.typed.count) items, error \(String(describing: serial.error))"
+            )
+        }
+    }
+}
+
+private func walkReader(_ file: String, _ options: ReaderOptions, typed: Bool) async -> ReaderOutcome {
+    var outcome = ReaderOutcome()
+    do {
+        let reader = try ExportReader(path: file, options: options)
+        defer {
+            outcome.warnings = reader.warnings
+            outcome.info = reader.info
+        }
+        if typed {
+            for try await item in reader.mediaItems { outcome.typed.append(item) }
+        } else {
+            for try await item in reader.rawItems { outcome.raw.append(item) }
+        }
+    } catch var error as VLExportError {
+        // The excerpt shows the bytes the parser had at hand, which depend on where reads end.
+        error.excerpt = nil
+        outcome.error = error
+    } catch {
+        fatalError("a walk threw \(error)")
+    }
+    return outcome
+}
+
+/// Runs `body` on the concurrency pool and blocks this (libFuzzer's) thread until it returns.
+private func waitFor<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
+    let result = Mutex<T?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        let value = await body()
+        result.withLock { $0 = value }
+        done.signal()
+    }
+    done.wait()
+    return result.withLock { $0! }
 }
 
 private func walk(_ input: UnsafeRawBufferPointer, options: ReaderOptions, mode: ItemMode, chunkSize: Int) -> (items: [ParsedItem], error: VLExportError?) {
