@@ -6,23 +6,27 @@ import VLExport
 import Glibc
 #endif
 
-/// One command's run over an export: it opens the input, shows progress, runs the walk,
-/// and on every way out finishes every output, then reports.
+/// One command's run over one export or several: it opens each input in turn, shows progress,
+/// runs the walk, and on every way out finishes every output, then reports.
 ///
-/// Every command that reads an export goes through ``perform(_:_:properties:_:)``,
-/// so none can forget a flush: after success, a data error, an I/O error, a closed
-/// pipe, SIGINT or SIGTERM alike, each output given to ``adopt(_:)`` is finished
-/// (buffers written, gzip trailers written, documents and manifests closed) before
-/// the error is reported and `vlx` exits with the documented status.
+/// Every command that reads exports goes through ``perform(_:_:properties:printsWarnings:_:)``
+/// or ``performEach(_:_:properties:printsWarnings:_:)``, so none can forget a flush: after
+/// success, a data error, an I/O error, a closed pipe, SIGINT or SIGTERM alike, each output
+/// given to ``adopt(_:)`` is finished (buffers written, gzip trailers written, documents and
+/// manifests closed) before the error is reported and `vlx` exits with the documented status.
 final class ExportRun {
-    let input: ExportInput
+    private var current: ExportInput?
     private var outputs: [any FinishingOutput] = []
+
+    /// The input being read.
+    var input: ExportInput {
+        guard let current else { preconditionFailure("an export run's input is read while no input is open") }
+        return current
+    }
 
     var reader: ExportReader { input.reader }
 
-    private init(_ input: ExportInput) {
-        self.input = input
-    }
+    private init() {}
 
     /// Hands an output to the run, which finishes it on every way out; returns it.
     @discardableResult
@@ -39,15 +43,41 @@ final class ExportRun {
         _ file: String?, _ options: ReadOptions, properties: PropertySelection = .all, printsWarnings: Bool = true,
         _ body: (ExportRun) async throws -> Void
     ) async throws {
-        let run = ExportRun(try ExportInput.open(file, options, properties: properties))
-        var failure: (any Error)?
-        do {
+        try await performEach([file], options, properties: properties, printsWarnings: printsWarnings) { run, _ in
             try await body(run)
-        } catch {
-            failure = error
         }
-        run.input.progress.finish()
-        run.reader.close()
+    }
+
+    /// Opens each of FILES in turn and runs `body` over it with the file's position in FILES;
+    /// outputs adopted while reading one file stay open for the next, and are finished once.
+    /// Each input's warnings are printed, and its reader closed, when its walk ends.
+    static func performEach(
+        _ files: [String?], _ options: ReadOptions, properties: PropertySelection = .all, printsWarnings: Bool = true,
+        _ body: (ExportRun, Int) async throws -> Void
+    ) async throws {
+        let run = ExportRun()
+        var failure: (any Error)?
+        for (position, file) in files.enumerated() {
+            do {
+                let input = try ExportInput.open(file, options, properties: properties)
+                run.current = input
+                var walkFailure: (any Error)?
+                do {
+                    try await body(run, position)
+                } catch {
+                    walkFailure = error
+                }
+                input.progress.finish()
+                input.reader.close()
+                let archiveFailure = input.finishExtraction()
+                if printsWarnings, !options.quiet { input.printWarnings() }
+                if let walkFailure { throw input.described(walkFailure) }
+                if let archiveFailure { throw CLIFailure(.invalidData, archiveFailure) }
+            } catch {
+                failure = error
+                break
+            }
+        }
         for output in run.outputs {
             do throws(CLIFailure) {
                 try output.finish(complete: failure == nil)
@@ -60,18 +90,17 @@ final class ExportRun {
                 }
             }
         }
-        let archiveFailure = run.input.finishExtraction()
-        if printsWarnings, !options.quiet { run.input.printWarnings() }
-        if let archiveFailure { throw CLIFailure(.invalidData, archiveFailure) }
-        if let failure { throw run.described(failure) }
+        if let failure { throw failure }
     }
+}
 
+extension ExportInput {
     /// The failure as `vlx` reports it: the input's name before a reader's error.
-    private func described(_ failure: any Error) -> any Error {
+    fileprivate func described(_ failure: any Error) -> any Error {
         switch failure {
         case let error as VLExportError:
             // `FILE:LINE:COL: message` when the error has a place, `FILE: message` otherwise.
-            CLIFailure(error.kind == .io ? .ioFailure : .invalidData, "\(input.name):\(error.location == nil ? " " : "")\(error)")
+            CLIFailure(error.kind == .io ? .ioFailure : .invalidData, "\(name):\(error.location == nil ? " " : "")\(error)")
         case is CancellationError:
             Interruption.failure ?? failure
         default:

@@ -21,6 +21,7 @@ import Testing
         ("filter-ndjson", { ["filter", $0, "--media-type", "image", "-o", $1] }),
         ("filter-export", { ["filter", $0, "--issue", "duplicates", "--format", "export", "-o", $1] }),
         ("stats", { input, _ in ["stats", "--json", input] }),
+        ("coco", { ["coco", $0, "-o", $1] }),
     ]
 
     /// Runs every writer on `input`, into `directory`; returns each one's exit status.
@@ -165,6 +166,16 @@ def check(name):
         stats = json.load(open(path, 'rb'))
         if stats['complete'] is not False: return 'stats says complete'
         if stats['media_items'] != count: return f"stats counts {stats['media_items']}"
+    elif name == 'coco':
+        document = json.load(open(path, 'rb'))
+        whole = json.load(open(os.path.join(full, name), 'rb'))
+        images = [image for image in whole['images'] if image['media_id'] in kept]
+        if document['images'] != images: return f"{len(document['images'])} images, expected {len(images)}"
+        ids = {image['id'] for image in images}
+        annotations = [annotation for annotation in whole['annotations'] if annotation['image_id'] in ids]
+        if document['annotations'] != annotations: return f"{len(document['annotations'])} annotations, expected {len(annotations)}"
+        if document['categories'] != whole['categories'][:len(document['categories'])]: return 'the categories are not the first ones seen'
+        if not jq_reads(path): return 'jq cannot read it'
     return 'ok'
 
 for name in sorted(os.listdir(cut)):

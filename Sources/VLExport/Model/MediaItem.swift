@@ -17,6 +17,12 @@ extension MediaItem {
         return issues
     }
 
+    /// Whether the element of `media_items` was no object at all; it is kept, as written, in
+    /// ``nonconforming`` (with an empty path), and every property is nil.
+    public var isUnreadable: Bool {
+        nonconforming.contains { $0.path.isEmpty }
+    }
+
     /// The item's object labels, in input order.
     public var objectLabels: [ObjectLabel] {
         metadataItems.compactMap { metadata in

@@ -204,6 +204,17 @@ extension MetadataItem {
     }
 }
 
+extension MetadataItem {
+    /// Writes the metadata item's properties in their canonical form, as one object: what
+    /// ``writeNormalized(to:)`` writes under `"properties"`; `{}` for an element that is no
+    /// metadata item.
+    public func writeNormalizedProperties(to writer: inout JSONWriter) {
+        writer.beginObject()
+        content.writeNormalizedProperties(to: &writer)
+        writer.endObject()
+    }
+}
+
 /// Reads `field` with `codec` into `property`; false when the value cannot be read (it is then
 /// recorded in `log`, and the property is nil). `null` is no value.
 @inline(__always)

@@ -87,6 +87,19 @@ package enum SystemCall {
         return try result.get()
     }
 
+    /// Reads a whole file into memory: for small files a user names, such as a list of categories.
+    package static func readWholeFile(_ path: String) throws(SystemError) -> [UInt8] {
+        let descriptor = try openForReading(path)
+        defer { close(descriptor) }
+        var contents: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = try read(descriptor, into: &buffer)
+            if count == 0 { return contents }
+            contents.append(contentsOf: buffer[..<count])
+        }
+    }
+
     /// Waits up to `milliseconds` for the descriptor to have data (or its end); true when it has.
     package static func waitUntilReadable(_ descriptor: Int32, milliseconds: Int32) throws(SystemError) -> Bool {
         var watched = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)

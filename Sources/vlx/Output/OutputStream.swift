@@ -28,20 +28,23 @@ final class OutputStream: FinishingOutput {
     private var broken = false
 
     /// Standard output, or the file at `path` (created or truncated).
-    init(path: String?) throws(CLIFailure) {
+    convenience init(path: String?) throws(CLIFailure) {
         if let path, path != "-" {
             do throws(SystemError) {
-                descriptor = try SystemCall.open(path, O_WRONLY | O_CREAT | O_TRUNC)
+                self.init(descriptor: try SystemCall.open(path, O_WRONLY | O_CREAT | O_TRUNC), ownsDescriptor: true, name: path)
             } catch {
                 throw CLIFailure(.ioFailure, "cannot write \(path): \(error)")
             }
-            ownsDescriptor = true
-            name = path
         } else {
-            descriptor = STDOUT_FILENO
-            ownsDescriptor = false
-            name = "standard output"
+            self.init(descriptor: STDOUT_FILENO, ownsDescriptor: false, name: "standard output")
         }
+    }
+
+    /// Output to an open descriptor; `name` names it in messages.
+    init(descriptor: Int32, ownsDescriptor: Bool, name: String) {
+        self.descriptor = descriptor
+        self.ownsDescriptor = ownsDescriptor
+        self.name = name
         buffer.reserveCapacity(capacity)
     }
 
@@ -84,5 +87,47 @@ final class OutputStream: FinishingOutput {
 
     func finish(complete: Bool) throws(CLIFailure) {
         try flush()
+    }
+}
+
+/// A temporary file for what a command must write after something it has not read yet
+/// (`vlx coco` writes its annotations after its images). It is removed from its folder as
+/// soon as it is made, so nothing is left behind on any way out, a signal or a crash included.
+final class SpoolFile {
+    /// Where the spooled bytes go.
+    let stream: OutputStream
+    private let descriptor: Int32
+    private let purpose: String
+
+    /// A new, empty spool in `$TMPDIR` (or `/tmp`); `purpose` names it in messages.
+    init(purpose: String) throws(CLIFailure) {
+        let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        var template = Array("\(folder)/vlx-spool-XXXXXX".utf8CString)
+        descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else {
+            throw CLIFailure(.ioFailure, "cannot create a temporary file for \(purpose) in \(folder): \(SystemError.current)")
+        }
+        unlink(template.withUnsafeBufferPointer { $0.baseAddress! })
+        self.purpose = purpose
+        stream = OutputStream(descriptor: descriptor, ownsDescriptor: true, name: "the temporary file for \(purpose)")
+    }
+
+    /// Writes everything spooled so far to `out`.
+    func copy(to out: OutputStream) throws(CLIFailure) {
+        try stream.flush()
+        guard lseek(descriptor, 0, SEEK_SET) == 0 else {
+            throw CLIFailure(.ioFailure, "cannot read back the temporary file for \(purpose): \(SystemError.current)")
+        }
+        var buffer = [UInt8](repeating: 0, count: 256 << 10)
+        while true {
+            let count: Int
+            do throws(SystemError) {
+                count = try SystemCall.read(descriptor, into: &buffer)
+            } catch {
+                throw CLIFailure(.ioFailure, "cannot read back the temporary file for \(purpose): \(error)")
+            }
+            if count == 0 { return }
+            try out.write(buffer[..<count])
+        }
     }
 }
