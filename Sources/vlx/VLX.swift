@@ -41,7 +41,7 @@ struct VLX: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             NDJSONCommand.self, InfoCommand.self, StatsCommand.self, ValidateCommand.self,
-            FilterCommand.self, TableCommand.self, SplitCommand.self, COCOCommand.self,
+            FilterCommand.self, TableCommand.self, SplitCommand.self, COCOCommand.self, MergeCommand.self,
         ]
     )
 

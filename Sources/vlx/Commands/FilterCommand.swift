@@ -53,7 +53,7 @@ struct FilterCommand: AsyncParsableCommand {
         try await ExportRun.perform(file, read, properties: Self.properties) { run in
             let reader = run.reader
             let out = try OutputStream(path: output)
-            let document = format == .export ? run.adopt(try ExportDocumentWriter(out) { reader.info }) : nil
+            let document = format == .export ? run.adopt(try ExportDocumentWriter(out) { reader.info?.json ?? JSONObject() }) : nil
             if document == nil { run.adopt(out) }
             for try await both in reader.mediaItemsWithJSON {
                 run.input.progress.addItem()

@@ -7,11 +7,12 @@ import VLExport
 /// document is valid JSON holding the items written so far.
 final class ExportDocumentWriter: FinishingOutput {
     private let out: OutputStream
-    /// Where `info` comes from: the export's, once the walk has read it.
-    private let info: () -> ExportInfo?
+    /// Where `info` comes from: the export's, once the walk has read it (its
+    /// `total_media_items` is replaced).
+    private let info: () -> JSONObject
     private(set) var itemsWritten = 0
 
-    init(_ out: OutputStream, info: @escaping () -> ExportInfo?) throws(CLIFailure) {
+    init(_ out: OutputStream, info: @escaping () -> JSONObject) throws(CLIFailure) {
         self.out = out
         self.info = info
         try out.write("{\"media_items\":[")
@@ -25,7 +26,7 @@ final class ExportDocumentWriter: FinishingOutput {
     }
 
     func finish(complete: Bool) throws(CLIFailure) {
-        var info = info()?.json ?? JSONObject()
+        var info = info()
         info.members.removeAll { $0.key == "total_media_items" }
         info.append(key: "total_media_items", value: .number(JSONNumber(text: String(itemsWritten))))
         try out.write("],\"info\":")
