@@ -9,6 +9,9 @@
 #                                              default: one per core), beside --threads 0 and one
 #                                              core (taskset -c 0); checks that the one-core and
 #                                              all-core NDJSON are the same bytes
+#   Scripts/bench.sh --workflows [SIZE] [RUNS] what users do next: vlx coco on the export, and
+#                                              vlx merge of 20 overlapping pages of 50,000 items
+#                                              (10% overlap), against json_verify -s on the pages
 #
 # Each command runs RUNS times, interleaved (one of each, then again), and the
 # median is kept: wall seconds, MB/s, peak RSS (/usr/bin/time's maximum
@@ -25,6 +28,9 @@ if [ "${1:-}" = "--commands" ]; then
     shift
 elif [ "${1:-}" = "--parallel" ]; then
     set_name=parallel
+    shift
+elif [ "${1:-}" = "--workflows" ]; then
+    set_name=workflows
     shift
 fi
 size=${1:-1G}
@@ -59,6 +65,10 @@ elif [ "$set_name" = parallel ]; then
     one_core=$(taskset -c 0 "$bin/vlx" ndjson --no-progress "$export_file" | md5sum)
     if [ "$all_cores" = "$one_core" ]; then identical="yes (md5 ${all_cores%% *})"; else identical="NO: ${all_cores%% *} and ${one_core%% *}"; fi
     echo "bench: NDJSON with every core and with one core identical: $identical" >&2
+elif [ "$set_name" = workflows ]; then
+    names=(json_verify vlx_coco json_verify_pages vlx_merge vlx_merge_ndjson)
+    pages=$(vlx_overlapping_pages 20 50000 5000 "$bin")
+    page_bytes=$(cat "$pages"/page-*.json | wc -c)
 else
     names=(json_verify vlx_ndjson vlx_stats typed_walk jsondecoder jq ijson)
 fi
@@ -68,6 +78,10 @@ declare -A labels=(
     [vlx_table_issues]="vlx table issues FILE > /dev/null"
     [vlx_table_objects]="vlx table objects FILE > /dev/null"
     [vlx_validate]="vlx validate FILE"
+    [vlx_coco]="vlx coco FILE > /dev/null"
+    [json_verify_pages]="cat PAGES | json_verify -s -q (the 20 pages)"
+    [vlx_merge]="vlx merge PAGES > /dev/null"
+    [vlx_merge_ndjson]="vlx merge --format ndjson PAGES > /dev/null"
     [json_verify]="json_verify -q < FILE"
     [vlx_ndjson]="vlx ndjson FILE > /dev/null"
     [vlx_ndjson_serial]="vlx ndjson --threads 0 FILE > /dev/null (the serial walk)"
@@ -94,6 +108,10 @@ for run in $(seq "$runs"); do
             vlx_table_issues) result=$(vlx_measure "$bin/vlx" table issues --no-progress "$export_file") ;;
             vlx_table_objects) result=$(vlx_measure "$bin/vlx" table objects --no-progress "$export_file") ;;
             vlx_validate) result=$(vlx_measure "$bin/vlx" validate --no-progress "$export_file") ;;
+            vlx_coco) result=$(vlx_measure "$bin/vlx" coco --no-progress --quiet "$export_file") ;;
+            json_verify_pages) result=$(vlx_measure sh -c "cat '$pages'/page-*.json | json_verify -s -q") ;;
+            vlx_merge) result=$(vlx_measure "$bin/vlx" merge --no-progress --quiet "$pages"/page-*.json) ;;
+            vlx_merge_ndjson) result=$(vlx_measure "$bin/vlx" merge --format ndjson --no-progress --quiet "$pages"/page-*.json) ;;
             jsondecoder) result=$(vlx_measure "$baseline" "$export_file") ;;
             jq) result=$(vlx_measure jq -c '.media_items[]' "$export_file") ;;
             ijson) result=$(vlx_measure python3 -c "$ijson_ndjson" "$export_file") ;;
@@ -117,19 +135,26 @@ table=$(
         fi
         s=$(echo "${seconds[$name]}" | vlx_median)
         p=$(echo "${peaks[$name]}" | vlx_median)
-        awk -v label="${labels[$name]}" -v s="$s" -v p="$p" -v b="$base" -v bytes="$bytes" \
+        # Merge rows read the pages: their yardstick is json_verify over the same bytes.
+        row_base=$base row_bytes=$bytes
+        if [[ $name == *pages* || $name == vlx_merge* ]]; then
+            row_base=$(echo "${seconds[json_verify_pages]}" | vlx_median)
+            row_bytes=$page_bytes
+        fi
+        awk -v label="${labels[$name]}" -v s="$s" -v p="$p" -v b="$row_base" -v bytes="$row_bytes" \
             'BEGIN { printf "| `%s` | %.2f | %.0f | %.1f MiB | %.2fx |\n", label, s, bytes / s / 1e6, p / 1024, s / b }'
     done
 )
 
 section=$(cat <<SECTION
 <!-- bench.sh $set_name: begin -->
-## $(case $set_name in commands) echo "Every typed command" ;; parallel) echo "The parallel walk" ;; *) echo "Side by side" ;; esac): $size export, whole processes ($(date -u +%Y-%m-%d))
+## $(case $set_name in commands) echo "Every typed command" ;; parallel) echo "The parallel walk" ;; workflows) echo "COCO and merge" ;; *) echo "Side by side" ;; esac): $size export, whole processes ($(date -u +%Y-%m-%d))
 
-Command: \`Scripts/bench.sh $(case $set_name in commands) echo "--commands " ;; parallel) echo "--parallel " ;; esac)$size $runs\` on \`$export_file\` ($bytes bytes,
+Command: \`Scripts/bench.sh $(case $set_name in commands) echo "--commands " ;; parallel) echo "--parallel " ;; workflows) echo "--workflows " ;; esac)$size $runs\` on \`$export_file\` ($bytes bytes,
 \`vlx-generate --size $size --seed 1\`), $runs runs of each, interleaved, median.
 Machine: $machine.
 $( [ "$set_name" = parallel ] && printf '\nNDJSON with every core and with one core (taskset -c 0) the same bytes: %s.\n' "$identical" )
+$( [ "$set_name" = workflows ] && printf '\nPAGES: 20 exports of 50,000 items, each repeating the last 5,000 of the one before (905,000 distinct items, %s bytes), made by vlx_overlapping_pages in Scripts/timing.sh.\n' "$page_bytes" )
 
 $table
 <!-- bench.sh $set_name: end -->

@@ -32,3 +32,34 @@ vlx_measure() {
 vlx_median() {
     tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
+
+# Makes (or reuses) COUNT pages of PAGE items each, cut from one generated export (seed 2)
+# so that each page repeats the last OVERLAP items of the page before, as exports paged by
+# the platform and exported again do; prints their folder. BIN holds vlx-generate and vlx.
+vlx_overlapping_pages() {
+    local count=$1 page=$2 overlap=$3 bin=$4
+    local folder=.build/exports/pages-${count}x${page}-overlap${overlap}
+    if [ ! -s "$folder/page-$(printf %02d $((count - 1))).json" ]; then
+        echo "timing: making $count pages of $page items in $folder" >&2
+        rm -rf "$folder"
+        mkdir -p "$folder"
+        local step=$((page - overlap))
+        "$bin/vlx-generate" --items $((step * (count - 1) + page)) --seed 2 \
+            | "$bin/vlx" ndjson --no-progress \
+            | awk -v folder="$folder" -v count="$count" -v page="$page" -v step="$step" '
+                function add(number, line) {
+                    file = sprintf("%s/page-%02d.json", folder, number)
+                    printf "%s%s", (written[number]++ ? "," : "{\"info\":{\"schema_version\":\"1.1\",\"dataset\":\"pages\",\"description\":\"page " number "\"},\"media_items\":["), line > file
+                }
+                {
+                    index_ = NR - 1
+                    number = int(index_ / step)
+                    if (number >= count) number = count - 1
+                    add(number, $0)
+                    # The first OVERLAP items of a page end the page before too.
+                    if (number > 0 && index_ - number * step < page - step) add(number - 1, $0)
+                }
+                END { for (number = 0; number < count; number++) { file = sprintf("%s/page-%02d.json", folder, number); printf "]}\n" > file; close(file) } }'
+    fi
+    echo "$folder"
+}

@@ -16,8 +16,8 @@ struct MergeCommand: AsyncParsableCommand {
         The output is an export (info is the first input's, its description
         naming the merge, total_media_items the number of items written) or
         NDJSON. Memory stays bounded but for the media_ids seen: 24 bytes for
-        each UUID and where its first copy came from, in a table at most three
-        quarters full, so 32 to 64 MB per million items.
+        each UUID, with a hash of its first copy and where that came from, in a
+        table at most 7/8 full: 27 to 55 MB per million items.
         """
     )
 
@@ -162,30 +162,22 @@ struct MergeState {
 /// copy's position over all inputs.
 ///
 /// A UUID in its canonical lowercase form (`8621054d-1d23-4ca7-a7ca-65feb2c83eb1`, which every
-/// real export writes) is kept as 16 bytes; any other media_id as its string. Each entry is
-/// 24 bytes in a Swift dictionary, which is at most three quarters full and doubles as it
-/// grows: 32 to 64 bytes per media_id.
+/// real export writes) is kept as 16 bytes in a ``UUIDTable``; any other media_id as its string.
 struct MediaIDIndex {
     struct FirstCopy {
         var contentHash: UInt32
         var ordinal: UInt32
     }
 
-    private struct UUIDKey: Hashable {
-        var high: UInt64
-        var low: UInt64
-    }
-
-    private var uuids: [UUIDKey: UInt64] = [:]
+    private var uuids = UUIDTable()
     private var others: [String: UInt64] = [:]
 
     /// Adds the media_id; returns nil when it is new, or its first copy when it was seen before.
     mutating func insert(_ mediaID: String, contentHash: UInt32, ordinal: UInt32) -> FirstCopy? {
         let packed = UInt64(contentHash) << 32 | UInt64(ordinal)
         let previous: UInt64?
-        if let key = Self.uuidKey(mediaID) {
-            previous = uuids[key]
-            if previous == nil { uuids[key] = packed }
+        if let (high, low) = Self.uuidBits(mediaID) {
+            previous = uuids.insertIfAbsent(high: high, low: low, value: packed)
         } else {
             previous = others[mediaID]
             if previous == nil { others[mediaID] = packed }
@@ -194,11 +186,12 @@ struct MediaIDIndex {
     }
 
     /// The 128 bits of a canonical lowercase UUID; nil for any other text.
-    private static func uuidKey(_ text: String) -> UUIDKey? {
+    static func uuidBits(_ text: String) -> (UInt64, UInt64)? {
         var text = text
-        return text.withUTF8 { bytes -> UUIDKey? in
+        return text.withUTF8 { bytes -> (UInt64, UInt64)? in
             guard bytes.count == 36 else { return nil }
-            var words: (UInt64, UInt64) = (0, 0)
+            var high: UInt64 = 0
+            var low: UInt64 = 0
             var digits = 0
             for (position, byte) in bytes.enumerated() {
                 if position == 8 || position == 13 || position == 18 || position == 23 {
@@ -212,13 +205,85 @@ struct MediaIDIndex {
                 default: return nil
                 }
                 if digits < 16 {
-                    words.0 = words.0 << 4 | UInt64(value)
+                    high = high << 4 | UInt64(value)
                 } else {
-                    words.1 = words.1 << 4 | UInt64(value)
+                    low = low << 4 | UInt64(value)
                 }
                 digits += 1
             }
-            return UUIDKey(high: words.0, low: words.1)
+            return (high, low)
+        }
+    }
+}
+
+/// A set of 128-bit keys, each with a 64-bit value: open addressing with linear probing, in
+/// two flat arrays (16 bytes of key and 8 of value per slot), at most 7/8 full.
+///
+/// A slot costs 24 bytes, so a million keys take 27 to 55 MB (the table doubles when it
+/// passes 7/8), and about half as much again while it doubles. A Swift dictionary of the same
+/// entries, at most 3/4 full, takes 32 to 64 MB.
+struct UUIDTable {
+    /// Two words per slot: the key's high and low halves; (0, 0) marks an empty slot.
+    private var keys: [UInt64]
+    private var values: [UInt64]
+    private var mask: Int
+    private(set) var count = 0
+    /// The all-zero key's value: its bits mark empty slots, so it is kept aside.
+    private var zeroKeyValue: UInt64?
+
+    init() {
+        let capacity = 1 << 10
+        keys = [UInt64](repeating: 0, count: 2 * capacity)
+        values = [UInt64](repeating: 0, count: capacity)
+        mask = capacity - 1
+    }
+
+    /// Adds the key with `value` unless it is there; returns the value it already had, or nil.
+    mutating func insertIfAbsent(high: UInt64, low: UInt64, value: UInt64) -> UInt64? {
+        if high == 0, low == 0 {
+            if let existing = zeroKeyValue { return existing }
+            zeroKeyValue = value
+            return nil
+        }
+        var slot = Self.slot(high: high, low: low, mask: mask)
+        while true {
+            let slotHigh = keys[2 * slot]
+            let slotLow = keys[2 * slot + 1]
+            if slotHigh == high, slotLow == low { return values[slot] }
+            if slotHigh == 0, slotLow == 0 { break }
+            slot = (slot + 1) & mask
+        }
+        keys[2 * slot] = high
+        keys[2 * slot + 1] = low
+        values[slot] = value
+        count += 1
+        if count > (mask + 1) / 8 * 7 { grow() }
+        return nil
+    }
+
+    /// Where a key's probe starts: its bits mixed (UUIDs are random, but not every exporter's).
+    private static func slot(high: UInt64, low: UInt64, mask: Int) -> Int {
+        var mixed = (high ^ (low &* 0x9E37_79B9_7F4A_7C15)) &* 0xBF58_476D_1CE4_E5B9
+        mixed ^= mixed >> 31
+        return Int(truncatingIfNeeded: mixed) & mask
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys
+        let oldValues = values
+        let capacity = 2 * (mask + 1)
+        keys = [UInt64](repeating: 0, count: 2 * capacity)
+        values = [UInt64](repeating: 0, count: capacity)
+        mask = capacity - 1
+        for oldSlot in oldValues.indices {
+            let high = oldKeys[2 * oldSlot]
+            let low = oldKeys[2 * oldSlot + 1]
+            guard high != 0 || low != 0 else { continue }
+            var slot = Self.slot(high: high, low: low, mask: mask)
+            while keys[2 * slot] != 0 || keys[2 * slot + 1] != 0 { slot = (slot + 1) & mask }
+            keys[2 * slot] = high
+            keys[2 * slot + 1] = low
+            values[slot] = oldValues[oldSlot]
         }
     }
 }
