@@ -42,5 +42,8 @@ swift build --build-tests -Xswiftc -warnings-as-errors
 echo "test.sh: building the benchmarks package, so that it cannot rot" >&2
 swift build --package-path Benchmarks
 
+echo "test.sh: building the library's documentation (DocC; warnings are errors)" >&2
+swift package --disable-sandbox generate-documentation --target VLExport --warnings-as-errors >&2
+
 echo "test.sh: running the tests" >&2
 swift test --skip-build "$@"

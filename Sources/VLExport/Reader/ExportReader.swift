@@ -57,9 +57,12 @@ public final class ExportReader {
     /// Reads an export from an open file descriptor, such as `STDIN_FILENO`.
     ///
     /// - Parameters:
+    ///   - fileDescriptor: the descriptor to read, at the position where the export starts
+    ///     (after `alreadyRead`).
     ///   - closeWhenDone: whether the reader closes the descriptor when the walk ends.
     ///   - alreadyRead: bytes the caller has already read from the descriptor, to recognise
     ///     what it holds; the walk reads them first.
+    ///   - options: how to read; the defaults suit exports of any size.
     public convenience init(
         fileDescriptor: Int32, closeWhenDone: Bool = false, alreadyRead: [UInt8] = [], options: ReaderOptions = ReaderOptions()
     ) {
