@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Where a stretch of the export begins: what a parser needs to count from there.
 struct BatchPlace: Sendable {
     /// The offset of its first byte in the export.
@@ -49,23 +53,39 @@ final class ItemBatch: @unchecked Sendable {
     let endsInput: Bool
     /// The form the batch's items are made in.
     let itemMode: ItemMode
+    /// Where each item is in ``bytes``, when every item is an object the scanner saw whole;
+    /// proposed by the scanner, so trusted only once yajl has found the batch valid.
+    let objectItemSpans: [Range<Int>]?
+    /// At least the deepest nesting in the batch, counted from the export's root.
+    let depthBound: Int
     /// Set by the worker.
     var result: BatchResult?
 
-    init(bytes: [UInt8], place: BatchPlace, end: BatchPlace, endsInput: Bool, closesMediaItems: Bool, itemMode: ItemMode) {
+    init(
+        bytes: [UInt8], place: BatchPlace, end: BatchPlace, endsInput: Bool, closesMediaItems: Bool, itemMode: ItemMode,
+        objectItemSpans: [Range<Int>]? = nil, depthBound: Int = .max
+    ) {
         self.bytes = bytes
         self.closesMediaItems = closesMediaItems
         self.place = place
         self.end = end
         self.endsInput = endsInput
         self.itemMode = itemMode
+        self.objectItemSpans = objectItemSpans
+        self.depthBound = depthBound
     }
 
     /// Whether the bytes end with the `]` that closes `media_items`.
     let closesMediaItems: Bool
 
-    /// Reads the batch with a parser of its own.
+    /// Reads the batch: without events when it can (``rawObjectItemsWithoutEvents(_:)``),
+    /// otherwise event by event with a parser of its own.
     func read(_ options: ReaderOptions) {
+        result = (itemMode == .raw ? rawObjectItemsWithoutEvents(options) : nil) ?? readEventByEvent(options)
+    }
+
+    /// Reads the batch with a parser of its own, as the serial walk reads those bytes.
+    func readEventByEvent(_ options: ReaderOptions) -> BatchResult {
         let parser = ExportParser(batchOf: options, itemMode: itemMode, at: place)
         bytes.withUnsafeBytes { parser.feed($0) }
         if endsInput {
@@ -75,8 +95,47 @@ final class ItemBatch: @unchecked Sendable {
             // an item that is a number at the batch's end, as the comma after it would.
             Self.closingBracket.withUnsafeBytes { parser.feed($0) }
         }
-        result = parser.batchResult()
+        return parser.batchResult()
     }
 
     private static let closingBracket: [UInt8] = [UInt8(ascii: "]")]
+
+    /// The raw walk's fast path: a batch of objects within the limits that yajl, with no
+    /// callbacks, finds valid holds exactly the items the scanner proposed, and nothing the
+    /// walk warns about, so they are cut from the bytes (compacted when they hold white space)
+    /// without an event. Nil when any of that does not hold: the batch is then read event by
+    /// event, which gives the serial walk's items and error.
+    func rawObjectItemsWithoutEvents(_ options: ReaderOptions) -> BatchResult? {
+        guard !endsInput, let spans = objectItemSpans, depthBound <= options.maxDepth,
+              spans.allSatisfy({ $0.count <= options.maxItemBytes })
+        else { return nil }
+        return bytes.withUnsafeBytes { buffer -> BatchResult? in
+            guard let base = buffer.baseAddress else { return nil }
+            // yajl takes form feed and vertical tab for white space; the Tokenizer refuses them.
+            guard memchr(base, 0x0B, buffer.count) == nil, memchr(base, 0x0C, buffer.count) == nil,
+                  JSONValidator.isValidArray(elements: buffer, endsWithClosingBracket: closesMediaItems)
+            else { return nil }
+            var items: [ParsedItem] = []
+            items.reserveCapacity(spans.count)
+            var line = place.line
+            var lineStart = place.lineStart
+            var counted = 0
+            for (position, span) in spans.enumerated() {
+                // Lines up to the item's opening brace.
+                while counted < span.lowerBound, let found = memchr(base + counted, 0x0A, span.lowerBound - counted) {
+                    let newline = base.distance(to: UnsafeRawPointer(found))
+                    line += 1
+                    lineStart = place.offset + newline + 1
+                    counted = newline + 1
+                }
+                counted = max(counted, span.lowerBound)
+                let index = place.firstItemIndex + position
+                guard index >= place.skipItemsBefore else { continue }
+                let offset = place.offset + span.lowerBound
+                let json = JSONCompactor.compacted(UnsafeRawBufferPointer(rebasing: buffer[span]))
+                items.append(.raw(RawMediaItem(index: index, json: json, location: SourceLocation(offset: offset, line: line, column: offset - lineStart + 1))))
+            }
+            return BatchResult(items: items, warnings: [], warningCount: 0, itemCount: spans.count, failure: nil)
+        }
+    }
 }

@@ -63,6 +63,13 @@ struct ItemBatcher {
     private var itemsAtLastItemEnd = 0
     /// Brackets of the last scan, handled once it is done.
     private var brackets: [StructureScanner.Bracket] = []
+    /// Where the item being read began, as an offset in the export, when it is an object.
+    private var openObjectItemStart: Int?
+    /// The object items that ended and were not handed out yet, as offsets in the export.
+    private var objectItemSpans: [Range<Int>] = []
+    /// The scanner's depth bound over the bytes not all handed out yet, and over the last scan.
+    private var pendingDepthBound = 0
+    private var lastScanDepthBound = 0
 
     init(batchTarget: Int, maxBatchBytes: Int) {
         self.batchTarget = batchTarget
@@ -97,10 +104,13 @@ struct ItemBatcher {
     mutating func commit(_ count: Int, at start: Int, itemMode: ItemMode, skipItemsBefore: Int) -> [ExportSegment] {
         buffer.removeSubrange((start + count)...)
         brackets.removeAll(keepingCapacity: true)
+        scanner.resetDepthBound()
         buffer.withUnsafeBytes { bytes in
             scanner.scan(UnsafeRawBufferPointer(rebasing: bytes[scanned...])) { brackets.append($0) }
         }
         scanned = buffer.count
+        lastScanDepthBound = scanner.depthBound
+        pendingDepthBound = max(pendingDepthBound, lastScanDepthBound)
         var segments: [ExportSegment] = []
         for bracket in brackets {
             handle(bracket, itemMode: itemMode, skipItemsBefore: skipItemsBefore, into: &segments)
@@ -211,7 +221,10 @@ struct ItemBatcher {
             if opens, bracket.depthAfter == 3 {
                 countGapItems(upTo: index)
                 itemsInBatch += 1
+                openObjectItemStart = bracket.byte == UInt8(ascii: "{") ? bracket.offset : nil
             } else if !opens, bracket.depthAfter == 2 {
+                if let start = openObjectItemStart { objectItemSpans.append(start..<(bracket.offset + 1)) }
+                openObjectItemStart = nil
                 gapStart = index + 1
                 lastItemEnd = index + 1
                 itemsAtLastItemEnd = itemsInBatch
@@ -310,11 +323,23 @@ struct ItemBatcher {
         )
         let bytes = Array(buffer[..<end])
         let count = items ?? itemsInBatch
+        // The spans of the batch's items, when every one of them is an object the scan saw whole.
+        let batchEnd = bufferStart + end
+        let ended = objectItemSpans.prefix { $0.upperBound <= batchEnd }.count
+        let spans = ended == count && (openObjectItemStart.map { $0 >= batchEnd } ?? true)
+            ? objectItemSpans[..<ended].map { ($0.lowerBound - bufferStart)..<($0.upperBound - bufferStart) }
+            : nil
+        objectItemSpans.removeFirst(ended)
+        let depthBound = pendingDepthBound
+        pendingDepthBound = lastScanDepthBound
         nextItemIndex += count
         itemsInBatch -= count
         advance(by: resume)
         let end = BatchPlace(offset: bufferStart, line: line, lineStart: lineStart, precedingBytes: precedingBytes, firstItemIndex: nextItemIndex)
-        return ItemBatch(bytes: bytes, place: place, end: end, endsInput: endsInput, closesMediaItems: closesMediaItems, itemMode: itemMode)
+        return ItemBatch(
+            bytes: bytes, place: place, end: end, endsInput: endsInput, closesMediaItems: closesMediaItems, itemMode: itemMode,
+            objectItemSpans: spans, depthBound: depthBound
+        )
     }
 
     /// Hands out `buffer[..<end]` as envelope bytes.

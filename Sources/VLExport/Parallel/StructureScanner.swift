@@ -42,6 +42,15 @@ public struct StructureScanner {
     public private(set) var depth = 0
     /// The bytes scanned so far.
     public private(set) var offset = 0
+    /// At least the deepest depth reached since the last ``resetDepthBound()`` (for each block
+    /// with brackets, the depth before it plus its opening brackets): when it is within a
+    /// limit, no bracket scanned since went past it.
+    public private(set) var depthBound = 0
+
+    /// Starts a new ``depthBound`` from the depth where the scan stands.
+    public mutating func resetDepthBound() {
+        depthBound = depth
+    }
 
     /// A scanner at the start of a document.
     public init() {}
@@ -125,6 +134,7 @@ public struct StructureScanner {
             }
             closers &= structural
             let closeCount = closers.nonzeroBitCount
+            depthBound = max(depthBound, depth + structural.nonzeroBitCount - closeCount)
             if depth - closeCount > Self.reportedDepth {
                 depth += structural.nonzeroBitCount - 2 * closeCount
             } else {
