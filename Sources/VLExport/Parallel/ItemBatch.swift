@@ -58,12 +58,15 @@ final class ItemBatch: @unchecked Sendable {
     let objectItemSpans: [Range<Int>]?
     /// At least the deepest nesting in the batch, counted from the export's root.
     let depthBound: Int
+    /// False when the scanner saw no white space outside strings in the batch: its items
+    /// are already compact.
+    let mayHoldWhitespace: Bool
     /// Set by the worker.
     var result: BatchResult?
 
     init(
         bytes: [UInt8], place: BatchPlace, end: BatchPlace, endsInput: Bool, closesMediaItems: Bool, itemMode: ItemMode,
-        objectItemSpans: [Range<Int>]? = nil, depthBound: Int = .max
+        objectItemSpans: [Range<Int>]? = nil, depthBound: Int = .max, mayHoldWhitespace: Bool = true
     ) {
         self.bytes = bytes
         self.closesMediaItems = closesMediaItems
@@ -73,6 +76,7 @@ final class ItemBatch: @unchecked Sendable {
         self.itemMode = itemMode
         self.objectItemSpans = objectItemSpans
         self.depthBound = depthBound
+        self.mayHoldWhitespace = mayHoldWhitespace
     }
 
     /// Whether the bytes end with the `]` that closes `media_items`.
@@ -102,8 +106,8 @@ final class ItemBatch: @unchecked Sendable {
 
     /// The raw walk's fast path: a batch of objects within the limits that yajl, with no
     /// callbacks, finds valid holds exactly the items the scanner proposed, and nothing the
-    /// walk warns about, so they are cut from the bytes (compacted when they hold white space)
-    /// without an event. Nil when any of that does not hold: the batch is then read event by
+    /// walk warns about, so they are cut from the bytes (compacted unless the scanner saw no
+    /// white space outside strings) without an event. Nil when any of that does not hold: the batch is then read event by
     /// event, which gives the serial walk's items and error.
     func rawObjectItemsWithoutEvents(_ options: ReaderOptions) -> BatchResult? {
         guard !endsInput, let spans = objectItemSpans, depthBound <= options.maxDepth,
@@ -132,7 +136,8 @@ final class ItemBatch: @unchecked Sendable {
                 let index = place.firstItemIndex + position
                 guard index >= place.skipItemsBefore else { continue }
                 let offset = place.offset + span.lowerBound
-                let json = JSONCompactor.compacted(UnsafeRawBufferPointer(rebasing: buffer[span]))
+                let itemBytes = UnsafeRawBufferPointer(rebasing: buffer[span])
+                let json = mayHoldWhitespace ? JSONCompactor.compacted(itemBytes) : Array(itemBytes)
                 items.append(.raw(RawMediaItem(index: index, json: json, location: SourceLocation(offset: offset, line: line, column: offset - lineStart + 1))))
             }
             return BatchResult(items: items, warnings: [], warningCount: 0, itemCount: spans.count, failure: nil)

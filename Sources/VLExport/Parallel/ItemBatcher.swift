@@ -332,13 +332,15 @@ struct ItemBatcher {
         objectItemSpans.removeFirst(ended)
         let depthBound = pendingDepthBound
         pendingDepthBound = lastScanDepthBound
+        // White space outside strings seen since the batch began (or after it, in the same scan).
+        let mayHoldWhitespace = scanner.whitespaceEnd > bufferStart
         nextItemIndex += count
         itemsInBatch -= count
         advance(by: resume)
         let end = BatchPlace(offset: bufferStart, line: line, lineStart: lineStart, precedingBytes: precedingBytes, firstItemIndex: nextItemIndex)
         return ItemBatch(
             bytes: bytes, place: place, end: end, endsInput: endsInput, closesMediaItems: closesMediaItems, itemMode: itemMode,
-            objectItemSpans: spans, depthBound: depthBound
+            objectItemSpans: spans, depthBound: depthBound, mayHoldWhitespace: mayHoldWhitespace
         )
     }
 

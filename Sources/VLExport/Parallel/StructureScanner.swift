@@ -9,8 +9,8 @@
 ///
 /// Each block of 64 bytes is read as eight `UInt64` words. For each word, a byte
 /// comparison done on all eight bytes at once (SWAR) gives a flag per byte, gathered
-/// into one bit per byte by a multiplication; the block's quote, backslash and bracket
-/// masks are 64-bit integers. (Lines are not counted here: the places that need a line
+/// into one bit per byte by a multiplication; the block's quote, backslash, bracket and
+/// white space masks are 64-bit integers. (Lines are not counted here: the places that need a line
 /// number are few, and `memchr` counts the line feeds up to them faster.) Backslashes mark the bytes they escape
 /// (a short loop, only in blocks that have one), a prefix XOR of the unescaped quotes
 /// gives the bytes inside strings, and the brackets outside strings change the depth.
@@ -46,6 +46,11 @@ public struct StructureScanner {
     /// with brackets, the depth before it plus its opening brackets): when it is within a
     /// limit, no bracket scanned since went past it.
     public private(set) var depthBound = 0
+
+    /// Just past the last byte of white space (or any byte up to space) scanned outside a
+    /// string, as an offset from the start of the scan; 0 when there has been none. Bytes
+    /// before the first item that begin after it can be copied without compacting.
+    public private(set) var whitespaceEnd = 0
 
     /// Starts a new ``depthBound`` from the depth where the scan stands.
     public mutating func resetDepthBound() {
@@ -88,6 +93,13 @@ public struct StructureScanner {
         return ~(((word & low7) &+ low7) | word | low7)
     }
 
+    /// The high bit of each byte of `word` that is a space or a control character (0x00 to 0x20).
+    @inline(__always)
+    private static func spaceOrControlBytes(_ word: UInt64) -> UInt64 {
+        // Adding 0x5F to a byte's low seven bits sets its high bit from 0x21 on; no lane carries.
+        ~(((word & 0x7F7F_7F7F_7F7F_7F7F) &+ broadcast(0x5F)) | word) & broadcast(0x80)
+    }
+
     /// One bit per byte (bit i for byte i) from the high bits of a word's bytes.
     @inline(__always)
     private static func gather(_ highBits: UInt64) -> UInt64 {
@@ -97,16 +109,29 @@ public struct StructureScanner {
     @inline(__always)
     private mutating func scanBlock(_ block: UnsafeRawPointer, count: Int, _ visit: (Bracket) -> Void) {
         var quotes: UInt64 = 0
-        var backslashes: UInt64 = 0
-        var brackets: UInt64 = 0
+        var openers: UInt64 = 0
+        var closers: UInt64 = 0
+        var spaces: UInt64 = 0
+        var anyBackslash: UInt64 = 0
         for lane in 0..<8 {
             let word = UInt64(littleEndian: block.loadUnaligned(fromByteOffset: lane &* 8, as: UInt64.self))
             let shift = UInt64(lane &* 8)
             quotes |= Self.gather(Self.zeroBytes(word ^ Self.broadcast(UInt8(ascii: "\"")))) << shift
-            backslashes |= Self.gather(Self.zeroBytes(word ^ Self.broadcast(UInt8(ascii: "\\")))) << shift
-            // { } [ ] are the bytes whose bits under 0xD9 read 0x59 (so are Y _ y and DEL,
-            // none of which stands outside a string in JSON).
-            brackets |= Self.gather(Self.zeroBytes((word & Self.broadcast(0xD9)) ^ Self.broadcast(0x59))) << shift
+            anyBackslash |= Self.zeroBytes(word ^ Self.broadcast(UInt8(ascii: "\\")))
+            // { and [ are the bytes whose bits under 0xDB read 0x5B (so are _ and DEL), } and ]
+            // those that read 0x59 (so are Y and y); none of the others stands outside a string in JSON.
+            let bracketBits = word & Self.broadcast(0xDB)
+            openers |= Self.gather(Self.zeroBytes(bracketBits ^ Self.broadcast(0x5B))) << shift
+            closers |= Self.gather(Self.zeroBytes(bracketBits ^ Self.broadcast(0x59))) << shift
+            spaces |= Self.gather(Self.spaceOrControlBytes(word)) << shift
+        }
+        // Backslashes are rare: their mask is made only for a block that has one.
+        var backslashes: UInt64 = 0
+        if anyBackslash != 0 {
+            for lane in 0..<8 {
+                let word = UInt64(littleEndian: block.loadUnaligned(fromByteOffset: lane &* 8, as: UInt64.self))
+                backslashes |= Self.gather(Self.zeroBytes(word ^ Self.broadcast(UInt8(ascii: "\\")))) << UInt64(lane &* 8)
+            }
         }
 
         var escaped: UInt64 = 0
@@ -124,21 +149,20 @@ public struct StructureScanner {
         inside ^= inString
         inString = UInt64(bitPattern: Int64(bitPattern: inside) >> 63)
 
-        let structural = brackets & ~inside & ~escaped
+        // The zeros that pad a short block are no input.
+        let spacesOutside = spaces & ~inside & (count == 64 ? ~0 : (1 << UInt64(count)) - 1)
+        if spacesOutside != 0 { whitespaceEnd = offset + 64 - spacesOutside.leadingZeroBitCount }
+
+        let outsideStrings = ~inside & ~escaped
+        let structural = (openers | closers) & outsideStrings
         if structural != 0 {
-            // `{` and `[` have bit 1 set, `}` and `]` have it clear.
-            var closers: UInt64 = 0
-            for lane in 0..<8 {
-                let word = UInt64(littleEndian: block.loadUnaligned(fromByteOffset: lane &* 8, as: UInt64.self))
-                closers |= Self.gather(~(word << 6) & 0x8080_8080_8080_8080) << UInt64(lane &* 8)
-            }
-            closers &= structural
-            let closeCount = closers.nonzeroBitCount
+            let closing = closers & outsideStrings
+            let closeCount = closing.nonzeroBitCount
             depthBound = max(depthBound, depth + structural.nonzeroBitCount - closeCount)
             if depth - closeCount > Self.reportedDepth {
                 depth += structural.nonzeroBitCount - 2 * closeCount
             } else {
-                visitBrackets(structural, closers: closers, block: block, visit)
+                visitBrackets(structural, closers: closing, block: block, visit)
             }
         }
         offset += count
