@@ -109,28 +109,33 @@ public struct StructureScanner {
     @inline(__always)
     private mutating func scanBlock(_ block: UnsafeRawPointer, count: Int, _ visit: (Bracket) -> Void) {
         var quotes: UInt64 = 0
-        var openers: UInt64 = 0
-        var closers: UInt64 = 0
-        var spaces: UInt64 = 0
+        var brackets: UInt64 = 0
         var anyBackslash: UInt64 = 0
+        var anySpace: UInt64 = 0
         for lane in 0..<8 {
             let word = UInt64(littleEndian: block.loadUnaligned(fromByteOffset: lane &* 8, as: UInt64.self))
             let shift = UInt64(lane &* 8)
             quotes |= Self.gather(Self.zeroBytes(word ^ Self.broadcast(UInt8(ascii: "\"")))) << shift
+            // { } [ ] are the bytes whose bits under 0xD9 read 0x59 (so are Y _ y and DEL,
+            // none of which stands outside a string in JSON).
+            brackets |= Self.gather(Self.zeroBytes((word & Self.broadcast(0xD9)) ^ Self.broadcast(0x59))) << shift
             anyBackslash |= Self.zeroBytes(word ^ Self.broadcast(UInt8(ascii: "\\")))
-            // { and [ are the bytes whose bits under 0xDB read 0x5B (so are _ and DEL), } and ]
-            // those that read 0x59 (so are Y and y); none of the others stands outside a string in JSON.
-            let bracketBits = word & Self.broadcast(0xDB)
-            openers |= Self.gather(Self.zeroBytes(bracketBits ^ Self.broadcast(0x5B))) << shift
-            closers |= Self.gather(Self.zeroBytes(bracketBits ^ Self.broadcast(0x59))) << shift
-            spaces |= Self.gather(Self.spaceOrControlBytes(word)) << shift
+            anySpace |= Self.spaceOrControlBytes(word)
         }
-        // Backslashes are rare: their mask is made only for a block that has one.
+        // Backslashes and white space are rarer than quotes and brackets: their masks are made
+        // only for a block that has one.
         var backslashes: UInt64 = 0
+        var spaces: UInt64 = 0
         if anyBackslash != 0 {
             for lane in 0..<8 {
                 let word = UInt64(littleEndian: block.loadUnaligned(fromByteOffset: lane &* 8, as: UInt64.self))
                 backslashes |= Self.gather(Self.zeroBytes(word ^ Self.broadcast(UInt8(ascii: "\\")))) << UInt64(lane &* 8)
+            }
+        }
+        if anySpace != 0 {
+            for lane in 0..<8 {
+                let word = UInt64(littleEndian: block.loadUnaligned(fromByteOffset: lane &* 8, as: UInt64.self))
+                spaces |= Self.gather(Self.spaceOrControlBytes(word)) << UInt64(lane &* 8)
             }
         }
 
@@ -153,16 +158,21 @@ public struct StructureScanner {
         let spacesOutside = spaces & ~inside & (count == 64 ? ~0 : (1 << UInt64(count)) - 1)
         if spacesOutside != 0 { whitespaceEnd = offset + 64 - spacesOutside.leadingZeroBitCount }
 
-        let outsideStrings = ~inside & ~escaped
-        let structural = (openers | closers) & outsideStrings
+        let structural = brackets & ~inside & ~escaped
         if structural != 0 {
-            let closing = closers & outsideStrings
-            let closeCount = closing.nonzeroBitCount
+            // `{` and `[` have bit 1 set, `}` and `]` have it clear.
+            var closers: UInt64 = 0
+            for lane in 0..<8 {
+                let word = UInt64(littleEndian: block.loadUnaligned(fromByteOffset: lane &* 8, as: UInt64.self))
+                closers |= Self.gather(~(word << 6) & 0x8080_8080_8080_8080) << UInt64(lane &* 8)
+            }
+            closers &= structural
+            let closeCount = closers.nonzeroBitCount
             depthBound = max(depthBound, depth + structural.nonzeroBitCount - closeCount)
             if depth - closeCount > Self.reportedDepth {
                 depth += structural.nonzeroBitCount - 2 * closeCount
             } else {
-                visitBrackets(structural, closers: closing, block: block, visit)
+                visitBrackets(structural, closers: closers, block: block, visit)
             }
         }
         offset += count
