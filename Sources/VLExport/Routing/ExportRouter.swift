@@ -28,7 +28,7 @@ enum ParsedItem {
 /// Input that does not fit the outline is a thrown, located error; a
 /// transition the tokenizer cannot produce (yajl pairs every bracket) is a
 /// programming error.
-struct ExportRouter {
+struct ExportRouter: ~Copyable {
     private enum State {
         case beforeDocument
         /// In the root object, between members.

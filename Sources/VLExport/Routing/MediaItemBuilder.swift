@@ -28,10 +28,79 @@
 /// Under a ``PropertySelection`` that leaves a key out, the key's slot is
 /// ``PropertySlot/skipped``: a scalar is dropped, and a container is passed
 /// over by ``ValueBuilder/startSkipping()``, which only counts its depth.
-struct MediaItemBuilder {
-    private struct Frame {
-        var context: BuilderContext
-        var depth: Int
+struct MediaItemBuilder: ~Copyable {
+    /// Where the builder stands: its context, the metadata depth, and the contexts around it.
+    private struct Position {
+        struct Frame {
+            var context: BuilderContext
+            var depth: Int
+        }
+
+        var context = BuilderContext.item
+        /// The metadata depth: 0 for the item's own metadata, 1 for an object's…
+        var depth = 0
+        var outer: [Frame] = []
+
+        mutating func reset() {
+            context = .item
+            depth = 0
+            outer.removeAll(keepingCapacity: true)
+        }
+
+        mutating func push(_ next: BuilderContext, depth nextDepth: Int) {
+            outer.append(Frame(context: context, depth: depth))
+            context = next
+            depth = nextDepth
+        }
+
+        mutating func pop() {
+            let frame = outer.removeLast()
+            context = frame.context
+            depth = frame.depth
+        }
+    }
+
+    /// The member whose key was read last: where its value goes, and its key.
+    private struct PendingMember {
+        var slot = PropertySlot.other
+        /// The key's index in ``KnownKey/ordered``, or -1 for an unknown key…
+        var keyIndex = -1
+        /// …whose name is then kept here.
+        var name = ""
+
+        var key: FieldKey {
+            keyIndex < 0 ? .other(name) : .known(KnownKey.ordered[keyIndex])
+        }
+    }
+
+    /// The `bbox` being read: its numbers, and where its opening bracket stands.
+    private struct BoxReading {
+        var numbers: [JSONNumber] = []
+        /// The offset of the `[`; a location is worked out from it only if the box turns out odd.
+        var startOffset = 0
+        /// The location of that `[`, worked out when the box goes on past the chunk it began in.
+        var startLocationBeforeChunk: SourceLocation?
+
+        mutating func start(atOffset offset: Int) {
+            numbers.removeAll(keepingCapacity: true)
+            startOffset = offset
+            startLocationBeforeChunk = nil
+        }
+
+        /// Where the box began.
+        func startLocation(_ tokenizer: Tokenizer) -> SourceLocation? {
+            let index = startOffset - tokenizer.chunkStartOffset
+            return index >= 0 ? tokenizer.location(ofChunkIndex: index) : startLocationBeforeChunk
+        }
+
+        /// The box, when it is four finite numbers.
+        var box: BoundingBox? {
+            guard numbers.count == 4 else { return nil }
+            let x = numbers[0].doubleValue, y = numbers[1].doubleValue
+            let width = numbers[2].doubleValue, height = numbers[3].doubleValue
+            guard x.isFinite, y.isFinite, width.isFinite, height.isFinite else { return nil }
+            return BoundingBox(x: x, y: y, width: width, height: height)
+        }
     }
 
     let vocabulary = Vocabulary.shared
@@ -39,33 +108,25 @@ struct MediaItemBuilder {
     private let selection: PropertySelection
     private let isStrict: Bool
 
-    /// Where the builder is, and the metadata depth (0 for the item's own metadata, 1 for an object's…).
-    private var context = BuilderContext.item
-    private(set) var depth = 0
-    /// The contexts around the current one.
-    private var stack: [Frame] = []
+    private var position = Position()
+    private var pending = PendingMember()
+    private var boxReading = BoxReading()
     /// Builds values the typed model keeps as JSON (and containers it converts whole).
     var generic = ValueBuilder()
 
+    /// The metadata depth: 0 for the item's own metadata, 1 for an object's…
+    var depth: Int { position.depth }
     /// Where the value of the member whose key was read last goes.
-    private(set) var pendingSlot = PropertySlot.other
-    /// That key's index in ``KnownKey/ordered``, or -1 for an unknown key…
-    private var pendingKeyIndex = -1
-    /// …whose name is then kept here.
-    private var pendingName = ""
-
-    /// The numbers of the `bbox` being read, and the offset of its opening bracket.
-    private var boxNumbers: [JSONNumber] = []
-    private var boxStartOffset = 0
-    /// The location of that `[`, worked out when the box goes on past the chunk it began in.
-    private var boxStartLocationBeforeChunk: SourceLocation?
+    var pendingSlot: PropertySlot { pending.slot }
+    private var context: BuilderContext { position.context }
 
     /// Where the generic container being built began, for a value that turns out not to conform.
     private var genericStartLocation: SourceLocation?
 
     /// The item being read; moved out, leaving every property empty, when it closes.
     var item = MediaItem(index: 0)
-    let levels = MetadataLevelStorage()
+    /// What is being read at each depth of metadata.
+    private(set) var levels = MetadataLevelStorage()
     /// The values of this item that could not be read, paths relative to the item.
     private var log = NonconformingLog()
 
@@ -78,9 +139,7 @@ struct MediaItemBuilder {
 
     /// Starts a new item; the caller has seen its opening brace.
     mutating func begin(index: Int) {
-        context = .item
-        depth = 0
-        stack.removeAll(keepingCapacity: true)
+        position.reset()
         generic.reset()
         _ = log.take()
         item.index = index
@@ -94,15 +153,12 @@ struct MediaItemBuilder {
             return
         }
         let index = vocabulary.keys.index(of: bytes)
-        pendingKeyIndex = index
-        if index >= 0 {
-            pendingSlot = slotTable.slot(index, in: context)
-            return
-        }
-        pendingName = String(decoding: bytes, as: UTF8.self)
-        pendingSlot = slotTable.slot(index, in: context)
+        pending.keyIndex = index
+        pending.slot = slotTable.slot(index, in: context)
+        if index >= 0 { return }
+        pending.name = String(decoding: bytes, as: UTF8.self)
         // The table skips unknown keys when other fields are not kept; the selection may still name this one.
-        if pendingSlot == .skipped, selection.keepsOtherField(named: pendingName) { pendingSlot = .other }
+        if pending.slot == .skipped, selection.keepsOtherField(named: pending.name) { pending.slot = .other }
     }
 
     /// The value of a metadata item's `type` or `metadata_type`, from the generated ``scalar(_:_:)``;
@@ -124,7 +180,7 @@ struct MediaItemBuilder {
             level.pointee.kind = nil
             level.pointee.typeName = String(decoding: bytes, as: UTF8.self)
         }
-        level.pointee.typeKey = pendingSlot == .type ? .type : .metadataType
+        level.pointee.typeKey = pending.slot == .type ? .type : .metadataType
         return true
     }
 
@@ -134,8 +190,8 @@ struct MediaItemBuilder {
     @_transparent
     mutating func readBoxElement(_ token: ScalarToken, _ tokenizer: Tokenizer) -> Bool {
         guard context == .boundingBox else { return false }
-        if case .number(let text) = token, boxNumbers.count < 4 {
-            boxNumbers.append(JSONNumber(bytes: text))
+        if case .number(let text) = token, boxReading.numbers.count < 4 {
+            boxReading.numbers.append(JSONNumber(bytes: text))
         } else {
             spillBoundingBox(tokenizer)
             generic.add(token)
@@ -186,10 +242,7 @@ struct MediaItemBuilder {
                 levels.base[depth].list.removeAll()
                 return
             case .objectLabel where pendingSlot == .objectLabelBoundingBox:
-                boxNumbers.removeAll(keepingCapacity: true)
-                // Only the offset: a location is worked out from it if the box turns out odd.
-                boxStartOffset = tokenizer.chunkStartOffset + tokenizer.tokenEndIndex - 1
-                boxStartLocationBeforeChunk = nil
+                boxReading.start(atOffset: tokenizer.chunkStartOffset + tokenizer.tokenEndIndex - 1)
                 push(.boundingBox, depth: depth)
                 return
             case .boundingBox:
@@ -261,9 +314,7 @@ struct MediaItemBuilder {
     // MARK: - The general path
 
     /// The key of the member whose value comes next.
-    private var pendingKey: FieldKey {
-        pendingKeyIndex < 0 ? .other(pendingName) : .known(KnownKey.ordered[pendingKeyIndex])
-    }
+    private var pendingKey: FieldKey { pending.key }
 
     /// The member whose value is `token`, as a field.
     func pendingField(_ token: ScalarToken) -> Field {
@@ -319,28 +370,18 @@ struct MediaItemBuilder {
 
     /// A `bbox` of four finite numbers becomes the box; anything else goes the general path.
     private mutating func finishBoundingBox(_ tokenizer: Tokenizer) throws(VLExportError) {
-        if boxNumbers.count == 4 {
-            let x = boxNumbers[0].doubleValue, y = boxNumbers[1].doubleValue
-            let width = boxNumbers[2].doubleValue, height = boxNumbers[3].doubleValue
-            if x.isFinite, y.isFinite, width.isFinite, height.isFinite {
-                levels.base[depth].objectLabel.boundingBox = BoundingBox(x: x, y: y, width: width, height: height)
-                return
-            }
+        if let box = boxReading.box {
+            levels.base[depth].objectLabel.boundingBox = box
+            return
         }
-        try deliver(Field(key: pendingKey, value: .array(boxNumbers.map(JSONValue.number)), location: boxStartLocation(tokenizer)), tokenizer)
-    }
-
-    /// Where the `bbox` being read began.
-    private func boxStartLocation(_ tokenizer: Tokenizer) -> SourceLocation? {
-        let index = boxStartOffset - tokenizer.chunkStartOffset
-        return index >= 0 ? tokenizer.location(ofChunkIndex: index) : boxStartLocationBeforeChunk
+        try deliver(Field(key: pendingKey, value: .array(boxReading.numbers.map(JSONValue.number)), location: boxReading.startLocation(tokenizer)), tokenizer)
     }
 
     /// Called when yajl has read the whole chunk: a `bbox` that goes on into the next chunk has
     /// its start located now, while its bytes are at hand.
     mutating func chunkEnded(_ tokenizer: Tokenizer) {
-        if context == .boundingBox, boxStartLocationBeforeChunk == nil {
-            boxStartLocationBeforeChunk = boxStartLocation(tokenizer)
+        if context == .boundingBox, boxReading.startLocationBeforeChunk == nil {
+            boxReading.startLocationBeforeChunk = boxReading.startLocation(tokenizer)
         }
     }
 
@@ -348,9 +389,9 @@ struct MediaItemBuilder {
     /// generic array, which the general path converts (or records) when it closes.
     private mutating func spillBoundingBox(_ tokenizer: Tokenizer) {
         pop()
-        genericStartLocation = boxStartLocation(tokenizer)
+        genericStartLocation = boxReading.startLocation(tokenizer)
         generic.startArray()
-        for number in boxNumbers {
+        for number in boxReading.numbers {
             generic.add(.number(number))
         }
     }
@@ -396,19 +437,15 @@ struct MediaItemBuilder {
     // MARK: - Helpers
 
     private mutating func push(_ next: BuilderContext, depth nextDepth: Int) {
-        stack.append(Frame(context: context, depth: depth))
-        context = next
-        depth = nextDepth
+        position.push(next, depth: nextDepth)
         // In a list no key comes before a value: an element takes the general path (and, being
         // no object, is reported there). A bounding box keeps the slot that opened it.
-        if next == .metadataList { pendingSlot = .other }
+        if next == .metadataList { pending.slot = .other }
     }
 
     private mutating func pop() {
-        let frame = stack.removeLast()
-        context = frame.context
-        depth = frame.depth
-        pendingSlot = .other
+        position.pop()
+        pending.slot = .other
     }
 
     /// The path of the metadata item at `position` in the list being read, from the item:
@@ -539,9 +576,9 @@ extension MediaItem: EmptyInitializable {
 
 /// The metadata levels, in storage of their own: an element of an array held
 /// in a struct is checked for uniqueness on every write, a pointee is not.
-/// Owned by one ``MediaItemBuilder``, which is never copied (it lives in the
-/// router, in the parser's pointer storage).
-final class MetadataLevelStorage {
+/// Not copyable, so the storage has one owner, the ``MediaItemBuilder``, and
+/// is freed when that owner goes.
+struct MetadataLevelStorage: ~Copyable {
     private(set) var base: UnsafeMutablePointer<MetadataLevel>
     private var capacity: Int
 
@@ -552,7 +589,7 @@ final class MetadataLevelStorage {
     }
 
     /// Makes room for `count` levels, keeping those there.
-    func reserve(_ count: Int) {
+    mutating func reserve(_ count: Int) {
         guard count > capacity else { return }
         let grown = UnsafeMutablePointer<MetadataLevel>.allocate(capacity: count * 2)
         grown.moveInitialize(from: base, count: capacity)
