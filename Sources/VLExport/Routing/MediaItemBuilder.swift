@@ -29,36 +29,23 @@
 /// ``PropertySlot/skipped``: a scalar is dropped, and a container is passed
 /// over by ``ValueBuilder/startSkipping()``, which only counts its depth.
 struct MediaItemBuilder: ~Copyable {
-    /// Where the builder stands: its context, the metadata depth, and the contexts around it.
-    private struct Position {
-        struct Frame {
-            var context: BuilderContext
-            var depth: Int
-        }
-
-        var context = BuilderContext.item
-        /// The metadata depth: 0 for the item's own metadata, 1 for an object's…
-        var depth = 0
-        var outer: [Frame] = []
-
-        mutating func reset() {
-            context = .item
-            depth = 0
-            outer.removeAll(keepingCapacity: true)
-        }
-
-        mutating func push(_ next: BuilderContext, depth nextDepth: Int) {
-            outer.append(Frame(context: context, depth: depth))
-            context = next
-            depth = nextDepth
-        }
-
-        mutating func pop() {
-            let frame = outer.removeLast()
-            context = frame.context
-            depth = frame.depth
-        }
+    private struct Frame {
+        var context: BuilderContext
+        var depth: Int
     }
+
+    let vocabulary = Vocabulary.shared
+    private let slotTable: SlotTable
+    private let selection: PropertySelection
+    private let isStrict: Bool
+
+    /// Where the builder is, and the metadata depth (0 for the item's own metadata, 1 for an object's…).
+    private var context = BuilderContext.item
+    private(set) var depth = 0
+    /// The contexts around the current one.
+    private var stack: [Frame] = []
+    /// Builds values the typed model keeps as JSON (and containers it converts whole).
+    var generic = ValueBuilder()
 
     /// The member whose key was read last: where its value goes, and its key.
     private struct PendingMember {
@@ -103,22 +90,10 @@ struct MediaItemBuilder: ~Copyable {
         }
     }
 
-    let vocabulary = Vocabulary.shared
-    private let slotTable: SlotTable
-    private let selection: PropertySelection
-    private let isStrict: Bool
-
-    private var position = Position()
     private var pending = PendingMember()
-    private var boxReading = BoxReading()
-    /// Builds values the typed model keeps as JSON (and containers it converts whole).
-    var generic = ValueBuilder()
-
-    /// The metadata depth: 0 for the item's own metadata, 1 for an object's…
-    var depth: Int { position.depth }
     /// Where the value of the member whose key was read last goes.
     var pendingSlot: PropertySlot { pending.slot }
-    private var context: BuilderContext { position.context }
+    private var boxReading = BoxReading()
 
     /// Where the generic container being built began, for a value that turns out not to conform.
     private var genericStartLocation: SourceLocation?
@@ -139,7 +114,9 @@ struct MediaItemBuilder: ~Copyable {
 
     /// Starts a new item; the caller has seen its opening brace.
     mutating func begin(index: Int) {
-        position.reset()
+        context = .item
+        depth = 0
+        stack.removeAll(keepingCapacity: true)
         generic.reset()
         _ = log.take()
         item.index = index
@@ -154,9 +131,12 @@ struct MediaItemBuilder: ~Copyable {
         }
         let index = vocabulary.keys.index(of: bytes)
         pending.keyIndex = index
-        pending.slot = slotTable.slot(index, in: context)
-        if index >= 0 { return }
+        if index >= 0 {
+            pending.slot = slotTable.slot(index, in: context)
+            return
+        }
         pending.name = String(decoding: bytes, as: UTF8.self)
+        pending.slot = slotTable.slot(index, in: context)
         // The table skips unknown keys when other fields are not kept; the selection may still name this one.
         if pending.slot == .skipped, selection.keepsOtherField(named: pending.name) { pending.slot = .other }
     }
@@ -437,14 +417,18 @@ struct MediaItemBuilder: ~Copyable {
     // MARK: - Helpers
 
     private mutating func push(_ next: BuilderContext, depth nextDepth: Int) {
-        position.push(next, depth: nextDepth)
+        stack.append(Frame(context: context, depth: depth))
+        context = next
+        depth = nextDepth
         // In a list no key comes before a value: an element takes the general path (and, being
         // no object, is reported there). A bounding box keeps the slot that opened it.
         if next == .metadataList { pending.slot = .other }
     }
 
     private mutating func pop() {
-        position.pop()
+        let frame = stack.removeLast()
+        context = frame.context
+        depth = frame.depth
         pending.slot = .other
     }
 
