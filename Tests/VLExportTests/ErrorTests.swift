@@ -21,6 +21,18 @@ import VLExport
         #expect(whole.excerpt?.hasPrefix(excerpt) == true)
     }
 
+    @Test func aCommentInStrictJSONIsLocatedAtItsSlashWhereverAChunkBegins() async throws {
+        // yajl leaves the slash unread; the fuzzer found the location moving by one byte when a
+        // chunk began at the slash.
+        let json = "{\"media_items\": [// note\n{\"media_id\": \"a\"}]}"
+        let slash = try #require(offset(of: "//", in: json))
+        for sizes in [[65536], [1], [slash], [slash + 1], [3, 5]] {
+            let error = try #require(await typedWalk(json.bytes, chunkSizes: sizes).vlError, "chunks of \(sizes)")
+            #expect(error.location == SourceLocation(offset: slash, line: 1, column: slash + 1), "chunks of \(sizes)")
+            #expect(error.message.contains("comment"), "chunks of \(sizes)")
+        }
+    }
+
     @Test func lineNumbersCountCRLFOnce() async throws {
         let json = "{\r\n\"media_items\": [\r\n{\"media_id\": \"a\",,}\r\n]}"
         let error = try #require(await typedWalk(json.bytes).vlError)

@@ -141,6 +141,9 @@ import Glibc
             ("a control character in a string", #"{"media_items":["# + first + ",{\"media_id\":\"a\u{01}b\"}]}"),
             ("a comma where an item begins", #"{"media_items":["# + first + ",,]}"),
             ("media_items not closed", #"{"media_items":["# + first + "," + first),
+            // Found by the fuzzer: a comment right after the bracket, where the first batch begins.
+            ("a comment where the items begin", #"{"media_items":[// note"# + "\n" + first + "]}"),
+            ("a comment after an item", #"{"media_items":["# + first + "/* note */]}"),
         ]
         for (name, text) in cases {
             try await Self.expectSameWalks(Array(text.utf8), name, threads: [1, 2], batchBytes: [1, 1 << 20], readSizes: [13, 4096])

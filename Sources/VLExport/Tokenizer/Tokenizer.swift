@@ -339,8 +339,10 @@ final class Tokenizer {
             // From yajl_complete_parse: the only failure there is an unfinished document.
             return VLExportError(.truncated, "the input ends before the JSON document is complete", location: endLocation)
         }
-        // yajl stops just past the offending token; point at the token itself.
+        // yajl stops just past the offending token; point at the token itself. A slash (a comment,
+        // which strict JSON refuses) yajl leaves unread: point at it, wherever a chunk begins.
         var index = max(0, min(consumed, currentChunk.count) - 1)
+        if consumed < currentChunk.count, currentChunk[consumed] == UInt8(ascii: "/") { index = consumed }
         while index > 0, Tokenizer.isWordByte(currentChunk[index]), Tokenizer.isWordByte(currentChunk[index - 1]) {
             index -= 1
         }
