@@ -18,6 +18,9 @@ vlx_require_swift
 vlx_install_missing libyajl-dev pkg-config
 
 echo "fuzz.sh: building the fuzzer (release, -sanitize=fuzzer,address)" >&2
+# The fuzzer's package sees the library through a path dependency, whose new source files
+# SwiftPM may not notice while the manifests are unchanged: plan the build afresh.
+rm -f Fuzz/.build/release.yaml
 swift build --package-path Fuzz -c release \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -enable-testing >&2
 fuzzer=$(swift build --package-path Fuzz -c release --show-bin-path)/ReaderFuzzer
