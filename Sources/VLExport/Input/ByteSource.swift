@@ -1,3 +1,4 @@
+import Synchronization
 /// Where a walk's input comes from: chunks of bytes (a descriptor read ahead on a thread or
 /// read inline, an async sequence), or for the parallel walk envelope pieces and batches.
 protocol ByteSource: AnyObject {
@@ -95,5 +96,23 @@ final class AsyncChunkSource<Chunks: AsyncSequence>: ChunkSource where Chunks.El
 
     func close() {
         iterator = nil
+    }
+}
+
+/// The state a source's threads share with the walk, which may be suspended until it changes.
+protocol ResumableWalkState {
+    /// The walk, suspended until the state changes.
+    var waiter: CheckedContinuation<Void, Never>? { get set }
+}
+
+extension Mutex where Value: ResumableWalkState {
+    /// Changes the state under the lock, then resumes the walk if it waits for a change.
+    func changeAndResumeWalk(_ change: (inout Value) -> Void) {
+        let waiter = withLock { state in
+            change(&state)
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
     }
 }

@@ -31,7 +31,7 @@ final class ReadAheadSource: ChunkSource, @unchecked Sendable {
     private let stopped: UnsafeMutablePointer<sem_t>
     private var thread: pthread_t?
 
-    private struct State {
+    private struct State: ResumableWalkState {
         /// The byte counts of the chunks read and not yet taken, oldest first.
         var filled: [Int] = []
         /// How the input ended, once it has.
@@ -158,35 +158,20 @@ final class ReadAheadSource: ChunkSource, @unchecked Sendable {
                 return
             }
             read += 1
-            let waiter = state.withLock { state in
-                state.filled.append(count)
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume()
+            state.changeAndResumeWalk { $0.filled.append(count) }
         }
     }
 
     private func deliver(end: End) {
-        let waiter = state.withLock { state in
-            state.end = end
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
+        state.changeAndResumeWalk { $0.end = end }
     }
 
     /// Tells the thread to stop, wakes it wherever it waits, and resumes a suspended walk.
     /// Safe from any thread.
     private func stopReading() {
-        let waiter = state.withLock { state in
-            state.stopping = true
-            defer { state.waiter = nil }
-            return state.waiter
-        }
+        state.changeAndResumeWalk { $0.stopping = true }
         input.descriptor.wake()
         sem_post(freeSlots)
-        waiter?.resume()
     }
 
     /// Stops the thread and waits until it has.

@@ -35,7 +35,7 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
     private let stopped: UnsafeMutablePointer<sem_t>
     private var threadsStarted = 0
 
-    private struct State {
+    private struct State: ResumableWalkState {
         /// Pieces in the export's order, not yet taken by the walk.
         var segments: [ExportSegment] = []
         /// Batches not yet taken by a worker.
@@ -244,35 +244,22 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
             }
             guard let batch else { return }
             batch.read(options)
-            let waiter = state.withLock { state in
-                state.done.insert(ObjectIdentifier(batch))
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume()
+            state.changeAndResumeWalk { $0.done.insert(ObjectIdentifier(batch)) }
         }
     }
 
     private func finish(_ end: End) {
-        let waiter = state.withLock { state in
+        state.changeAndResumeWalk { state in
             if state.end == nil { state.end = end }
-            defer { state.waiter = nil }
-            return state.waiter
         }
-        waiter?.resume()
     }
 
     /// Tells every thread to stop and wakes each wherever it waits; resumes a suspended walk.
     private func stopThreads() {
-        let waiter = state.withLock { state in
-            state.stopping = true
-            defer { state.waiter = nil }
-            return state.waiter
-        }
+        state.changeAndResumeWalk { $0.stopping = true }
         input.descriptor.wake()
         sem_post(freeSlots)
         for _ in 0..<workerCount { sem_post(workAvailable) }
-        waiter?.resume()
     }
 
     /// Stops the threads and waits until they have.
