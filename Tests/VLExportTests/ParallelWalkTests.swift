@@ -144,6 +144,8 @@ import Glibc
             // Found by the fuzzer: a comment right after the bracket, where the first batch begins.
             ("a comment where the items begin", #"{"media_items":[// note"# + "\n" + first + "]}"),
             ("a comment after an item", #"{"media_items":["# + first + "/* note */]}"),
+            // Found by the fuzzer: a number run into a quote, and a raw line feed in the string it opens.
+            ("a number run into a string", "{\"media_items\": [\n 6\",\n  \"description\": \"x\n  : \"17\",\n \"b\"]}"),
         ]
         for (name, text) in cases {
             try await Self.expectSameWalks(Array(text.utf8), name, threads: [1, 2], batchBytes: [1, 1 << 20], readSizes: [13, 4096])

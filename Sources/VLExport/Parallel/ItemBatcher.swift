@@ -308,8 +308,24 @@ struct ItemBatcher {
             }
             return probe < limit ? probe + 1 : nil
         }
-        while probe < limit, !Tokenizer.isWhitespace(buffer[probe]), buffer[probe] != UInt8(ascii: ",") { probe += 1 }
+        // A number or a literal goes on while its bytes can belong to one: yajl ends it at any
+        // other byte (`6"` is the number 6 and the start of a string), and so does the count.
+        // Its first byte is taken whatever it is, so that a count always moves on.
+        probe += 1
+        while probe < limit, Self.continuesNumberOrLiteral(buffer[probe]) { probe += 1 }
         return probe
+    }
+
+    /// Whether `byte` can stand inside a number or a literal (`-1.5e+3`, `true`): a digit, a
+    /// letter, a sign or a point.
+    private static func continuesNumberOrLiteral(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."):
+            true
+        default:
+            false
+        }
     }
 
     /// Hands out `buffer[..<end]` as a batch; the walk's parser goes on at `resume`.
