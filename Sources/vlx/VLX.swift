@@ -10,7 +10,7 @@ import Glibc
 struct VLX: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vlx",
-        abstract: "Stream Visual Layer dataset exports: NDJSON, info, stats, validation, filters, tables and shards.",
+        abstract: "Stream Visual Layer dataset exports: NDJSON, info, stats, validation, filters, tables, shards, COCO datasets and merges.",
         discussion: """
         FILE is a path, or - or nothing for standard input. Plain JSON, gzip
         (.json.gz) and the ZIP archive a Visual Layer download comes in are
