@@ -15,6 +15,20 @@ struct BatchPlace: Sendable {
     var firstItemIndex: Int
     /// Items with a smaller index are passed over (a walk read again from the start).
     var skipItemsBefore: Int = 0
+
+    /// Moves `line` and `lineStart` over the line feeds in `bytes[start..<end]`, where `bytes`
+    /// begins at `offset` in the export.
+    static func countLines(
+        in bytes: UnsafeRawPointer, from start: Int, to end: Int, startingAt offset: Int, line: inout Int, lineStart: inout Int
+    ) {
+        var position = start
+        while position < end, let found = memchr(bytes + position, 0x0A, end - position) {
+            let newline = bytes.distance(to: UnsafeRawPointer(found))
+            line += 1
+            lineStart = offset + newline + 1
+            position = newline + 1
+        }
+    }
 }
 
 /// What a worker made of a batch.
@@ -51,6 +65,8 @@ final class ItemBatch: @unchecked Sendable {
     let end: BatchPlace
     /// Whether the input ended inside the batch: its parser is told the input has ended.
     let endsInput: Bool
+    /// Whether the bytes end with the `]` that closes `media_items`.
+    let closesMediaItems: Bool
     /// The form the batch's items are made in.
     let itemMode: ItemMode
     /// Where each item is in ``bytes``, when every item is an object the scanner saw whole;
@@ -79,9 +95,6 @@ final class ItemBatch: @unchecked Sendable {
         self.mayHoldWhitespace = mayHoldWhitespace
     }
 
-    /// Whether the bytes end with the `]` that closes `media_items`.
-    let closesMediaItems: Bool
-
     /// Reads the batch: without events when it can (``rawObjectItemsWithoutEvents(_:)``),
     /// otherwise event by event with a parser of its own.
     func read(_ options: ReaderOptions) {
@@ -107,8 +120,8 @@ final class ItemBatch: @unchecked Sendable {
     /// The raw walk's fast path: a batch of objects within the limits that yajl, with no
     /// callbacks, finds valid holds exactly the items the scanner proposed, and nothing the
     /// walk warns about, so they are cut from the bytes (compacted unless the scanner saw no
-    /// white space outside strings) without an event. Nil when any of that does not hold: the batch is then read event by
-    /// event, which gives the serial walk's items and error.
+    /// white space outside strings) without an event. Nil when any of that does not hold:
+    /// the batch is then read event by event, which gives the serial walk's items and error.
     func rawObjectItemsWithoutEvents(_ options: ReaderOptions) -> BatchResult? {
         guard !endsInput, let spans = objectItemSpans, depthBound <= options.maxDepth,
               spans.allSatisfy({ $0.count <= options.maxItemBytes })
@@ -126,13 +139,8 @@ final class ItemBatch: @unchecked Sendable {
             var counted = 0
             for (position, span) in spans.enumerated() {
                 // Lines up to the item's opening brace.
-                while counted < span.lowerBound, let found = memchr(base + counted, 0x0A, span.lowerBound - counted) {
-                    let newline = base.distance(to: UnsafeRawPointer(found))
-                    line += 1
-                    lineStart = place.offset + newline + 1
-                    counted = newline + 1
-                }
-                counted = max(counted, span.lowerBound)
+                BatchPlace.countLines(in: base, from: counted, to: span.lowerBound, startingAt: place.offset, line: &line, lineStart: &lineStart)
+                counted = span.lowerBound
                 let index = place.firstItemIndex + position
                 guard index >= place.skipItemsBefore else { continue }
                 let offset = place.offset + span.lowerBound

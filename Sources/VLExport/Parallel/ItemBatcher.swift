@@ -371,13 +371,7 @@ struct ItemBatcher {
     private mutating func advance(by count: Int) {
         buffer.withUnsafeBytes { bytes in
             guard let base = bytes.baseAddress else { return }
-            var position = 0
-            while position < count, let found = memchr(base + position, 0x0A, count - position) {
-                let newline = base.distance(to: UnsafeRawPointer(found))
-                line += 1
-                lineStart = bufferStart + newline + 1
-                position = newline + 1
-            }
+            BatchPlace.countLines(in: base, from: 0, to: count, startingAt: bufferStart, line: &line, lineStart: &lineStart)
         }
         precedingBytes = Array((precedingBytes + buffer[..<count]).suffix(64))
         buffer.removeSubrange(..<count)

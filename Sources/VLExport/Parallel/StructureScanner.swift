@@ -94,8 +94,9 @@ public struct StructureScanner {
     }
 
     /// The high bit of each byte of `word` that is a space or a control character (0x00 to 0x20).
+    /// (``JSONCompactor`` uses it too.)
     @inline(__always)
-    private static func spaceOrControlBytes(_ word: UInt64) -> UInt64 {
+    static func spaceOrControlBytes(_ word: UInt64) -> UInt64 {
         // Adding 0x5F to a byte's low seven bits sets its high bit from 0x21 on; no lane carries.
         ~(((word & 0x7F7F_7F7F_7F7F_7F7F) &+ broadcast(0x5F)) | word) & broadcast(0x80)
     }

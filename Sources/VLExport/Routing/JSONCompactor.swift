@@ -17,15 +17,9 @@ enum JSONCompactor {
     /// Whether any byte is a space or a control character (0x00 to 0x20), white space among them.
     static func containsSpaceOrControl(_ source: UnsafeRawBufferPointer) -> Bool {
         guard let base = source.baseAddress else { return false }
-        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-        let highBits: UInt64 = 0x8080_8080_8080_8080
-        // For each byte under 0x80, adding 0x5F to its low seven bits sets its high bit when it is
-        // 0x21 or more; no lane carries into the next.
-        let toBang: UInt64 = 0x5F5F_5F5F_5F5F_5F5F
         var position = 0
         while source.count - position >= 8 {
-            let word = base.loadUnaligned(fromByteOffset: position, as: UInt64.self)
-            if ~(((word & low7) &+ toBang) | word) & highBits != 0 { return true }
+            if StructureScanner.spaceOrControlBytes(base.loadUnaligned(fromByteOffset: position, as: UInt64.self)) != 0 { return true }
             position += 8
         }
         while position < source.count {
