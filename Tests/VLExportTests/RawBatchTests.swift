@@ -21,10 +21,10 @@ import Glibc
                 room.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes.withUnsafeBytes { $0 }[offset..<(offset + count)]))
                 return count
             }
-            segments += batcher.commit(count, at: start, itemMode: .raw, skipItemsBefore: 0)
+            segments += batcher.commit(count, at: start, order: BatchOrder(itemMode: .raw))
             offset += count
         }
-        segments += batcher.finish(itemMode: .raw, skipItemsBefore: 0)
+        segments += batcher.finish(order: BatchOrder(itemMode: .raw))
         return segments.compactMap { segment in
             if case .batch(let batch) = segment { return batch }
             return nil

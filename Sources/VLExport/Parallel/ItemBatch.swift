@@ -31,6 +31,16 @@ struct BatchPlace: Sendable {
     }
 }
 
+/// What the walk asks of the batches cut from now on.
+struct BatchOrder: Sendable {
+    /// The form the items are read in.
+    var itemMode = ItemMode.typed
+    /// What each item read becomes on the worker, if anything (a loop over mapped items).
+    var transform: ItemTransform?
+    /// Items with a smaller index are passed over (a walk read again from the start).
+    var skipItemsBefore = 0
+}
+
 /// What a worker made of a batch.
 struct BatchResult {
     var items: [ParsedItem]
@@ -69,6 +79,8 @@ final class ItemBatch: @unchecked Sendable {
     let closesMediaItems: Bool
     /// The form the batch's items are made in.
     let itemMode: ItemMode
+    /// What each item becomes once read, if anything.
+    let transform: ItemTransform?
     /// Where each item is in ``bytes``, when every item is an object the scanner saw whole;
     /// proposed by the scanner, so trusted only once yajl has found the batch valid.
     let objectItemSpans: [Range<Int>]?
@@ -81,7 +93,7 @@ final class ItemBatch: @unchecked Sendable {
     var result: BatchResult?
 
     init(
-        bytes: [UInt8], place: BatchPlace, end: BatchPlace, endsInput: Bool, closesMediaItems: Bool, itemMode: ItemMode,
+        bytes: [UInt8], place: BatchPlace, end: BatchPlace, endsInput: Bool, closesMediaItems: Bool, order: BatchOrder,
         objectItemSpans: [Range<Int>]? = nil, depthBound: Int = .max, mayHoldWhitespace: Bool = true
     ) {
         self.bytes = bytes
@@ -89,16 +101,22 @@ final class ItemBatch: @unchecked Sendable {
         self.place = place
         self.end = end
         self.endsInput = endsInput
-        self.itemMode = itemMode
+        itemMode = order.itemMode
+        transform = order.transform
         self.objectItemSpans = objectItemSpans
         self.depthBound = depthBound
         self.mayHoldWhitespace = mayHoldWhitespace
     }
 
     /// Reads the batch: without events when it can (``rawObjectItemsWithoutEvents(_:)``),
-    /// otherwise event by event with a parser of its own.
+    /// otherwise event by event with a parser of its own; then passes each item through the
+    /// transform, if the walk gave one.
     func read(_ options: ReaderOptions) {
-        result = (itemMode == .raw ? rawObjectItemsWithoutEvents(options) : nil) ?? readEventByEvent(options)
+        var read = (itemMode == .raw ? rawObjectItemsWithoutEvents(options) : nil) ?? readEventByEvent(options)
+        if let transform {
+            for position in read.items.indices { read.items[position] = transform.mapped(read.items[position]) }
+        }
+        result = read
     }
 
     /// Reads the batch with a parser of its own, as the serial walk reads those bytes.

@@ -100,8 +100,8 @@ struct ItemBatcher {
     }
 
     /// Keeps `count` bytes of the room reserved at `start`, drops the rest, and returns the
-    /// pieces the new bytes complete. `itemMode` and `skipItemsBefore` go into each batch.
-    mutating func commit(_ count: Int, at start: Int, itemMode: ItemMode, skipItemsBefore: Int) -> [ExportSegment] {
+    /// pieces the new bytes complete. `order` goes into each batch.
+    mutating func commit(_ count: Int, at start: Int, order: BatchOrder) -> [ExportSegment] {
         buffer.removeSubrange((start + count)...)
         brackets.removeAll(keepingCapacity: true)
         scanner.resetDepthBound()
@@ -113,7 +113,7 @@ struct ItemBatcher {
         pendingDepthBound = max(pendingDepthBound, lastScanDepthBound)
         var segments: [ExportSegment] = []
         for bracket in brackets {
-            handle(bracket, itemMode: itemMode, skipItemsBefore: skipItemsBefore, into: &segments)
+            handle(bracket, order: order, into: &segments)
         }
         switch phase {
         case .head:
@@ -123,12 +123,12 @@ struct ItemBatcher {
             if !buffer.isEmpty { segments.append(.envelope(takeBytes(upTo: buffer.count))) }
         case .items:
             if gapStart != nil, buffer.count >= batchTarget, buffer.count - lastGapSearch >= batchTarget,
-               let batch = cutInGap(itemMode: itemMode, skipItemsBefore: skipItemsBefore) {
+               let batch = cutInGap(order: order) {
                 segments.append(.batch(batch))
             } else if buffer.count > maxBatchBytes {
                 // An item larger than the limit: its worker reports it, as the serial walk does,
                 // and nothing after it is read.
-                segments.append(.batch(takeBatch(upTo: buffer.count, walkResumesAt: buffer.count, endsInput: true, itemMode: itemMode, skipItemsBefore: skipItemsBefore)))
+                segments.append(.batch(takeBatch(upTo: buffer.count, walkResumesAt: buffer.count, endsInput: true, order: order)))
                 phase = .stopped
             }
         case .stopped:
@@ -142,7 +142,7 @@ struct ItemBatcher {
 
     /// In a long run of items that are no objects (strings, numbers), cuts after the last one
     /// the bytes read show whole and followed by a comma and another item.
-    private mutating func cutInGap(itemMode: ItemMode, skipItemsBefore: Int) -> ItemBatch? {
+    private mutating func cutInGap(order: BatchOrder) -> ItemBatch? {
         lastGapSearch = buffer.count
         guard let start = gapStart else { return nil }
         var probe = start
@@ -161,7 +161,7 @@ struct ItemBatcher {
         }
         guard let cut else { return nil }
         itemsInBatch += cut.items
-        let batch = takeBatch(upTo: cut.valueEnd, walkResumesAt: cut.resume, endsInput: false, itemMode: itemMode, skipItemsBefore: skipItemsBefore)
+        let batch = takeBatch(upTo: cut.valueEnd, walkResumesAt: cut.resume, endsInput: false, order: order)
         gapStart = 0
         lastGapSearch = buffer.count
         return batch
@@ -171,19 +171,19 @@ struct ItemBatcher {
     /// yet (a pipe whose writer is slow): the envelope read so far, and the items whose next
     /// item has begun, so that they reach the walk without waiting for a whole batch. (An item
     /// is handed out once the comma after it, and the next item's first byte, have been read.)
-    mutating func flushForStall(itemMode: ItemMode, skipItemsBefore: Int) -> [ExportSegment] {
+    mutating func flushForStall(order: BatchOrder) -> [ExportSegment] {
         switch phase {
         case .head:
             return buffer.isEmpty ? [] : [.envelope(takeBytes(upTo: buffer.count))]
         case .items:
-            if gapStart != nil, let batch = cutInGap(itemMode: itemMode, skipItemsBefore: skipItemsBefore) {
+            if gapStart != nil, let batch = cutInGap(order: order) {
                 return [.batch(batch)]
             }
             if let end = lastItemEnd, let resume = nextItemStart(after: end) {
                 let wasInGap = gapStart.map { $0 >= end } ?? false
                 // Items that began after this one (counted already) belong to the next batch.
                 let batch = takeBatch(
-                    upTo: end, walkResumesAt: resume, endsInput: false, items: itemsAtLastItemEnd, itemMode: itemMode, skipItemsBefore: skipItemsBefore
+                    upTo: end, walkResumesAt: resume, endsInput: false, items: itemsAtLastItemEnd, order: order
                 )
                 if wasInGap { gapStart = 0 }
                 return [.batch(batch)]
@@ -195,7 +195,7 @@ struct ItemBatcher {
     }
 
     /// The pieces left at the end of the input.
-    mutating func finish(itemMode: ItemMode, skipItemsBefore: Int) -> [ExportSegment] {
+    mutating func finish(order: BatchOrder) -> [ExportSegment] {
         switch phase {
         case .stopped:
             return []
@@ -203,11 +203,11 @@ struct ItemBatcher {
             return buffer.isEmpty ? [] : [.envelope(takeBytes(upTo: buffer.count))]
         case .items:
             phase = .tail
-            return [.batch(takeBatch(upTo: buffer.count, walkResumesAt: buffer.count, endsInput: true, itemMode: itemMode, skipItemsBefore: skipItemsBefore))]
+            return [.batch(takeBatch(upTo: buffer.count, walkResumesAt: buffer.count, endsInput: true, order: order))]
         }
     }
 
-    private mutating func handle(_ bracket: StructureScanner.Bracket, itemMode: ItemMode, skipItemsBefore: Int, into segments: inout [ExportSegment]) {
+    private mutating func handle(_ bracket: StructureScanner.Bracket, order: BatchOrder, into segments: inout [ExportSegment]) {
         let index = bracket.offset - bufferStart
         let opens = bracket.byte == UInt8(ascii: "{") || bracket.byte == UInt8(ascii: "[")
         switch phase {
@@ -229,14 +229,14 @@ struct ItemBatcher {
                 lastItemEnd = index + 1
                 itemsAtLastItemEnd = itemsInBatch
                 if index + 1 >= batchTarget, let resume = nextItemStart(after: index + 1) {
-                    segments.append(.batch(takeBatch(upTo: index + 1, walkResumesAt: resume, endsInput: false, itemMode: itemMode, skipItemsBefore: skipItemsBefore)))
+                    segments.append(.batch(takeBatch(upTo: index + 1, walkResumesAt: resume, endsInput: false, order: order)))
                     gapStart = 0
                 }
             } else if !opens, bracket.depthAfter == 1 {
                 countGapItems(upTo: index)
                 // The last batch keeps the closing bracket; the walk's parser goes on from it.
                 segments.append(.batch(takeBatch(
-                    upTo: index + 1, walkResumesAt: index, endsInput: false, closesMediaItems: true, itemMode: itemMode, skipItemsBefore: skipItemsBefore
+                    upTo: index + 1, walkResumesAt: index, endsInput: false, closesMediaItems: true, order: order
                 )))
                 phase = .tail
             }
@@ -331,11 +331,11 @@ struct ItemBatcher {
     /// Hands out `buffer[..<end]` as a batch; the walk's parser goes on at `resume`.
     private mutating func takeBatch(
         upTo end: Int, walkResumesAt resume: Int, endsInput: Bool, closesMediaItems: Bool = false, items: Int? = nil,
-        itemMode: ItemMode, skipItemsBefore: Int
+        order: BatchOrder
     ) -> ItemBatch {
         let place = BatchPlace(
             offset: bufferStart, line: line, lineStart: lineStart, precedingBytes: precedingBytes,
-            firstItemIndex: nextItemIndex, skipItemsBefore: skipItemsBefore
+            firstItemIndex: nextItemIndex, skipItemsBefore: order.skipItemsBefore
         )
         let bytes = Array(buffer[..<end])
         let count = items ?? itemsInBatch
@@ -355,7 +355,7 @@ struct ItemBatcher {
         advance(by: resume)
         let end = BatchPlace(offset: bufferStart, line: line, lineStart: lineStart, precedingBytes: precedingBytes, firstItemIndex: nextItemIndex)
         return ItemBatch(
-            bytes: bytes, place: place, end: end, endsInput: endsInput, closesMediaItems: closesMediaItems, itemMode: itemMode,
+            bytes: bytes, place: place, end: end, endsInput: endsInput, closesMediaItems: closesMediaItems, order: order,
             objectItemSpans: spans, depthBound: depthBound, mayHoldWhitespace: mayHoldWhitespace
         )
     }

@@ -47,9 +47,8 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
         /// The walk, suspended until the piece it needs is ready.
         var waiter: CheckedContinuation<Void, Never>?
         var stopping = false
-        /// The form items are made in, and the items passed over, for the batches cut from now on.
-        var itemMode = ItemMode.typed
-        var skipItemsBefore = 0
+        /// What the walk asks of the batches cut from now on.
+        var order = BatchOrder()
     }
 
     private enum End {
@@ -84,12 +83,8 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
     var bytesRead: Int { input.descriptor.bytesRead }
 
     func feedNext(_ parser: ExportParser, isolation: isolated (any Actor)?) async throws -> Bool {
-        let mode = parser.itemMode
-        let skip = parser.skipItemsBefore
-        state.withLock { state in
-            state.itemMode = mode
-            state.skipItemsBefore = skip
-        }
+        let order = BatchOrder(itemMode: parser.itemMode, transform: parser.itemTransform, skipItemsBefore: parser.skipItemsBefore)
+        state.withLock { $0.order = order }
         startIfNeeded()
         while true {
             let next: Result<ExportSegment, VLExportError>?? = state.withLock { state in
@@ -189,8 +184,7 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
         while !state.withLock({ $0.stopping }) {
             if input.descriptor.wouldWait {
                 // Nothing to read for now: what is whole goes to the walk before the wait.
-                let (mode, skip) = state.withLock { ($0.itemMode, $0.skipItemsBefore) }
-                guard hand(batcher.flushForStall(itemMode: mode, skipItemsBefore: skip)) else { return }
+                guard hand(batcher.flushForStall(order: state.withLock { $0.order })) else { return }
             }
             let start = batcher.reserve(readSize)
             let count: Int?
@@ -201,14 +195,14 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
                 return
             }
             guard let count else { return }
-            let (mode, skip) = state.withLock { ($0.itemMode, $0.skipItemsBefore) }
+            let order = state.withLock { $0.order }
             if count == 0 {
-                _ = batcher.commit(0, at: start, itemMode: mode, skipItemsBefore: skip)
-                guard hand(batcher.finish(itemMode: mode, skipItemsBefore: skip)) else { return }
+                _ = batcher.commit(0, at: start, order: order)
+                guard hand(batcher.finish(order: order)) else { return }
                 finish(.finished)
                 return
             }
-            guard hand(batcher.commit(count, at: start, itemMode: mode, skipItemsBefore: skip)) else { return }
+            guard hand(batcher.commit(count, at: start, order: order)) else { return }
             if batcher.isStopped {
                 finish(.finished)
                 return

@@ -83,6 +83,10 @@ final class ExportParser: TokenSink {
         set { routerStorage.pointee.itemMode = newValue }
     }
 
+    /// What each item becomes on the worker that reads it, in the parallel walk; the serial
+    /// walk leaves it to the loop.
+    var itemTransform: ItemTransform?
+
     /// What items become once `info` has been read, if that should change then.
     var itemModeAfterInfo: ItemMode? {
         get { router.itemModeAfterInfo }

@@ -43,7 +43,7 @@
 public final class ExportReader {
     /// How this reader reads.
     public let options: ReaderOptions
-    private let walk: ExportWalk
+    let walk: ExportWalk
     /// Reads the byte count of the source that reads a file or descriptor.
     private let bytesReadCounter: (() -> Int)?
 
@@ -179,6 +179,7 @@ public struct MediaItemSequence: AsyncSequence {
             switch try await walk.next(.typed, startsLoop: !started, isolation: actor) {
             case .typed(let item)?, .typedAndRaw(let item, _)?: return item
             case .raw(let raw)?: return try raw.typedItem(schema: walk.schema)
+            case .mapped?: throw ExportWalk.otherTransformError
             case nil: return nil
             }
         }
@@ -208,6 +209,7 @@ public struct RawItemSequence: AsyncSequence {
             switch try await walk.next(.raw, startsLoop: !started, isolation: actor) {
             case .raw(let item)?, .typedAndRaw(_, let item)?: return item
             case .typed?: throw ExportWalk.noBytesError
+            case .mapped?: throw ExportWalk.otherTransformError
             case nil: return nil
             }
         }
@@ -252,6 +254,7 @@ public struct MediaItemWithJSONSequence: AsyncSequence {
             case .typedAndRaw(let item, let raw)?: return MediaItemWithJSON(item: item, raw: raw)
             case .raw(let raw)?: return MediaItemWithJSON(item: try raw.typedItem(schema: walk.schema), raw: raw)
             case .typed?: throw ExportWalk.noBytesError
+            case .mapped?: throw ExportWalk.otherTransformError
             case nil: return nil
             }
         }
@@ -330,6 +333,7 @@ public final class BlockingExportReader {
         switch try walk.nextBlocking(.typed, startsLoop: starts(.typed)) {
         case .typed(let item)?, .typedAndRaw(let item, _)?: return item
         case .raw(let raw)?: return try raw.typedItem(schema: walk.schema)
+        case .mapped?: throw ExportWalk.otherTransformError
         case nil: return nil
         }
     }
@@ -339,6 +343,7 @@ public final class BlockingExportReader {
         switch try walk.nextBlocking(.raw, startsLoop: starts(.raw)) {
         case .raw(let item)?, .typedAndRaw(_, let item)?: return item
         case .typed?: throw ExportWalk.noBytesError
+        case .mapped?: throw ExportWalk.otherTransformError
         case nil: return nil
         }
     }

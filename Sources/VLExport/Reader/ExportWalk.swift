@@ -18,6 +18,8 @@ final class ExportWalk {
     private var source: (any ByteSource)?
     /// The form of the items handed out so far; nil before the first.
     private var form: ItemMode?
+    /// The function the items handed out so far were passed through, if any.
+    private var formTransform: ItemTransform?
     /// Items handed out so far.
     private var itemsTaken = 0
     /// Whether some loop has been told that the walk is over.
@@ -34,10 +36,13 @@ final class ExportWalk {
 
     deinit { closeSource() }
 
-    /// The next finished item in `requested` form; nil at the end; throws the input's error
-    /// after every item before it. `startsLoop` is true on a new iterator's first call.
-    func next(_ requested: ItemMode, startsLoop: Bool, isolation: isolated (any Actor)? = #isolation) async throws -> ParsedItem? {
-        if startsLoop || form != requested { try begin(requested, startsLoop: startsLoop) }
+    /// The next finished item in `requested` form (passed through `transform`, when the
+    /// parallel walk's workers could); nil at the end; throws the input's error after every
+    /// item before it. `startsLoop` is true on a new iterator's first call.
+    func next(
+        _ requested: ItemMode, transform: ItemTransform? = nil, startsLoop: Bool, isolation: isolated (any Actor)? = #isolation
+    ) async throws -> ParsedItem? {
+        if startsLoop || form != requested || formTransform !== transform { try begin(requested, transform: transform, startsLoop: startsLoop) }
         while true {
             if let item = parser.nextReady() { return taken(item) }
             if let failure = parser.failure { throw failure }
@@ -68,7 +73,7 @@ final class ExportWalk {
 
     /// The same, for an input read on the calling thread, without suspending.
     func nextBlocking(_ requested: ItemMode, startsLoop: Bool) throws(VLExportError) -> ParsedItem? {
-        if startsLoop || form != requested { try begin(requested, startsLoop: startsLoop) }
+        if startsLoop || form != requested || formTransform != nil { try begin(requested, transform: nil, startsLoop: startsLoop) }
         while true {
             if let item = parser.nextReady() { return taken(item) }
             if let failure = parser.failure { throw failure }
@@ -98,15 +103,18 @@ final class ExportWalk {
     }
 
     /// Applies the lifecycle's rules when a loop starts or asks for another form.
-    private func begin(_ requested: ItemMode, startsLoop: Bool) throws(VLExportError) {
+    private func begin(_ requested: ItemMode, transform: ItemTransform?, startsLoop: Bool) throws(VLExportError) {
         if isClosed { throw closedError() }
         if startsLoop, endReported, parser.failure == nil {
             throw VLExportError(.usage, "the export was read to its end by an earlier loop; a reader makes one pass (open another to read it again)")
         }
+        if let formTransform, formTransform !== transform { throw Self.otherTransformError }
         if form == .typed, requested != .typed { throw Self.noBytesError }
         if itemsPassedOver { try readAgainFromStart() }
         form = requested
+        formTransform = transform
         parser.itemMode = requested
+        parser.itemTransform = transform
         if parser.itemModeAfterInfo != nil { parser.itemModeAfterInfo = requested }
     }
 
@@ -163,6 +171,12 @@ final class ExportWalk {
     static let noBytesError = VLExportError(
         .usage,
         "this reader handed out typed items, which keep no bytes: a loop over raw items cannot continue it (use mediaItemsWithJSON for both forms, or open another reader)"
+    )
+
+    /// What a loop meets after a loop over mapped items: the items queued are mapped already.
+    static let otherTransformError = VLExportError(
+        .usage,
+        "this reader handed out items passed through a function (mediaItems(mappedBy:)): only another loop over that same sequence can continue it (open another reader to read the items otherwise)"
     )
 
     private func closedError() -> VLExportError {

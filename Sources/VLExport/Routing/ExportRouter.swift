@@ -15,6 +15,8 @@ enum ParsedItem {
     case typed(MediaItem)
     case raw(RawMediaItem)
     case typedAndRaw(MediaItem, RawMediaItem)
+    /// What a loop's function made of the item, on the worker that read it.
+    case mapped(any Sendable, by: ItemTransform)
 }
 
 /// Knows where in an export each event belongs and passes it on.

@@ -30,11 +30,15 @@ struct NDJSONCommand: AsyncParsableCommand {
         try await ExportRun.perform(file, read) { run in
             let out = run.adopt(try OutputStream(path: output))
             if normalize {
-                var writer = JSONWriter()
-                for try await item in run.reader.mediaItems {
-                    writer.reset()
+                // Each item is written out on the worker that read it.
+                let lines = run.reader.mediaItems(mappedBy: { item in
+                    var writer = JSONWriter()
+                    writer.bytes.reserveCapacity(2048)
                     item.writeNormalized(to: &writer)
-                    try out.writeLine(writer.bytes)
+                    return writer.bytes
+                })
+                for try await line in lines {
+                    try out.writeLine(line)
                     run.input.progress.addItem()
                 }
             } else {

@@ -1,0 +1,112 @@
+/// A function a walk applies to each item where the item is read: on the worker thread that
+/// read it, in the parallel walk; on the walk's own thread, in the serial walk.
+final class ItemTransform: Sendable {
+    /// Whether the function is given the item's compact JSON too.
+    let readsJSON: Bool
+    private let apply: @Sendable (MediaItem, RawMediaItem?) -> any Sendable
+
+    init(readsJSON: Bool, _ apply: @escaping @Sendable (MediaItem, RawMediaItem?) -> any Sendable) {
+        self.readsJSON = readsJSON
+        self.apply = apply
+    }
+
+    /// The form the walk reads items in for this function.
+    var itemMode: ItemMode { readsJSON ? .typedAndRaw : .typed }
+
+    /// What `item` becomes; an item the function cannot take yet (raw bytes, when the
+    /// function reads typed items, left for the loop to convert) stays as it is.
+    func mapped(_ item: ParsedItem) -> ParsedItem {
+        switch item {
+        case .typed(let typed) where !readsJSON: .mapped(apply(typed, nil), by: self)
+        case .typedAndRaw(let typed, let raw): .mapped(apply(typed, readsJSON ? raw : nil), by: self)
+        case .typed, .raw, .mapped: item
+        }
+    }
+
+    /// What `item`, handed out by the walk, becomes: mapped already on a worker, or mapped now.
+    func output(of item: ParsedItem, schema: ReaderOptions.SchemaPolicy) throws(VLExportError) -> any Sendable {
+        switch item {
+        case .mapped(let value, let transform) where transform === self:
+            return value
+        case .mapped:
+            throw ExportWalk.otherTransformError
+        case .typed(let typed):
+            guard !readsJSON else { throw ExportWalk.noBytesError }
+            return apply(typed, nil)
+        case .typedAndRaw(let typed, let raw):
+            return apply(typed, readsJSON ? raw : nil)
+        case .raw(let raw):
+            return apply(try raw.typedItem(schema: schema), readsJSON ? raw : nil)
+        }
+    }
+}
+
+extension ExportReader {
+    /// The media items, each passed through `transform` as soon as it is read, in order.
+    ///
+    /// In the parallel walk, `transform` runs on the worker thread that read the item, so
+    /// the work it does per item (writing the item out in another form, testing it against
+    /// conditions, checking it) is spread over every core with the reading; in the serial
+    /// walk it runs on the walk's own thread, as the loop asks for each item. It must not
+    /// depend on the order it is called in: only its results come in the export's order.
+    ///
+    /// ```swift
+    /// let lines = reader.mediaItems(mappedBy: { item in
+    ///     var writer = JSONWriter()
+    ///     item.writeNormalized(to: &writer)
+    ///     return writer.bytes
+    /// })
+    /// for try await line in lines { … }
+    /// ```
+    ///
+    /// The items a loop over the sequence has not taken when it stops are mapped already:
+    /// a later loop may go on over the same sequence, but a loop over ``mediaItems``,
+    /// ``rawItems`` or another mapped sequence after it throws a
+    /// ``VLExportError/Kind/usage`` error.
+    public func mediaItems<Mapped: Sendable>(
+        mappedBy transform: @escaping @Sendable (MediaItem) -> Mapped
+    ) -> MappedItemSequence<Mapped> {
+        MappedItemSequence(walk: walk, transform: ItemTransform(readsJSON: false) { item, _ in transform(item) })
+    }
+
+    /// The media items with their compact JSON, each pair passed through `transform` as soon
+    /// as it is read, in order; see ``mediaItems(mappedBy:)``, which this is with the bytes.
+    public func mediaItemsWithJSON<Mapped: Sendable>(
+        mappedBy transform: @escaping @Sendable (MediaItemWithJSON) -> Mapped
+    ) -> MappedItemSequence<Mapped> {
+        MappedItemSequence(walk: walk, transform: ItemTransform(readsJSON: true) { item, raw in
+            transform(MediaItemWithJSON(item: item, raw: raw!))
+        })
+    }
+}
+
+/// What a function makes of each media item, in order. Made by
+/// ``ExportReader/mediaItems(mappedBy:)`` and ``ExportReader/mediaItemsWithJSON(mappedBy:)``.
+public struct MappedItemSequence<Element: Sendable>: AsyncSequence {
+    let walk: ExportWalk
+    let transform: ItemTransform
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(walk: walk, transform: transform)
+    }
+
+    /// Pulls mapped items from the reader's walk; a new iterator continues where the last one stopped.
+    public struct Iterator: AsyncIteratorProtocol {
+        let walk: ExportWalk
+        let transform: ItemTransform
+        var started = false
+
+        public mutating func next() async throws -> Element? {
+            try await next(isolation: nil)
+        }
+
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
+            defer { started = true }
+            guard let item = try await walk.next(transform.itemMode, transform: transform, startsLoop: !started, isolation: actor) else {
+                return nil
+            }
+            // The transform made this value from this sequence's function: its type is Element.
+            return (try transform.output(of: item, schema: walk.schema) as! Element)
+        }
+    }
+}
