@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 @testable import VLExport
 
@@ -20,7 +21,10 @@ import Glibc
     }
 
     enum Form: CaseIterable {
+        /// `rawItems`, `mediaItems`, `mediaItemsWithJSON`.
         case raw, typed, both
+        /// `mediaItemsWithJSON(mappedBy:)`, whose function runs on the workers, keeping both forms.
+        case mapped
     }
 
     static func walk(_ path: String, _ options: ReaderOptions, _ form: Form) async -> Outcome {
@@ -39,6 +43,11 @@ import Glibc
                 for try await item in reader.mediaItems { outcome.typed.append(item) }
             case .both:
                 for try await both in reader.mediaItemsWithJSON {
+                    outcome.raw.append(both.raw)
+                    outcome.typed.append(both.item)
+                }
+            case .mapped:
+                for try await both in reader.mediaItemsWithJSON(mappedBy: { $0 }) {
                     outcome.raw.append(both.raw)
                     outcome.typed.append(both.item)
                 }
@@ -74,6 +83,10 @@ import Glibc
                 var serialOptions = options
                 serialOptions.parallelism = .serial
                 let serial = await walk(path, serialOptions, form)
+                if form == .mapped {
+                    let both = await walk(path, serialOptions, .both)
+                    #expect(serial == both, "\(name): mapping each item to itself gives the walk of both forms")
+                }
                 for count in threads {
                     for batch in batchBytes {
                         for readSize in readSizes {
@@ -204,6 +217,81 @@ import Glibc
         let cuts = Array(stride(from: 0, to: bytes.count - 600, by: 97)) + Array((bytes.count - 600)..<bytes.count)
         for cut in cuts {
             try await Self.expectSameWalks(Array(bytes[..<cut]), "cut at \(cut)", threads: [2], batchBytes: [1], readSizes: [4096])
+        }
+    }
+
+    /// Media ids of the real export's items, through `mediaItems(mappedBy:)` with the reading
+    /// given: a loop left after 3 items is continued by a loop over the same sequence; a loop
+    /// of any other kind after it throws a usage error, and so does a loop over raw bytes after
+    /// typed items, whatever the walk.
+    @Test func mappedItemsAreContinuedOnlyByTheirOwnSequence() async throws {
+        try await Self.withFile(try Fixture.bytes("real-export-extreme.json")) { path in
+            let expected = await Self.walk(path, ReaderOptions(parallelism: .serial), .typed).typed.map(\.mediaID)
+            #expect(expected.count == 56)
+            for parallelism in [ReaderOptions.Parallelism.serial, .threads(1), .threads(2)] {
+                var options = ReaderOptions(parallelism: parallelism)
+                options.parallelBatchBytes = 300
+                let reader = try ExportReader(path: path, options: options)
+                let ids = reader.mediaItems(mappedBy: { $0.mediaID })
+                var found: [String?] = []
+                for try await id in ids {
+                    found.append(id)
+                    if found.count == 3 { break }
+                }
+                for try await id in ids { found.append(id) }
+                #expect(found == expected, "\(parallelism)")
+
+                let other = try ExportReader(path: path, options: options)
+                for try await _ in other.mediaItemsWithJSON(mappedBy: { $0.raw.index }) { break }
+                await #expect(throws: VLExportError.self, "\(parallelism): typed items after mapped ones") {
+                    for try await _ in other.mediaItems {}
+                }
+                await #expect(throws: VLExportError.self, "\(parallelism): another function") {
+                    for try await _ in other.mediaItemsWithJSON(mappedBy: { $0.raw.index }) {}
+                }
+                await #expect(throws: VLExportError.self, "\(parallelism): raw items after mapped ones") {
+                    for try await _ in other.rawItems {}
+                }
+
+                // Raw and typed items first: the function takes the walk over where they stopped.
+                let mixed = try ExportReader(path: path, options: options)
+                var mixedIDs: [String?] = []
+                for try await raw in mixed.rawItems {
+                    mixedIDs.append(try raw.typedItem().mediaID)
+                    if mixedIDs.count == 2 { break }
+                }
+                for try await item in mixed.mediaItems {
+                    mixedIDs.append(item.mediaID)
+                    if mixedIDs.count == 5 { break }
+                }
+                for try await id in mixed.mediaItems(mappedBy: { $0.mediaID }) { mixedIDs.append(id) }
+                #expect(mixedIDs == expected, "\(parallelism)")
+                let typedFirst = try ExportReader(path: path, options: options)
+                for try await _ in typedFirst.mediaItems { break }
+                await #expect(throws: VLExportError.self, "\(parallelism): bytes after typed items") {
+                    for try await _ in typedFirst.mediaItemsWithJSON(mappedBy: { $0.raw.index }) {}
+                }
+            }
+        }
+    }
+
+    /// In the parallel walk the function runs on the workers, never on the loop's thread.
+    @Test func theParallelWalkMapsItemsOnItsWorkers() async throws {
+        try await Self.withFile(try Fixture.bytes("real-export-extreme.json")) { path in
+            var options = ReaderOptions(parallelism: .threads(2))
+            options.parallelBatchBytes = 300
+            let reader = try ExportReader(path: path, options: options)
+            let mappingThreads = Mutex<Set<UInt>>([])
+            var loopThreads: Set<UInt> = []
+            var count = 0
+            for try await _ in reader.mediaItems(mappedBy: { _ in mappingThreads.withLock { _ = $0.insert(pthread_self()) } }) {
+                loopThreads.insert(pthread_self())
+                count += 1
+            }
+            #expect(count == 56)
+            let mapped = mappingThreads.withLock { $0 }
+            #expect(!mapped.isEmpty)
+            #expect(mapped.isDisjoint(with: loopThreads))
         }
     }
 }

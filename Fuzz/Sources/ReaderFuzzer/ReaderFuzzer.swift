@@ -92,17 +92,17 @@ private func compareSerialAndParallel(_ input: UnsafeRawBufferPointer, options: 
     let file = String(decoding: path.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     defer { unlink(file) }
 
-    for typed in [false, true] {
+    for form in WalkForm.allCases {
         var serialOptions = options
         serialOptions.parallelism = .serial
         var parallelOptions = options
         parallelOptions.parallelism = .threads(threads)
         parallelOptions.parallelBatchBytes = batchBytes
-        let serial = waitFor { [serialOptions] in await walkReader(file, serialOptions, typed: typed) }
-        let parallel = waitFor { [parallelOptions] in await walkReader(file, parallelOptions, typed: typed) }
+        let serial = waitFor { [serialOptions] in await walkReader(file, serialOptions, form) }
+        let parallel = waitFor { [parallelOptions] in await walkReader(file, parallelOptions, form) }
         guard serial == parallel else {
             fatalError(
-                "the parallel walk (\(threads) threads, batches of \(batchBytes), reads of \(options.chunkSize)) differs from the serial walk: "
+                "the parallel walk (\(form), \(threads) threads, batches of \(batchBytes), reads of \(options.chunkSize)) differs from the serial walk: "
                     + "\(parallel.raw.count + parallel.typed.count) items, error \(String(describing: parallel.error)); serial: "
                     + "\(serial.raw.count + serial.typed.count) items, error \(String(describing: serial.error))"
             )
@@ -110,7 +110,13 @@ private func compareSerialAndParallel(_ input: UnsafeRawBufferPointer, options: 
     }
 }
 
-private func walkReader(_ file: String, _ options: ReaderOptions, typed: Bool) async -> ReaderOutcome {
+/// The loops a reader offers: over raw bytes, typed items, and both mapped by a function
+/// (which the parallel walk runs on its workers).
+private enum WalkForm: CaseIterable {
+    case raw, typed, mapped
+}
+
+private func walkReader(_ file: String, _ options: ReaderOptions, _ form: WalkForm) async -> ReaderOutcome {
     var outcome = ReaderOutcome()
     do {
         let reader = try ExportReader(path: file, options: options)
@@ -118,10 +124,16 @@ private func walkReader(_ file: String, _ options: ReaderOptions, typed: Bool) a
             outcome.warnings = reader.warnings
             outcome.info = reader.info
         }
-        if typed {
-            for try await item in reader.mediaItems { outcome.typed.append(item) }
-        } else {
+        switch form {
+        case .raw:
             for try await item in reader.rawItems { outcome.raw.append(item) }
+        case .typed:
+            for try await item in reader.mediaItems { outcome.typed.append(item) }
+        case .mapped:
+            for try await both in reader.mediaItemsWithJSON(mappedBy: { $0 }) {
+                outcome.raw.append(both.raw)
+                outcome.typed.append(both.item)
+            }
         }
     } catch var error as VLExportError {
         // The excerpt shows the bytes the parser had at hand, which depend on where reads end.

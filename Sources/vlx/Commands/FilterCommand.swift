@@ -49,19 +49,24 @@ struct FilterCommand: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        let issueKinds = issue.map { IssueType(rawValue: $0) }
+        let conditions = FilterConditions(
+            mediaType: mediaType, issueKinds: issue.map { IssueType(rawValue: $0) }, minConfidence: minConfidence,
+            label: label, tag: tag, minUniqueness: minUniqueness
+        )
         try await ExportRun.perform(file, read, properties: Self.properties) { run in
             let reader = run.reader
             let out = try OutputStream(path: output)
             let document = format == .export ? run.adopt(try ExportDocumentWriter(out) { reader.info?.json ?? JSONObject() }) : nil
             if document == nil { run.adopt(out) }
-            for try await both in reader.mediaItemsWithJSON {
+            // Each item is tested on the worker that read it; only the bytes of a match come back.
+            let matches = reader.mediaItemsWithJSON(mappedBy: { both in conditions.match(both.item) ? both.raw.json : nil })
+            for try await match in matches {
                 run.input.progress.addItem()
-                guard matches(both.item, issueKinds: issueKinds) else { continue }
+                guard let json = match else { continue }
                 if let document {
-                    try document.append(both.raw.json)
+                    try document.append(json)
                 } else {
-                    try out.writeLine(both.raw.json)
+                    try out.writeLine(json)
                 }
             }
         }
@@ -70,8 +75,19 @@ struct FilterCommand: AsyncParsableCommand {
     /// What the conditions look at; the walk passes over everything else (the items are written
     /// from their bytes, which the walk keeps whole).
     static let properties = PropertySelection.only([.mediaType, .uniquenessScore, .issueType, .confidence, .categoryName, .tagName])
+}
 
-    private func matches(_ item: MediaItem, issueKinds: [IssueType]) -> Bool {
+/// The conditions of `vlx filter`: an item matches when it meets every one given.
+struct FilterConditions: Sendable {
+    var mediaType: String?
+    var issueKinds: [IssueType]
+    var minConfidence: Double?
+    var label: String?
+    var tag: String?
+    var minUniqueness: Double?
+
+    /// Whether `item` meets every condition given.
+    func match(_ item: MediaItem) -> Bool {
         if let mediaType, item.mediaType?.rawValue != mediaType { return false }
         if let minUniqueness, (item.uniquenessScore ?? -1) < minUniqueness { return false }
         if !issueKinds.isEmpty || minConfidence != nil {

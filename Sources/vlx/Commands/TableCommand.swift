@@ -40,11 +40,19 @@ struct TableCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ExportRun.perform(file, read, properties: .only(Self.properties(kind))) { run in
-            var table = TableWriter(columns: Self.columns(kind), format: format, out: run.adopt(try OutputStream(path: output)))
-            try table.writeHeader()
-            for try await item in run.reader.mediaItems {
+            let out = run.adopt(try OutputStream(path: output))
+            let table = TableFormat(columns: Self.columns(kind), format: format)
+            try out.write(table.header)
+            // Each item's rows are composed on the worker that read it.
+            let kind = kind
+            let rows = run.reader.mediaItems(mappedBy: { item in
+                var bytes: [UInt8] = []
+                for row in Self.rows(kind, of: item) { table.append(row, to: &bytes) }
+                return bytes
+            })
+            for try await itemRows in rows {
                 run.input.progress.addItem()
-                for row in Self.rows(kind, of: item) { try table.write(row) }
+                if !itemRows.isEmpty { try out.write(itemRows) }
             }
         }
     }
@@ -123,32 +131,25 @@ struct TableCommand: AsyncParsableCommand {
     }
 }
 
-/// Writes rows as CSV (RFC 4180), TSV or NDJSON objects.
+/// Rows as CSV (RFC 4180), TSV or NDJSON objects.
 ///
-/// Each row is composed as bytes in one reused buffer: no `String` is made
-/// for a cell, and text is checked for characters to quote byte by byte.
-struct TableWriter {
+/// Each row is composed as bytes: no `String` is made for a cell, and text is
+/// checked for characters to quote byte by byte.
+struct TableFormat: Sendable {
     let columns: [String]
     let format: TableCommand.Format
-    let out: OutputStream
-    private var line: [UInt8] = []
 
-    init(columns: [String], format: TableCommand.Format, out: OutputStream) {
-        self.columns = columns
-        self.format = format
-        self.out = out
-    }
-
-    func writeHeader() throws(CLIFailure) {
+    /// The header row (none for NDJSON).
+    var header: String {
         switch format {
-        case .csv: try out.write(columns.map(Self.csvField).joined(separator: ",") + "\r\n")
-        case .tsv: try out.write(columns.joined(separator: "\t") + "\n")
-        case .ndjson: break
+        case .csv: columns.map(Self.csvField).joined(separator: ",") + "\r\n"
+        case .tsv: columns.joined(separator: "\t") + "\n"
+        case .ndjson: ""
         }
     }
 
-    mutating func write(_ row: [TableCell]) throws(CLIFailure) {
-        line.removeAll(keepingCapacity: true)
+    /// Appends `row`, with its line ending, to `line`.
+    func append(_ row: [TableCell], to line: inout [UInt8]) {
         switch format {
         case .csv:
             for (position, cell) in row.enumerated() {
@@ -179,7 +180,6 @@ struct TableWriter {
             writer.bytes.append(0x0A)
             swap(&writer.bytes, &line)
         }
-        try out.write(line)
     }
 
     /// Appends one cell: text through `escape`, numbers as their digits, nothing when empty.

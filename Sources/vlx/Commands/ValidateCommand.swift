@@ -46,18 +46,16 @@ struct ValidateCommand: AsyncParsableCommand {
                         readerWarnings.append(warning.kind == .nonconformingValue ? run.input.located(warning) : "\(name): warning: \(warning)")
                     }
                 }
-                for try await both in run.reader.mediaItemsWithJSON {
+                // Each item is checked on the worker that read it; its report lines come back.
+                let inputName = name
+                let reports = run.reader.mediaItemsWithJSON(mappedBy: { both in ItemReport(both, name: inputName) })
+                for try await report in reports {
                     items += 1
                     run.input.progress.addItem()
-                    let raw = both.raw
-                    for path in raw.duplicateKeyPaths() {
-                        let place = raw.location.map { "\($0):" } ?? ""
-                        duplicateKeyWarnings.append("\(name):\(place) warning: \(path): the key appears more than once; the last value counts")
-                    }
-                    for value in both.item.nonconforming {
+                    duplicateKeyWarnings += report.warnings
+                    for line in report.problems {
                         problems += 1
-                        let error = value.schemaError(pathPrefix: "media_items[\(raw.index)]", mediaItemIndex: raw.index)
-                        try out.write("\(name):\(error)\n")
+                        try out.write(line)
                         if problems >= maxErrors { return }
                     }
                 }
@@ -83,5 +81,25 @@ struct ValidateCommand: AsyncParsableCommand {
         if !read.quiet { try out.write(verdict) }
         try out.flush()
         if problems > 0 { throw CLIFailure(.invalidData, "") }
+    }
+}
+
+/// What `vlx validate` reports about one media item, as lines.
+private struct ItemReport: Sendable {
+    /// Its values that cannot be read as their field's kind, one error line each.
+    var problems: [String] = []
+    /// Its keys that appear twice in one object.
+    var warnings: [String] = []
+
+    init(_ both: MediaItemWithJSON, name: String) {
+        let raw = both.raw
+        for path in raw.duplicateKeyPaths() {
+            let place = raw.location.map { "\($0):" } ?? ""
+            warnings.append("\(name):\(place) warning: \(path): the key appears more than once; the last value counts")
+        }
+        for value in both.item.nonconforming {
+            let error = value.schemaError(pathPrefix: "media_items[\(raw.index)]", mediaItemIndex: raw.index)
+            problems.append("\(name):\(error)\n")
+        }
     }
 }
