@@ -43,7 +43,8 @@ struct BatchOrder: Sendable {
 
 /// What a worker made of a batch.
 struct BatchResult {
-    var items: [ParsedItem]
+    /// The items, in order (nil slots are taken already: none, as a worker leaves them).
+    var items: [ParsedItem?]
     var warnings: [ExportWarning]
     var warningCount: Int
     /// Items begun in the batch, read or passed over.
@@ -114,14 +115,14 @@ final class ItemBatch: @unchecked Sendable {
     func read(_ options: ReaderOptions) {
         var read = (itemMode == .raw ? rawObjectItemsWithoutEvents(options) : nil) ?? readEventByEvent(options)
         if let transform {
-            for position in read.items.indices { read.items[position] = transform.mapped(read.items[position]) }
+            for position in read.items.indices { read.items[position] = read.items[position].map(transform.mapped) }
         }
         result = read
     }
 
     /// Reads the batch with a parser of its own, as the serial walk reads those bytes.
     func readEventByEvent(_ options: ReaderOptions) -> BatchResult {
-        let parser = ExportParser(batchOf: options, itemMode: itemMode, at: place)
+        let parser = ExportParser(batchOf: options, itemMode: itemMode, at: place, expectedItems: objectItemSpans?.count ?? 0)
         bytes.withUnsafeBytes { parser.feed($0) }
         if endsInput {
             parser.finish()
@@ -150,7 +151,7 @@ final class ItemBatch: @unchecked Sendable {
             guard memchr(base, 0x0B, buffer.count) == nil, memchr(base, 0x0C, buffer.count) == nil,
                   JSONValidator.isValidArray(elements: buffer, endsWithClosingBracket: closesMediaItems)
             else { return nil }
-            var items: [ParsedItem] = []
+            var items: [ParsedItem?] = []
             items.reserveCapacity(spans.count)
             var line = place.line
             var lineStart = place.lineStart

@@ -48,8 +48,9 @@ final class ExportParser: TokenSink {
     /// `media_items`, as the walk's own parser stood where the batch begins, and the
     /// tokenizer counts from the batch's place in the export, so that every item, warning
     /// and error comes out as the serial walk would give it.
-    convenience init(batchOf options: ReaderOptions, itemMode: ItemMode, at place: BatchPlace) {
+    convenience init(batchOf options: ReaderOptions, itemMode: ItemMode, at place: BatchPlace, expectedItems: Int) {
         self.init(options: options, itemMode: itemMode)
+        routerStorage.pointee.reserveReady(expectedItems)
         skipItemsBefore = place.skipItemsBefore
         Self.mediaItemsPrefix.withUnsafeBytes { feed($0) }
         tokenizer.move(toOffset: place.offset, line: place.line, lineStart: place.lineStart, precedingBytes: place.precedingBytes)
@@ -72,8 +73,9 @@ final class ExportParser: TokenSink {
 
     /// What a worker made of a batch: its items and warnings, and the error that ended it.
     func batchResult() -> BatchResult {
-        var items: [ParsedItem] = []
-        while let item = nextReady() { items.append(item) }
+        var items = router.takeAllReady()
+        items.removeFirst(readyHead)
+        readyHead = 0
         return BatchResult(items: items, warnings: warnings, warningCount: warningCount, itemCount: itemCount - firstItemIndexOfBatch, failure: failure)
     }
 

@@ -122,10 +122,26 @@ struct ExportRouter: ~Copyable {
         itemCount = index
     }
 
-    /// Takes in what a worker made of a batch of items: the items, queued after those ready,
-    /// its warnings, after those so far, and its count.
-    mutating func absorb(items: consuming [ParsedItem], warnings batchWarnings: [ExportWarning], warningCount batchWarningCount: Int, itemCount batchItemCount: Int) {
-        for item in items { ready.append(item) }
+    /// Takes every finished item out at once, leaving ``ready`` empty.
+    mutating func takeAllReady() -> [ParsedItem?] {
+        var items: [ParsedItem?] = []
+        swap(&items, &ready)
+        return items
+    }
+
+    /// Makes room in ``ready`` for `count` items, so that it does not grow item by item.
+    mutating func reserveReady(_ count: Int) {
+        ready.reserveCapacity(count)
+    }
+
+    /// Takes in what a worker made of a batch of items: the items, queued after those ready
+    /// (taken over whole when none are), its warnings, after those so far, and its count.
+    mutating func absorb(items: consuming [ParsedItem?], warnings batchWarnings: [ExportWarning], warningCount batchWarningCount: Int, itemCount batchItemCount: Int) {
+        if ready.isEmpty {
+            ready = items
+        } else {
+            ready.append(contentsOf: items)
+        }
         for warning in batchWarnings where warnings.count < maxKeptWarnings { warnings.append(warning) }
         warningCount += batchWarningCount
         itemCount += batchItemCount
