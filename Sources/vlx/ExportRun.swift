@@ -71,8 +71,9 @@ final class ExportRun {
                 input.reader.close()
                 let archiveFailure = input.finishExtraction()
                 if printsWarnings, !options.quiet { input.printWarnings() }
-                if let walkFailure { throw input.described(walkFailure) }
+                // A fault of the archive cuts the JSON short: it is the cause of the walk's error.
                 if let archiveFailure { throw CLIFailure(.invalidData, archiveFailure) }
+                if let walkFailure { throw input.described(walkFailure) }
             } catch {
                 failure = error
                 break

@@ -13,13 +13,30 @@ import Testing
         try run("sh", ["-c", "gzip -c '\(real)' > '\(gzip)'"])
         let zip = scratch.appendingPathComponent("download.zip").path
         try run("sh", ["-c", "cd '\(Paths.fixtures.path)' && zip -q '\(zip)' README.md real-export-extreme.json"])
+        // ZIP64 records, the entry stored rather than deflated.
+        let zip64 = scratch.appendingPathComponent("download64.zip").path
+        try run("sh", ["-c", "cd '\(Paths.fixtures.path)' && zip -q -0 -fz '\(zip64)' real-export-extreme.json"])
+        // Written as a stream (sizes in data descriptors), with the attribute file macOS adds first.
+        let streamed = scratch.appendingPathComponent("streamed.zip").path
+        _ = try python("""
+            import io, sys, zipfile
+            class Stream(io.RawIOBase):
+                def __init__(self): self.data = bytearray()
+                def writable(self): return True
+                def write(self, b): self.data += b; return len(b)
+            stream = Stream()
+            with zipfile.ZipFile(stream, 'w', compression=zipfile.ZIP_DEFLATED) as archive:
+                with archive.open('__MACOSX/._real-export-extreme.json', 'w') as entry: entry.write(b'\\x00\\x05\\x16\\x07 not json')
+                with archive.open('real-export-extreme.json', 'w') as entry: entry.write(open(sys.argv[1], 'rb').read())
+            open(sys.argv[2], 'wb').write(stream.data)
+            """, [real, streamed])
         // A name that says nothing: the container is recognised by its first bytes.
         let disguised = scratch.appendingPathComponent("export.bin").path
         try FileManager.default.copyItem(atPath: gzip, toPath: disguised)
         return [
             ("plain path", [real], nil), ("plain stdin", [], real), ("plain -", ["-"], real),
             ("gzip path", [gzip], nil), ("gzip stdin", [], gzip), ("gzip by magic bytes", [disguised], nil),
-            ("zip path", [zip], nil), ("zip stdin", [], zip),
+            ("zip path", [zip], nil), ("zip stdin", [], zip), ("zip64 stored", [zip64], nil), ("zip streamed from macOS", [streamed], nil),
         ]
     }
 
@@ -302,6 +319,46 @@ import Testing
         let noEntry = try vlx(["ndjson", zip])
         #expect(noEntry.status == 1)
         #expect(noEntry.stderr == "vlx: \(zip): the ZIP archive holds no .json entry\n")
+    }
+
+    /// A damaged or unreadable archive exits 1 with what is wrong with it, after every item
+    /// read before the fault.
+    @Test func damagedZipArchivesAreLocatedFailures() throws {
+        let scratch = try Paths.scratch()
+        let made = try python("""
+            import sys, zipfile, zlib
+            real, folder = sys.argv[1], sys.argv[2]
+            data = open(real, 'rb').read()
+            with zipfile.ZipFile(folder + '/bzip2.zip', 'w', compression=zipfile.ZIP_BZIP2) as archive:
+                archive.writestr('export.json', data)
+            with zipfile.ZipFile(folder + '/stored.zip', 'w') as archive:
+                archive.writestr('export.json', data)
+            stored = open(folder + '/stored.zip', 'rb').read()
+            # A letter changed in a string: still JSON, but not what the CRC-32 says.
+            at = stored.index(b'snowboarder')
+            open(folder + '/crc.zip', 'wb').write(stored[:at] + b'S' + stored[at + 1:])
+            with zipfile.ZipFile(folder + '/deflated.zip', 'w', compression=zipfile.ZIP_DEFLATED) as archive:
+                archive.writestr('export.json', data)
+            deflated = bytearray(open(folder + '/deflated.zip', 'rb').read())
+            deflated[60] ^= 0xFF
+            open(folder + '/corrupt.zip', 'wb').write(deflated)
+            open(folder + '/cut.zip', 'wb').write(deflated[:3000])
+            print('made')
+            """, [Self.real, scratch.path])
+        #expect(made == "made")
+        let cases: [(String, String, Int?)] = [
+            ("bzip2.zip", "cannot extract export.json from the ZIP archive: export.json is compressed with bzip2 (method 12); vlx reads stored and deflated entries", 0),
+            ("crc.zip", "cannot extract export.json from the ZIP archive: export.json does not match its CRC-32 and size: the archive is damaged", 56),
+            ("corrupt.zip", "cannot extract export.json from the ZIP archive: the deflate data is corrupt: ", nil),
+            ("cut.zip", "not a readable ZIP archive (no end of central directory record)", 0),
+        ]
+        for (name, message, items) in cases {
+            let path = scratch.appendingPathComponent(name).path
+            let result = try vlx(["ndjson", path])
+            #expect(result.status == 1, "\(name)")
+            #expect(result.stderr.hasPrefix("vlx: \(path): \(message)"), "\(name): \(result.stderr)")
+            if let items { #expect(result.lines.count == items, "\(name)") }
+        }
     }
 
     @Test func ioFailuresExitThreeAndUsageErrorsTwo() throws {

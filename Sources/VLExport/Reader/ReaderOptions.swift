@@ -51,7 +51,7 @@ public struct ReaderOptions: Sendable, Hashable {
     /// lenient dialect, ``BlockingExportReader`` and readers of chunk sequences read serially.
     public var parallelism: Parallelism
     /// The size a batch of the parallel walk grows to before it is cut after its next item.
-    var parallelBatchBytes = 512 << 10
+    var parallelBatchBytes = 256 << 10
 
     /// Creates options; the defaults suit exports of any size.
     public init(

@@ -1,7 +1,5 @@
-import Foundation
 import Synchronization
 import VLExport
-import ZIPFoundation
 
 #if canImport(Glibc)
 import Glibc
@@ -15,6 +13,8 @@ final class ZipExtraction: @unchecked Sendable {
     let readEnd: Int32
     private let writeEnd: Int32
     private let archivePath: String
+    private let archive: ZipArchive
+    private let entry: ZipArchive.Entry
     private let removeWhenDone: Bool
     private let name: String
     private let state = Mutex(State())
@@ -31,18 +31,30 @@ final class ZipExtraction: @unchecked Sendable {
         self.archivePath = archivePath
         self.name = name
         self.removeWhenDone = removeWhenDone
-        let archive: Archive
+        let descriptor: Int32
         do {
-            archive = try Archive(url: URL(fileURLWithPath: archivePath), accessMode: .read)
+            descriptor = try SystemCall.openForReading(archivePath)
         } catch {
+            throw CLIFailure(.ioFailure, "cannot open \(name): \(error)")
+        }
+        do {
+            archive = try ZipArchive(descriptor: descriptor, size: UInt64(try SystemCall.status(descriptor).st_size))
+        } catch {
+            SystemCall.close(descriptor)
             throw CLIFailure(.invalidData, "\(name): not a readable ZIP archive (\(error))")
         }
-        guard let entry = archive.first(where: { $0.type == .file && $0.path.lowercased().hasSuffix(".json") }) else {
+        guard let entry = archive.entries.first(where: \.isExport) else {
+            SystemCall.close(descriptor)
             throw CLIFailure(.invalidData, "\(name): the ZIP archive holds no .json entry")
         }
+        self.entry = entry
         entryPath = entry.path
         var ends: [Int32] = [0, 0]
-        guard pipe(&ends) == 0 else { throw CLIFailure(.ioFailure, "cannot create a pipe: \(SystemError.current)") }
+        guard pipe(&ends) == 0 else {
+            let failure = CLIFailure(.ioFailure, "cannot create a pipe: \(SystemError.current)")
+            SystemCall.close(descriptor)
+            throw failure
+        }
         for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         readEnd = ends[0]
         writeEnd = ends[1]
@@ -65,6 +77,7 @@ final class ZipExtraction: @unchecked Sendable {
     }
 
     deinit {
+        SystemCall.close(archive.descriptor)
         sem_destroy(done)
         done.deallocate()
     }
@@ -75,11 +88,7 @@ final class ZipExtraction: @unchecked Sendable {
             if removeWhenDone { unlink(archivePath) }
         }
         do {
-            let archive = try Archive(url: URL(fileURLWithPath: archivePath), accessMode: .read)
-            guard let entry = archive[entryPath] else { throw CLIFailure(.invalidData, "entry \(entryPath) vanished") }
-            _ = try archive.extract(entry, bufferSize: 64 << 10, skipCRC32: false) { data in
-                try SystemCall.writeAll(writeEnd, [UInt8](data))
-            }
+            try archive.extract(entry) { piece in try SystemCall.writeAll(writeEnd, piece) }
         } catch let error as SystemError where error.isBrokenPipe {
             // The reader stopped (it has what it needs, or it failed): stop extracting.
             return
