@@ -15,8 +15,9 @@
 #
 # Each command runs RUNS times, interleaved (one of each, then again), and the
 # median is kept: wall seconds, MB/s, peak RSS (/usr/bin/time's maximum
-# resident set size) and the ratio to json_verify -q (yajl with no work on
-# top), which only means something within one run.
+# resident set size), the ratio to json_verify -q (yajl with no work on top),
+# which only means something within one run, and CPU seconds (user plus system,
+# every thread): how much work a parallel walk spreads over the cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Scripts/setup.sh
@@ -93,7 +94,7 @@ declare -A labels=(
     [ijson]="python3 ijson (yajl2_c) to NDJSON > /dev/null"
 )
 
-declare -A seconds peaks
+declare -A seconds peaks cpus
 for run in $(seq "$runs"); do
     for name in "${names[@]}"; do
         case $name in
@@ -117,8 +118,10 @@ for run in $(seq "$runs"); do
             ijson) result=$(vlx_measure python3 -c "$ijson_ndjson" "$export_file") ;;
         esac
         echo "bench: run $run $name: $result" >&2
-        seconds[$name]+="${result% *} "
-        peaks[$name]+="${result#* } "
+        read -r wall peak cpu <<< "$result"
+        seconds[$name]+="$wall "
+        peaks[$name]+="$peak "
+        cpus[$name]+="$cpu "
     done
 done
 
@@ -126,23 +129,24 @@ done
 machine="$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -m), $(swift --version 2>/dev/null | head -1)"
 base=$(echo "${seconds[json_verify]}" | vlx_median)
 table=$(
-    echo "| command | seconds | MB/s | peak RSS | vs json_verify |"
-    echo "|---|---|---|---|---|"
+    echo "| command | seconds | MB/s | peak RSS | vs json_verify | CPU seconds |"
+    echo "|---|---|---|---|---|---|"
     for name in "${names[@]}"; do
         if [[ "${seconds[$name]}" == *failed* ]]; then
-            echo "| \`${labels[$name]}\` | failed | | | |"
+            echo "| \`${labels[$name]}\` | failed | | | | |"
             continue
         fi
         s=$(echo "${seconds[$name]}" | vlx_median)
         p=$(echo "${peaks[$name]}" | vlx_median)
+        c=$(echo "${cpus[$name]}" | vlx_median)
         # Merge rows read the pages: their yardstick is json_verify over the same bytes.
         row_base=$base row_bytes=$bytes
         if [[ $name == *pages* || $name == vlx_merge* ]]; then
             row_base=$(echo "${seconds[json_verify_pages]}" | vlx_median)
             row_bytes=$page_bytes
         fi
-        awk -v label="${labels[$name]}" -v s="$s" -v p="$p" -v b="$row_base" -v bytes="$row_bytes" \
-            'BEGIN { printf "| `%s` | %.2f | %.0f | %.1f MiB | %.2fx |\n", label, s, bytes / s / 1e6, p / 1024, s / b }'
+        awk -v label="${labels[$name]}" -v s="$s" -v p="$p" -v c="$c" -v b="$row_base" -v bytes="$row_bytes" \
+            'BEGIN { printf "| `%s` | %.2f | %.0f | %.1f MiB | %.2fx | %.2f |\n", label, s, bytes / s / 1e6, p / 1024, s / b, c }'
     done
 )
 

@@ -36,9 +36,10 @@ for run in $(seq "$runs"); do
             vlx_ndjson) result=$(vlx_measure "$bin/vlx" ndjson --no-progress "$export_file") ;;
             vlx_stats) result=$(vlx_measure "$bin/vlx" stats --no-progress "$export_file") ;;
         esac
-        seconds[$name]+="${result% *} "
-        peaks[$name]+="${result#* } "
-        echo "measure: run $run $name ${result% *} s ${result#* } KiB" >&2
+        read -r wall peak _ <<< "$result"
+        seconds[$name]+="$wall "
+        peaks[$name]+="$peak "
+        echo "measure: run $run $name $wall s $peak KiB" >&2
     done
 done
 

@@ -15,13 +15,14 @@ vlx_generated_export() {
     echo "$file"
 }
 
-# Runs a command with its output discarded, printing "seconds peak_kib"
-# (/usr/bin/time's wall time and maximum resident set), or "failed …".
+# Runs a command with its output discarded, printing "seconds peak_kib cpu_seconds"
+# (/usr/bin/time's wall time, maximum resident set, and user plus system time:
+# the work of every thread), or "failed …".
 vlx_measure() {
     local log
     log=$(mktemp)
-    if /usr/bin/time -f "%e %M" -o "$log" "$@" > /dev/null 2>/dev/null; then
-        cat "$log"
+    if /usr/bin/time -f "%e %M %U %S" -o "$log" "$@" > /dev/null 2>/dev/null; then
+        awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$log"
     else
         echo "failed $(tail -1 "$log")"
     fi
