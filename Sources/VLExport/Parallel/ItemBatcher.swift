@@ -248,7 +248,7 @@ struct ItemBatcher {
     /// Whether the bytes before the `[` at `index` are `"media_items"`, a colon and white space
     /// (looking back into the last bytes handed out, when the head was handed out early).
     private func followsMediaItemsKey(_ index: Int) -> Bool {
-        let before = Array((precedingBytes + buffer[..<index]).suffix(64))
+        let before = index >= 64 ? Array(buffer[(index - 64)..<index]) : Array((precedingBytes + buffer[..<index]).suffix(64))
         var probe = before.count - 1
         while probe >= 0, Tokenizer.isWhitespace(before[probe]) { probe -= 1 }
         guard probe >= 0, before[probe] == UInt8(ascii: ":") else { return false }
@@ -337,7 +337,6 @@ struct ItemBatcher {
             offset: bufferStart, line: line, lineStart: lineStart, precedingBytes: precedingBytes,
             firstItemIndex: nextItemIndex, skipItemsBefore: order.skipItemsBefore
         )
-        let bytes = Array(buffer[..<end])
         let count = items ?? itemsInBatch
         // The spans of the batch's items, when every one of them is an object the scan saw whole.
         let batchEnd = bufferStart + end
@@ -352,7 +351,7 @@ struct ItemBatcher {
         let mayHoldWhitespace = scanner.whitespaceEnd > bufferStart
         nextItemIndex += count
         itemsInBatch -= count
-        advance(by: resume)
+        let bytes = takePrefix(end, droppingFirst: resume)
         let end = BatchPlace(offset: bufferStart, line: line, lineStart: lineStart, precedingBytes: precedingBytes, firstItemIndex: nextItemIndex)
         return ItemBatch(
             bytes: bytes, place: place, end: end, endsInput: endsInput, closesMediaItems: closesMediaItems, order: order,
@@ -362,23 +361,28 @@ struct ItemBatcher {
 
     /// Hands out `buffer[..<end]` as envelope bytes.
     private mutating func takeBytes(upTo end: Int) -> [UInt8] {
-        let bytes = Array(buffer[..<end])
-        advance(by: end)
-        return bytes
+        takePrefix(end, droppingFirst: end)
     }
 
-    /// Drops the first `count` bytes of the buffer, counting their lines.
-    private mutating func advance(by count: Int) {
+    /// Returns `buffer[..<end]` and drops the first `count` bytes of the buffer (`count >= end`),
+    /// counting their lines. The buffer itself is handed out, cut to `end`, and what follows
+    /// `count` goes into a new one: the bytes of a batch are not copied.
+    private mutating func takePrefix(_ end: Int, droppingFirst count: Int) -> [UInt8] {
         buffer.withUnsafeBytes { bytes in
             guard let base = bytes.baseAddress else { return }
             BatchPlace.countLines(in: base, from: 0, to: count, startingAt: bufferStart, line: &line, lineStart: &lineStart)
         }
-        precedingBytes = Array((precedingBytes + buffer[..<count]).suffix(64))
-        buffer.removeSubrange(..<count)
+        precedingBytes = count >= 64 ? Array(buffer[(count - 64)..<count]) : Array((precedingBytes + buffer[..<count]).suffix(64))
+        var taken = [UInt8]()
+        taken.reserveCapacity(max(batchTarget * 2, buffer.count - count))
+        taken.append(contentsOf: buffer[count...])
+        swap(&taken, &buffer)
+        taken.removeSubrange(end...)
         bufferStart += count
         scanned -= count
         lastGapSearch = max(0, lastGapSearch - count)
         lastItemEnd = lastItemEnd.flatMap { $0 - count >= 0 ? $0 - count : nil }
         if let start = gapStart { gapStart = start - count }
+        return taken
     }
 }
