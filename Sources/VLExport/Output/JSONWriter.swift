@@ -21,8 +21,7 @@ public struct JSONWriter {
 
     /// Opens an object.
     public mutating func beginObject() {
-        separate()
-        bytes.append(UInt8(ascii: "{"))
+        separated(UInt8(ascii: "{"))
         needsComma = false
     }
 
@@ -34,8 +33,7 @@ public struct JSONWriter {
 
     /// Opens an array.
     public mutating func beginArray() {
-        separate()
-        bytes.append(UInt8(ascii: "["))
+        separated(UInt8(ascii: "["))
         needsComma = false
     }
 
@@ -47,11 +45,16 @@ public struct JSONWriter {
 
     /// Writes a key that needs no escape, such as a key the format declares; its value comes next.
     public mutating func plainKey(_ key: StaticString) {
-        separate()
-        bytes.append(UInt8(ascii: "\""))
-        append(key)
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        let comma = needsComma
+        let count = key.utf8CodeUnitCount
+        appendRaw(maximum: count + 4) { at in
+            if comma { Self.put(UInt8(ascii: ","), at: &at) }
+            Self.put(UInt8(ascii: "\""), at: &at)
+            at.update(from: key.utf8Start, count: count)
+            at += count
+            Self.put(UInt8(ascii: "\""), at: &at)
+            Self.put(UInt8(ascii: ":"), at: &at)
+        }
         needsComma = false
     }
 
@@ -65,8 +68,9 @@ public struct JSONWriter {
 
     /// Writes a string value.
     public mutating func string(_ text: String) {
-        separate()
-        writeString(text)
+        var text = text
+        let comma = needsComma
+        text.withUTF8 { writeString(utf8: UnsafeRawBufferPointer($0), afterComma: comma) }
         needsComma = true
     }
 
@@ -109,15 +113,52 @@ public struct JSONWriter {
 
     /// Writes a finite number in its shortest form that reads back the same (`0.88`, `6120.0`).
     public mutating func double(_ value: Double) {
-        separate()
-        var text = value.description
-        text.withUTF8 { bytes.append(contentsOf: $0) }  // a short string, stored inline: no allocation
+        var text = value.description  // a short string, stored inline: no allocation
+        let comma = needsComma
+        text.withUTF8 { digits in
+            appendRaw(maximum: digits.count + 1) { at in
+                if comma { Self.put(UInt8(ascii: ","), at: &at) }
+                at.update(from: digits.baseAddress!, count: digits.count)
+                at += digits.count
+            }
+        }
         needsComma = true
     }
 
     @inline(__always)
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    /// Appends `byte`, after a comma when a value came before it in the open container.
+    @inline(__always)
+    private mutating func separated(_ byte: UInt8) {
+        let comma = needsComma
+        appendRaw(maximum: 2) { at in
+            if comma { Self.put(UInt8(ascii: ","), at: &at) }
+            Self.put(byte, at: &at)
+        }
+    }
+
+    /// Appends at most `maximum` bytes, which `body` writes from the pointer it is given,
+    /// moving the pointer past them: one check of the buffer's room and uniqueness, where
+    /// appending byte by byte makes one per byte.
+    @inline(__always)
+    private mutating func appendRaw(maximum: Int, _ body: (inout UnsafeMutablePointer<UInt8>) -> Void) {
+        bytes.append(addingCapacity: maximum) { span in
+            span.withUnsafeMutableBufferPointer { buffer, initialized in
+                let start = buffer.baseAddress.unsafelyUnwrapped + initialized
+                var at = start
+                body(&at)
+                initialized += start.distance(to: at)
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func put(_ byte: UInt8, at pointer: inout UnsafeMutablePointer<UInt8>) {
+        pointer.pointee = byte
+        pointer += 1
     }
 
     /// Writes a whole value.
@@ -161,14 +202,42 @@ public struct JSONWriter {
     /// Writes UTF-8 text as a JSON string. Runs of bytes that need no escape, nearly all of
     /// them, are copied whole.
     public mutating func writeString(utf8 text: UnsafeRawBufferPointer) {
-        bytes.append(UInt8(ascii: "\""))
-        guard let base = text.baseAddress else {
-            bytes.append(UInt8(ascii: "\""))
+        writeString(utf8: text, afterComma: false)
+    }
+
+    /// Writes UTF-8 text as a JSON string, after a comma if asked. A string with nothing to
+    /// escape, nearly every one, goes in as one piece with its quotes.
+    private mutating func writeString(utf8 text: UnsafeRawBufferPointer, afterComma comma: Bool) {
+        let count = text.count
+        guard let base = text.baseAddress, count > 0 else {
+            appendRaw(maximum: 3) { at in
+                if comma { Self.put(UInt8(ascii: ","), at: &at) }
+                Self.put(UInt8(ascii: "\""), at: &at)
+                Self.put(UInt8(ascii: "\""), at: &at)
+            }
             return
         }
-        let count = text.count
-        var runStart = 0
         var index = 0
+        // Eight bytes at a time while none of them needs an escape, then byte by byte.
+        while index + 8 <= count, !Self.needsEscape(base.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+            index += 8
+        }
+        while index < count, !Self.needsEscape(base.load(fromByteOffset: index, as: UInt8.self)) {
+            index += 1
+        }
+        if index == count {
+            appendRaw(maximum: count + 3) { at in
+                if comma { Self.put(UInt8(ascii: ","), at: &at) }
+                Self.put(UInt8(ascii: "\""), at: &at)
+                at.update(from: base.assumingMemoryBound(to: UInt8.self), count: count)
+                at += count
+                Self.put(UInt8(ascii: "\""), at: &at)
+            }
+            return
+        }
+        if comma { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(UInt8(ascii: "\""))
+        var runStart = 0
         while index < count {
             // Eight bytes at a time while none of them needs an escape.
             while index + 8 <= count, !Self.needsEscape(base.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
@@ -176,7 +245,7 @@ public struct JSONWriter {
             }
             guard index < count else { break }
             let byte = base.load(fromByteOffset: index, as: UInt8.self)
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else {
+            guard Self.needsEscape(byte) else {
                 index += 1
                 continue
             }
@@ -214,6 +283,12 @@ public struct JSONWriter {
         let quote = (quotes &- ones) & ~quotes & highs
         let backslash = (backslashes &- ones) & ~backslashes & highs
         return control | quote | backslash != 0
+    }
+
+    /// Whether a byte is a control character, a quote or a backslash.
+    @inline(__always)
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
     /// Appends bytes as one copy.
