@@ -86,6 +86,7 @@ import Testing
             ["filter", "--format", "export", "--min-uniqueness", "0.5"],
             ["table", "media"], ["table", "issues"], ["table", "labels"], ["table", "objects"], ["table", "tags"], ["table", "frames"],
             ["split", "--shards", "3", "--out", scratch.appendingPathComponent("shards").path],
+            ["coco"], ["merge"], ["merge", "--format", "ndjson"],
         ]
         for arguments in commands {
             let result = try vlx(arguments + [export, "--quiet"])

@@ -30,6 +30,9 @@
 /// - A loop over ``mediaItems`` may follow one over ``rawItems`` or
 ///   ``mediaItemsWithJSON``. A loop over raw bytes after typed items throws a
 ///   ``VLExportError/Kind/usage`` error: typed items keep no bytes.
+/// - After a loop over ``mediaItems(mappedBy:)`` or ``mediaItemsWithJSON(mappedBy:)``,
+///   only a loop over the same sequence continues the walk; any other loop throws a usage
+///   error, because the items queued are mapped already.
 /// - Once a loop has reached the end, a new loop throws a usage error, and so
 ///   does any loop after ``close()``. A loop that failed throws the same error again.
 /// - ``readInfo(isolation:)`` on an export whose `info` comes after its items

@@ -6,6 +6,8 @@
 ///   earlier iterator: the items parsed and not yet taken stay queued.
 /// - A loop may ask for typed items after raw ones (a typed item is made from the
 ///   bytes), but not for raw bytes after typed items, which keep none: that throws.
+/// - After a loop over items passed through a function (on the parallel walk's workers),
+///   only a loop with the same function may go on: the items queued are mapped already.
 /// - Once the walk has ended, a new loop throws; so does every loop after ``close()``.
 /// - When ``readInfo(isolation:)`` passed over items to reach an `info` that comes
 ///   after them, the next loop reads the file again from the start (skipping the
