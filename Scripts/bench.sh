@@ -6,7 +6,8 @@
 #   Scripts/bench.sh --commands [SIZE] [RUNS]  every typed vlx command instead, against
 #                                              json_verify and the typed walk
 #   Scripts/bench.sh --parallel [SIZE] [RUNS]  every command with the parallel walk (threads by
-#                                              default: one per core), beside --threads 0 and one
+#                                              default: one per core), beside one worker
+#                                              (--threads 1), the serial walk (--threads 0) and one
 #                                              core (taskset -c 0); checks that the one-core and
 #                                              all-core NDJSON are the same bytes
 #   Scripts/bench.sh --workflows [SIZE] [RUNS] what users do next: vlx coco on the export, and
@@ -60,7 +61,7 @@ with open(sys.argv[1], "rb") as source:
 if [ "$set_name" = commands ]; then
     names=(json_verify typed_walk vlx_ndjson vlx_normalize vlx_stats vlx_filter vlx_table_issues vlx_table_objects vlx_validate)
 elif [ "$set_name" = parallel ]; then
-    names=(json_verify vlx_ndjson vlx_ndjson_serial vlx_ndjson_one_core typed_walk vlx_normalize vlx_stats vlx_filter vlx_table_issues vlx_table_objects vlx_validate)
+    names=(json_verify vlx_ndjson vlx_ndjson_one_worker vlx_ndjson_serial vlx_ndjson_one_core typed_walk vlx_normalize vlx_stats vlx_filter vlx_table_issues vlx_table_objects vlx_validate)
     # The same bytes with every core and with one.
     all_cores=$("$bin/vlx" ndjson --no-progress "$export_file" | md5sum)
     one_core=$(taskset -c 0 "$bin/vlx" ndjson --no-progress "$export_file" | md5sum)
@@ -85,6 +86,7 @@ declare -A labels=(
     [vlx_merge_ndjson]="vlx merge --format ndjson PAGES > /dev/null"
     [json_verify]="json_verify -q < FILE"
     [vlx_ndjson]="vlx ndjson FILE > /dev/null"
+    [vlx_ndjson_one_worker]="vlx ndjson --threads 1 FILE > /dev/null (one worker)"
     [vlx_ndjson_serial]="vlx ndjson --threads 0 FILE > /dev/null (the serial walk)"
     [vlx_ndjson_one_core]="taskset -c 0 vlx ndjson FILE > /dev/null (one core)"
     [vlx_stats]="vlx stats FILE"
@@ -100,6 +102,7 @@ for run in $(seq "$runs"); do
         case $name in
             json_verify) result=$(vlx_measure sh -c "json_verify -q < '$export_file'") ;;
             vlx_ndjson) result=$(vlx_measure "$bin/vlx" ndjson --no-progress "$export_file") ;;
+            vlx_ndjson_one_worker) result=$(vlx_measure "$bin/vlx" ndjson --threads 1 --no-progress "$export_file") ;;
             vlx_ndjson_serial) result=$(vlx_measure "$bin/vlx" ndjson --threads 0 --no-progress "$export_file") ;;
             vlx_ndjson_one_core) result=$(vlx_measure taskset -c 0 "$bin/vlx" ndjson --no-progress "$export_file") ;;
             vlx_stats) result=$(vlx_measure "$bin/vlx" stats --no-progress "$export_file") ;;
