@@ -43,7 +43,7 @@ struct BatchOrder: Sendable {
 
 /// What a worker made of a batch.
 struct BatchResult {
-    /// The items, in order (nil slots are taken already: none, as a worker leaves them).
+    /// The items, in order; a slot is nil once its item has been taken (a worker takes none).
     var items: [ParsedItem?]
     var warnings: [ExportWarning]
     var warningCount: Int

@@ -75,7 +75,7 @@ final class ExportWalk {
 
     /// The same, for an input read on the calling thread, without suspending.
     func nextBlocking(_ requested: ItemMode, startsLoop: Bool) throws(VLExportError) -> ParsedItem? {
-        if startsLoop || form != requested || formTransform != nil { try begin(requested, transform: nil, startsLoop: startsLoop) }
+        if startsLoop || form != requested { try begin(requested, transform: nil, startsLoop: startsLoop) }
         while true {
             if let item = parser.nextReady() { return taken(item) }
             if let failure = parser.failure { throw failure }
