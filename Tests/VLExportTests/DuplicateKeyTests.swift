@@ -12,6 +12,9 @@ import Testing
         #"{"metadata_items": [{"type": "issue", "properties": {"confidence": 0.5, "confidence": "0.6"}, "type": "issue"}]}"#,
         #"{"é": 1, "e": 2, "é": 3}"#,
         #"{}"#,
+        // Runs of backslashes before quotes, in keys and values: odd runs escape the quote.
+        #"{"a\\": "\\\"}", "a\\": {"\"": "\\", "\"": "x\\\\\"y"}, "z": "\\\\", "z": 0}"#,
+        #"{"long": ""# + String(repeating: #"ab\\\"cd,\\"#, count: 40) + #"", "long": 1}"#,
         #"{"big": {"# + (0..<40).map { "\"k\($0 % 30)\": \($0)" }.joined(separator: ", ") + "}}",
     ]
 

@@ -25,7 +25,9 @@ enum DuplicateKeyScanner {
     static func paths(in bytes: UnsafeRawBufferPointer, prefix: String) -> [String] {
         var found: [String] = []
         var frames: [Frame] = []
+        frames.reserveCapacity(8)
         var keys: [Range<Int>] = []
+        keys.reserveCapacity(64)
         var expectingKey = false
         var position = 0
         let count = bytes.count
@@ -46,10 +48,7 @@ enum DuplicateKeyScanner {
                 }
             case UInt8(ascii: "\""):
                 let start = position + 1
-                position = start
-                while position < count, bytes[position] != UInt8(ascii: "\"") {
-                    position += bytes[position] == UInt8(ascii: "\\") ? 2 : 1
-                }
+                position = closingQuote(in: bytes, from: start)
                 if expectingKey, let last = frames.indices.last {
                     let key = start..<min(position, count)
                     let earlier = keys[frames[last].firstKey...].firstIndex { equal(bytes, $0, key) }
@@ -67,6 +66,22 @@ enum DuplicateKeyScanner {
             position += 1
         }
         return found
+    }
+
+    /// Where the string whose text starts at `start` ends: the index of its closing quote (the
+    /// first quote after an even run of backslashes), or the end of `bytes`. Quotes are found
+    /// with `memchr`, so a long value is passed over in a few steps.
+    private static func closingQuote(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        guard let base = bytes.baseAddress else { return start }
+        var from = start
+        while from < bytes.count, let found = memchr(base + from, Int32(UInt8(ascii: "\"")), bytes.count - from) {
+            let quote = base.distance(to: UnsafeRawPointer(found))
+            var backslashes = 0
+            while quote - backslashes - 1 >= start, bytes[quote - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+            if backslashes % 2 == 0 { return quote }
+            from = quote + 1
+        }
+        return bytes.count
     }
 
     /// A key's text, its escapes decoded.

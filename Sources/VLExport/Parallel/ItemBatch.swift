@@ -122,7 +122,9 @@ final class ItemBatch: @unchecked Sendable {
 
     /// Reads the batch with a parser of its own, as the serial walk reads those bytes.
     func readEventByEvent(_ options: ReaderOptions) -> BatchResult {
-        let parser = ExportParser(batchOf: options, itemMode: itemMode, at: place, expectedItems: objectItemSpans?.count ?? 0)
+        let parser = ExportParser(
+            batchOf: options, itemMode: itemMode, at: place, expectedItems: objectItemSpans?.count ?? 0, isCompact: !mayHoldWhitespace
+        )
         bytes.withUnsafeBytes { parser.feed($0) }
         if endsInput {
             parser.finish()

@@ -48,9 +48,13 @@ final class ExportParser: TokenSink {
     /// `media_items`, as the walk's own parser stood where the batch begins, and the
     /// tokenizer counts from the batch's place in the export, so that every item, warning
     /// and error comes out as the serial walk would give it.
-    convenience init(batchOf options: ReaderOptions, itemMode: ItemMode, at place: BatchPlace, expectedItems: Int) {
+    /// `isCompact` says the scanner saw no white space outside strings in the batch, so that
+    /// items' bytes need no compacting (the items yajl reads whole before any fault are
+    /// tokenized as the scanner tokenized them).
+    convenience init(batchOf options: ReaderOptions, itemMode: ItemMode, at place: BatchPlace, expectedItems: Int, isCompact: Bool) {
         self.init(options: options, itemMode: itemMode)
         routerStorage.pointee.reserveReady(expectedItems)
+        routerStorage.pointee.inputIsCompact = isCompact
         skipItemsBefore = place.skipItemsBefore
         Self.mediaItemsPrefix.withUnsafeBytes { feed($0) }
         tokenizer.move(toOffset: place.offset, line: place.line, lineStart: place.lineStart, precedingBytes: place.precedingBytes)

@@ -88,6 +88,9 @@ struct ExportRouter: ~Copyable {
     private var itemStartLocation: SourceLocation?
     private var rawCaptureStart = 0
     private var rawBuffer: [UInt8] = []
+    /// Whether the input holds no white space outside strings (a batch the scanner found so):
+    /// an item's bytes are then copied as they are, with no pass to compact them.
+    var inputIsCompact = false
     /// Whether the item being captured as bytes is an array element rather than an object.
     private var rawItemIsArray = false
     /// Whether the typed item being read is also captured as bytes.
@@ -515,10 +518,11 @@ struct ExportRouter: ~Copyable {
         let chunk = tokenizer.currentChunk
         let end = tokenizer.tokenEndIndex
         if rawBuffer.isEmpty {
-            return JSONCompactor.compacted(UnsafeRawBufferPointer(rebasing: chunk[rawCaptureStart..<end]))
+            let bytes = UnsafeRawBufferPointer(rebasing: chunk[rawCaptureStart..<end])
+            return inputIsCompact ? Array(bytes) : JSONCompactor.compacted(bytes)
         }
         rawBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<end]))
-        let json = rawBuffer.withUnsafeBytes { JSONCompactor.compacted($0) }
+        let json = inputIsCompact ? rawBuffer : rawBuffer.withUnsafeBytes { JSONCompactor.compacted($0) }
         rawBuffer.removeAll(keepingCapacity: rawBuffer.capacity <= 1 << 20)
         return json
     }
