@@ -278,7 +278,7 @@ private final class RawInflater {
         stream.pointee.avail_in = UInt32(input.count)
         stream.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
         stream.pointee.avail_out = UInt32(output.count)
-        let status = zlibInflate(stream, Z_NO_FLUSH)
+        let status = CZlibVLX.inflate(stream, Z_NO_FLUSH)
         let consumed = input.count - Int(stream.pointee.avail_in)
         let produced = output.count - Int(stream.pointee.avail_out)
         switch status {
@@ -289,9 +289,4 @@ private final class RawInflater {
             throw ZipArchive.Failure(description: "the deflate data is corrupt: \(reason)")
         }
     }
-}
-
-/// zlib's `inflate`, named apart from ``RawInflater/inflate(_:into:)``.
-private func zlibInflate(_ stream: z_streamp, _ flush: Int32) -> Int32 {
-    inflate(stream, flush)
 }
