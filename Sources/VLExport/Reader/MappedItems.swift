@@ -13,8 +13,9 @@ final class ItemTransform: Sendable {
     /// The form the walk reads items in for this function.
     var itemMode: ItemMode { readsJSON ? .typedAndRaw : .typed }
 
-    /// What `item` becomes; an item the function cannot take yet (raw bytes, when the
-    /// function reads typed items, left for the loop to convert) stays as it is.
+    /// What `item` becomes on the worker. An item in a form the function cannot take here
+    /// (raw bytes, or a typed item without the bytes the function asks for) stays as it is:
+    /// ``output(of:schema:)`` converts it in the loop, or throws.
     func mapped(_ item: ParsedItem) -> ParsedItem {
         switch item {
         case .typed(let typed) where !readsJSON: .mapped(apply(typed, nil), by: self)
