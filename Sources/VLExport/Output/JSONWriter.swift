@@ -47,8 +47,7 @@ public struct JSONWriter {
     public mutating func plainKey(_ key: StaticString) {
         let comma = needsComma
         let count = key.utf8CodeUnitCount
-        appendRaw(maximum: count + 4) { at in
-            if comma { Self.put(UInt8(ascii: ","), at: &at) }
+        appendRaw(maximum: count + 3, afterComma: comma) { at in
             Self.put(UInt8(ascii: "\""), at: &at)
             at.update(from: key.utf8Start, count: count)
             at += count
@@ -116,8 +115,7 @@ public struct JSONWriter {
         var text = value.description  // a short string, stored inline: no allocation
         let comma = needsComma
         text.withUTF8 { digits in
-            appendRaw(maximum: digits.count + 1) { at in
-                if comma { Self.put(UInt8(ascii: ","), at: &at) }
+            appendRaw(maximum: digits.count, afterComma: comma) { at in
                 at.update(from: digits.baseAddress!, count: digits.count)
                 at += digits.count
             }
@@ -134,21 +132,21 @@ public struct JSONWriter {
     @inline(__always)
     private mutating func separated(_ byte: UInt8) {
         let comma = needsComma
-        appendRaw(maximum: 2) { at in
-            if comma { Self.put(UInt8(ascii: ","), at: &at) }
+        appendRaw(maximum: 1, afterComma: comma) { at in
             Self.put(byte, at: &at)
         }
     }
 
-    /// Appends at most `maximum` bytes, which `body` writes from the pointer it is given,
-    /// moving the pointer past them: one check of the buffer's room and uniqueness, where
-    /// appending byte by byte makes one per byte.
+    /// Appends a comma when asked, then at most `maximum` bytes, which `body` writes from the
+    /// pointer it is given, moving the pointer past them: one check of the buffer's room and
+    /// uniqueness, where appending byte by byte makes one per byte.
     @inline(__always)
-    private mutating func appendRaw(maximum: Int, _ body: (inout UnsafeMutablePointer<UInt8>) -> Void) {
-        bytes.append(addingCapacity: maximum) { span in
+    private mutating func appendRaw(maximum: Int, afterComma comma: Bool, _ body: (inout UnsafeMutablePointer<UInt8>) -> Void) {
+        bytes.append(addingCapacity: maximum + 1) { span in
             span.withUnsafeMutableBufferPointer { buffer, initialized in
                 let start = buffer.baseAddress.unsafelyUnwrapped + initialized
                 var at = start
+                if comma { Self.put(UInt8(ascii: ","), at: &at) }
                 body(&at)
                 initialized += start.distance(to: at)
             }
@@ -210,8 +208,7 @@ public struct JSONWriter {
     private mutating func writeString(utf8 text: UnsafeRawBufferPointer, afterComma comma: Bool) {
         let count = text.count
         guard let base = text.baseAddress, count > 0 else {
-            appendRaw(maximum: 3) { at in
-                if comma { Self.put(UInt8(ascii: ","), at: &at) }
+            appendRaw(maximum: 2, afterComma: comma) { at in
                 Self.put(UInt8(ascii: "\""), at: &at)
                 Self.put(UInt8(ascii: "\""), at: &at)
             }
@@ -226,8 +223,7 @@ public struct JSONWriter {
             index += 1
         }
         if index == count {
-            appendRaw(maximum: count + 3) { at in
-                if comma { Self.put(UInt8(ascii: ","), at: &at) }
+            appendRaw(maximum: count + 2, afterComma: comma) { at in
                 Self.put(UInt8(ascii: "\""), at: &at)
                 at.update(from: base.assumingMemoryBound(to: UInt8.self), count: count)
                 at += count

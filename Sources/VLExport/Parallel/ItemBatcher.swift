@@ -248,7 +248,7 @@ struct ItemBatcher {
     /// Whether the bytes before the `[` at `index` are `"media_items"`, a colon and white space
     /// (looking back into the last bytes handed out, when the head was handed out early).
     private func followsMediaItemsKey(_ index: Int) -> Bool {
-        let before = index >= 64 ? Array(buffer[(index - 64)..<index]) : Array((precedingBytes + buffer[..<index]).suffix(64))
+        let before = lastBytes(before: index)
         var probe = before.count - 1
         while probe >= 0, Tokenizer.isWhitespace(before[probe]) { probe -= 1 }
         guard probe >= 0, before[probe] == UInt8(ascii: ":") else { return false }
@@ -260,6 +260,12 @@ struct ItemBatcher {
     }
 
     private static let mediaItemsKey = Array(#""media_items""#.utf8)
+
+    /// The 64 bytes of the export before `buffer[index]` (fewer at its start), looking back
+    /// into the last bytes handed out when the buffer holds fewer.
+    private func lastBytes(before index: Int) -> [UInt8] {
+        index >= 64 ? Array(buffer[(index - 64)..<index]) : Array((precedingBytes + buffer[..<index]).suffix(64))
+    }
 
     /// Where the walk can go on after an item that ends just before `index`: past white
     /// space, a comma and white space, at the first byte of the next item; nil when the
@@ -372,7 +378,7 @@ struct ItemBatcher {
             guard let base = bytes.baseAddress else { return }
             BatchPlace.countLines(in: base, from: 0, to: count, startingAt: bufferStart, line: &line, lineStart: &lineStart)
         }
-        precedingBytes = count >= 64 ? Array(buffer[(count - 64)..<count]) : Array((precedingBytes + buffer[..<count]).suffix(64))
+        precedingBytes = lastBytes(before: count)
         var taken = [UInt8]()
         taken.reserveCapacity(max(batchTarget * 2, buffer.count - count))
         taken.append(contentsOf: buffer[count...])
