@@ -28,9 +28,11 @@ let package = Package(
         ),
         // The few glibc calls Swift cannot reach (those behind _GNU_SOURCE).
         .target(name: "CVLXSystem"),
+        // The byte classes of the parallel walk's structure scanner, with vector instructions.
+        .target(name: "CVLXScan"),
         .target(
             name: "VLExport",
-            dependencies: ["CYajl", "CZlibVLX", "CVLXSystem"]
+            dependencies: ["CYajl", "CZlibVLX", "CVLXSystem", "CVLXScan"]
         ),
         .executableTarget(
             name: "vlx",
@@ -51,7 +53,7 @@ let package = Package(
         .executableTarget(name: "vlx-codegen", dependencies: ["VLExportFormat"]),
         .testTarget(
             name: "VLExportTests",
-            dependencies: ["VLExport", "VLExportFormat"]
+            dependencies: ["VLExport", "VLExportFormat", "CVLXScan"]
         ),
         .testTarget(
             name: "vlxTests",

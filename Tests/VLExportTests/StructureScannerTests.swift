@@ -1,3 +1,4 @@
+import CVLXScan
 import Testing
 @_spi(Parallel) @testable import VLExport
 
@@ -33,10 +34,8 @@ import Testing
             } else {
                 switch byte {
                 case UInt8(ascii: "\""): inString = true
-                // The brackets, and the bytes the scanner takes for them, which no valid JSON has
-                // outside a string: Y and y close, _ and DEL open.
-                case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "_"), 0x7F, UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: "Y"), UInt8(ascii: "y"):
-                    let opens = [UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "_"), 0x7F].contains(byte)
+                case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    let opens = byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[")
                     outcome.depth += opens ? 1 : -1
                     if outcome.depth <= StructureScanner.reportedDepth || (opens && outcome.depth == StructureScanner.reportedDepth + 1) {
                         outcome.brackets.append("\(Character(UnicodeScalar(byte)))@\(offset)d\(outcome.depth)")
@@ -121,5 +120,36 @@ import Testing
         expectAgreement(bytes, "5000 deep")
         // Openings to depth 1, 2 and 3, closings to depth 2, 1 and 0.
         #expect(Self.reference(bytes).brackets.count == 6)
+    }
+
+    /// The vector classes of each 64-byte block against the byte loop, on blocks of every byte
+    /// value (the bytes next to the classes' bounds above all: 0x20 and 0x21, 0x7F and 0x80,
+    /// and the bytes that differ from a bracket by one bit).
+    @Test func vectorClassesAreTheByteLoopsClasses() {
+        var generator = SeededGenerator(state: 0xC1A5)
+        let nearBounds: [UInt8] = [0x00, 0x09, 0x0A, 0x1F, 0x20, 0x21, 0x22, 0x5B, 0x5C, 0x5D, 0x7B, 0x7D, 0x7F, 0x80, 0xA0, 0xDB, 0xFB, 0xFD, 0xFF]
+        var blocks: [[UInt8]] = (0..<4).map { part in (0..<64).map { UInt8(part * 64 + $0) } }
+        for _ in 0..<2000 {
+            blocks.append((0..<64).map { _ in
+                Bool.random(using: &generator) ? nearBounds.randomElement(using: &generator)! : UInt8.random(in: 0...255, using: &generator)
+            })
+        }
+        for block in blocks {
+            let (vector, bytes) = block.withUnsafeBufferPointer { ($0.baseAddress.map(CVLXScan_classify), $0.baseAddress.map(CVLXScan_classifyBytes)) }
+            guard let vector, let bytes else { Issue.record("no block"); return }
+            #expect(
+                [vector.quotes, vector.backslashes, vector.brackets, vector.closers, vector.spaces]
+                    == [bytes.quotes, bytes.backslashes, bytes.brackets, bytes.closers, bytes.spaces],
+                "\(block)"
+            )
+        }
+        // Every byte value is in the blocks once; the classes count them as JSON does.
+        let counts = blocks.prefix(4).reduce(into: [0, 0, 0, 0, 0]) { counts, block in
+            let classes = block.withUnsafeBufferPointer { CVLXScan_classifyBytes($0.baseAddress!) }
+            for (index, mask) in [classes.quotes, classes.backslashes, classes.brackets, classes.closers, classes.spaces].enumerated() {
+                counts[index] += mask.nonzeroBitCount
+            }
+        }
+        #expect(counts == [1, 1, 4, 2, 33])
     }
 }

@@ -63,6 +63,8 @@ struct ItemBatcher {
     private var itemsAtLastItemEnd = 0
     /// Brackets of the last scan, handled once it is done.
     private var brackets: [StructureScanner.Bracket] = []
+    /// Where the last item that ends in the last scan ends (its closing bracket), in the export.
+    private var lastItemEndInScan: Int?
     /// Where the item being read began, as an offset in the export, when it is an object.
     private var openObjectItemStart: Int?
     /// The object items that ended and were not handed out yet, as offsets in the export.
@@ -80,9 +82,14 @@ struct ItemBatcher {
     /// Room at the end of ``buffer`` for the next read of `count` bytes; returns where it starts.
     mutating func reserve(_ count: Int) -> Int {
         let start = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: count))
+        if zeros.count < count { zeros = [UInt8](repeating: 0, count: count) }
+        // Appending an array's bytes is a memcpy; appending `repeatElement` went byte by byte.
+        buffer.append(contentsOf: zeros[..<count])
         return start
     }
+
+    /// Zero bytes to make room with.
+    private var zeros: [UInt8] = []
 
     /// Runs `body` on the room reserved at `start`.
     mutating func withRoom(from start: Int, _ body: (UnsafeMutableRawBufferPointer) throws(VLExportError) -> Int?) throws(VLExportError) -> Int? {
@@ -112,6 +119,7 @@ struct ItemBatcher {
         lastScanDepthBound = scanner.depthBound
         pendingDepthBound = max(pendingDepthBound, lastScanDepthBound)
         var segments: [ExportSegment] = []
+        lastItemEndInScan = brackets.last { $0.depthAfter == 2 && !$0.opens }?.offset
         for bracket in brackets {
             handle(bracket, order: order, into: &segments)
         }
@@ -209,7 +217,7 @@ struct ItemBatcher {
 
     private mutating func handle(_ bracket: StructureScanner.Bracket, order: BatchOrder, into segments: inout [ExportSegment]) {
         let index = bracket.offset - bufferStart
-        let opens = bracket.byte == UInt8(ascii: "{") || bracket.byte == UInt8(ascii: "[")
+        let opens = bracket.opens
         switch phase {
         case .head:
             guard opens, bracket.depthAfter == 2, bracket.byte == UInt8(ascii: "["), followsMediaItemsKey(index) else { return }
@@ -228,7 +236,7 @@ struct ItemBatcher {
                 gapStart = index + 1
                 lastItemEnd = index + 1
                 itemsAtLastItemEnd = itemsInBatch
-                if index + 1 >= batchTarget, let resume = nextItemStart(after: index + 1) {
+                if isPlaceToCut(after: bracket, at: index), let resume = nextItemStart(after: index + 1) {
                     segments.append(.batch(takeBatch(upTo: index + 1, walkResumesAt: resume, endsInput: false, order: order)))
                     gapStart = 0
                 }
@@ -243,6 +251,17 @@ struct ItemBatcher {
         case .tail, .stopped:
             return
         }
+    }
+
+    /// Whether a batch is cut after the item that `bracket`, at `buffer[index]`, ends: after the
+    /// last item that ends in a scan once the buffer holds a batch's bytes, which leaves only the
+    /// unfinished item to move to the next buffer; after an earlier one only when it ends a
+    /// batch's bytes and another batch's bytes follow (a read much larger than a batch).
+    private func isPlaceToCut(after bracket: StructureScanner.Bracket, at index: Int) -> Bool {
+        if bracket.offset == lastItemEndInScan {
+            return buffer.count >= batchTarget && index + 1 >= batchTarget / 2
+        }
+        return index + 1 >= batchTarget && buffer.count - (index + 1) >= batchTarget
     }
 
     /// Whether the bytes before the `[` at `index` are `"media_items"`, a colon and white space

@@ -1,3 +1,5 @@
+import CVLXScan
+
 /// Reads the structure of JSON bytes without parsing them: which bytes are inside strings,
 /// and how deep each bracket stands, 64 bytes at a time.
 ///
@@ -7,12 +9,12 @@
 /// may see a bracket where there is none, but only at or after the first invalid byte,
 /// which the parser of that stretch reports.
 ///
-/// Each block of 64 bytes is read as eight `UInt64` words. For each word, a byte
-/// comparison done on all eight bytes at once (SWAR) gives a flag per byte, gathered
-/// into one bit per byte by a multiplication; the block's quote, backslash, bracket and
-/// white space masks are 64-bit integers. (Lines are not counted here: the places that need a line
-/// number are few, and `memchr` counts the line feeds up to them faster.) Backslashes mark the bytes they escape
-/// (a short loop, only in blocks that have one), a prefix XOR of the unescaped quotes
+/// Each block of 64 bytes is classified with vector instructions (`CVLXScan`: SSE2 on
+/// x86-64, a byte loop elsewhere) into 64-bit masks, one bit per byte: quotes, backslashes,
+/// brackets, closing brackets, white space. (Lines are not counted here: the places that
+/// need a line number are few, and `memchr` counts the line feeds up to them faster.)
+/// Backslashes mark the bytes they escape (a short loop, only in blocks that have one),
+/// a prefix XOR of the unescaped quotes
 /// gives the bytes inside strings, and the brackets outside strings change the depth.
 /// A block whose brackets cannot bring the depth down to ``reportedDepth`` is counted in
 /// one step; otherwise its brackets are visited one by one.
@@ -32,6 +34,9 @@ public struct StructureScanner {
         public var offset: Int
         /// The depth after it: the export object is depth 1, `media_items` 2, an item 3.
         public var depthAfter: Int
+
+        /// Whether the bracket opens an object or an array.
+        public var opens: Bool { byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") }
     }
 
     /// All ones while the scan is inside a string, zero outside.
@@ -86,66 +91,23 @@ public struct StructureScanner {
     @inline(__always)
     private static func broadcast(_ byte: UInt8) -> UInt64 { 0x0101_0101_0101_0101 &* UInt64(byte) }
 
-    /// The high bit of each byte of `word` that is zero, and no other bit.
-    @inline(__always)
-    private static func zeroBytes(_ word: UInt64) -> UInt64 {
-        let low7 = 0x7F7F_7F7F_7F7F_7F7F as UInt64
-        return ~(((word & low7) &+ low7) | word | low7)
-    }
-
-    /// The high bit of each byte of `word` that is a space or a control character (0x00 to 0x20).
-    /// (``JSONCompactor`` uses it too.)
+    /// The high bit of each byte of `word` that is a space or a control character (0x00 to 0x20),
+    /// for ``JSONCompactor``.
     @inline(__always)
     static func spaceOrControlBytes(_ word: UInt64) -> UInt64 {
         // Adding 0x5F to a byte's low seven bits sets its high bit from 0x21 on; no lane carries.
         ~(((word & 0x7F7F_7F7F_7F7F_7F7F) &+ broadcast(0x5F)) | word) & broadcast(0x80)
     }
 
-    /// One bit per byte (bit i for byte i) from the high bits of a word's bytes.
-    @inline(__always)
-    private static func gather(_ highBits: UInt64) -> UInt64 {
-        ((highBits >> 7) &* 0x0102_0408_1020_4080) >> 56
-    }
-
     @inline(__always)
     private mutating func scanBlock(_ block: UnsafeRawPointer, count: Int, _ visit: (Bracket) -> Void) {
-        var quotes: UInt64 = 0
-        var brackets: UInt64 = 0
-        var anyBackslash: UInt64 = 0
-        var anySpace: UInt64 = 0
-        for lane in 0..<8 {
-            let word = UInt64(littleEndian: block.loadUnaligned(fromByteOffset: lane &* 8, as: UInt64.self))
-            let shift = UInt64(lane &* 8)
-            quotes |= Self.gather(Self.zeroBytes(word ^ Self.broadcast(UInt8(ascii: "\"")))) << shift
-            // { } [ ] are the bytes whose bits under 0xD9 read 0x59 (so are Y _ y and DEL,
-            // none of which stands outside a string in JSON).
-            brackets |= Self.gather(Self.zeroBytes((word & Self.broadcast(0xD9)) ^ Self.broadcast(0x59))) << shift
-            anyBackslash |= Self.zeroBytes(word ^ Self.broadcast(UInt8(ascii: "\\")))
-            anySpace |= Self.spaceOrControlBytes(word)
-        }
-        // Backslashes and white space are rarer than quotes and brackets: their masks are made
-        // only for a block that has one.
-        var backslashes: UInt64 = 0
-        var spaces: UInt64 = 0
-        if anyBackslash != 0 {
-            for lane in 0..<8 {
-                let word = UInt64(littleEndian: block.loadUnaligned(fromByteOffset: lane &* 8, as: UInt64.self))
-                backslashes |= Self.gather(Self.zeroBytes(word ^ Self.broadcast(UInt8(ascii: "\\")))) << UInt64(lane &* 8)
-            }
-        }
-        if anySpace != 0 {
-            for lane in 0..<8 {
-                let word = UInt64(littleEndian: block.loadUnaligned(fromByteOffset: lane &* 8, as: UInt64.self))
-                spaces |= Self.gather(Self.spaceOrControlBytes(word)) << UInt64(lane &* 8)
-            }
-        }
-
+        let classes = CVLXScan_classify(block.assumingMemoryBound(to: UInt8.self))
         var escaped: UInt64 = 0
-        if backslashes != 0 || nextIsEscaped {
-            escaped = escapedBytes(backslashes, count: count)
+        if classes.backslashes != 0 || nextIsEscaped {
+            escaped = escapedBytes(classes.backslashes, count: count)
         }
         // Inside a string from an opening quote up to its closing quote: a prefix XOR.
-        var inside = quotes & ~escaped
+        var inside = classes.quotes & ~escaped
         inside ^= inside << 1
         inside ^= inside << 2
         inside ^= inside << 4
@@ -156,18 +118,12 @@ public struct StructureScanner {
         inString = UInt64(bitPattern: Int64(bitPattern: inside) >> 63)
 
         // The zeros that pad a short block are no input.
-        let spacesOutside = spaces & ~inside & (count == 64 ? ~0 : (1 << UInt64(count)) - 1)
+        let spacesOutside = classes.spaces & ~inside & (count == 64 ? ~0 : (1 << UInt64(count)) - 1)
         if spacesOutside != 0 { whitespaceEnd = offset + 64 - spacesOutside.leadingZeroBitCount }
 
-        let structural = brackets & ~inside & ~escaped
+        let structural = classes.brackets & ~inside & ~escaped
         if structural != 0 {
-            // `{` and `[` have bit 1 set, `}` and `]` have it clear.
-            var closers: UInt64 = 0
-            for lane in 0..<8 {
-                let word = UInt64(littleEndian: block.loadUnaligned(fromByteOffset: lane &* 8, as: UInt64.self))
-                closers |= Self.gather(~(word << 6) & 0x8080_8080_8080_8080) << UInt64(lane &* 8)
-            }
-            closers &= structural
+            let closers = classes.closers & structural
             let closeCount = closers.nonzeroBitCount
             depthBound = max(depthBound, depth + structural.nonzeroBitCount - closeCount)
             if depth - closeCount > Self.reportedDepth {
