@@ -16,12 +16,11 @@ import Glibc
         var offset = 0
         while offset < bytes.count {
             let count = min(readSize, bytes.count - offset)
-            let start = batcher.reserve(count)
-            _ = try? batcher.withRoom(from: start) { room in
-                room.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes.withUnsafeBytes { $0 }[offset..<(offset + count)]))
+            _ = try? batcher.read(atMost: count) { room in
+                bytes.withUnsafeBytes { room.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + count)])) }
                 return count
             }
-            segments += batcher.commit(count, at: start, order: BatchOrder(itemMode: .raw))
+            segments += batcher.commit(order: BatchOrder(itemMode: .raw))
             offset += count
         }
         segments += batcher.finish(order: BatchOrder(itemMode: .raw))

@@ -115,7 +115,10 @@ final class ItemBatch: @unchecked Sendable {
     func read(_ options: ReaderOptions) {
         var read = (itemMode == .raw ? rawObjectItemsWithoutEvents(options) : nil) ?? readEventByEvent(options)
         if let transform {
-            for position in read.items.indices { read.items[position] = read.items[position].map(transform.mapped) }
+            // Each item is moved out, mapped, and its result moved in: the item is never copied.
+            for position in read.items.indices {
+                if let item = read.items[position].take() { read.items[position] = transform.mapped(item) }
+            }
         }
         result = read
     }

@@ -79,25 +79,20 @@ struct ItemBatcher {
         buffer.reserveCapacity(batchTarget * 2)
     }
 
-    /// Room at the end of ``buffer`` for the next read of `count` bytes; returns where it starts.
-    mutating func reserve(_ count: Int) -> Int {
-        let start = buffer.count
-        if zeros.count < count { zeros = [UInt8](repeating: 0, count: count) }
-        // Appending an array's bytes is a memcpy; appending `repeatElement` went byte by byte.
-        buffer.append(contentsOf: zeros[..<count])
-        return start
-    }
-
-    /// Zero bytes to make room with.
-    private var zeros: [UInt8] = []
-
-    /// Runs `body` on the room reserved at `start`.
-    mutating func withRoom(from start: Int, _ body: (UnsafeMutableRawBufferPointer) throws(VLExportError) -> Int?) throws(VLExportError) -> Int? {
-        var result: Result<Int?, VLExportError> = .success(0)
-        buffer.withUnsafeMutableBytes { bytes in
-            result = Result { () throws(VLExportError) in try body(UnsafeMutableRawBufferPointer(rebasing: bytes[start...])) }
+    /// Reads at most `count` more bytes into ``buffer`` with `read`, which is given the room
+    /// after the bytes already there (uninitialized: nothing is written to it first) and
+    /// returns how many bytes it read, or nil to stop. Returns what `read` returns.
+    mutating func read(
+        atMost count: Int, _ read: (UnsafeMutableRawBufferPointer) throws(VLExportError) -> Int?
+    ) throws(VLExportError) -> Int? {
+        var result: Int?
+        try buffer.append(addingCapacity: count) { (span: inout OutputSpan<UInt8>) throws(VLExportError) in
+            try span.withUnsafeMutableBufferPointer { (room, initialized) throws(VLExportError) in
+                result = try read(UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: room[initialized...])))
+                initialized += min(result ?? 0, room.count - initialized)
+            }
         }
-        return try result.get()
+        return result
     }
 
     /// Whether an item too large to read ended the cutting.
@@ -106,10 +101,8 @@ struct ItemBatcher {
         return false
     }
 
-    /// Keeps `count` bytes of the room reserved at `start`, drops the rest, and returns the
-    /// pieces the new bytes complete. `order` goes into each batch.
-    mutating func commit(_ count: Int, at start: Int, order: BatchOrder) -> [ExportSegment] {
-        buffer.removeSubrange((start + count)...)
+    /// Returns the pieces the bytes read since the last commit complete. `order` goes into each batch.
+    mutating func commit(order: BatchOrder) -> [ExportSegment] {
         brackets.removeAll(keepingCapacity: true)
         scanner.resetDepthBound()
         buffer.withUnsafeBytes { bytes in

@@ -186,10 +186,9 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
                 // Nothing to read for now: what is whole goes to the walk before the wait.
                 guard hand(batcher.flushForStall(order: state.withLock { $0.order })) else { return }
             }
-            let start = batcher.reserve(readSize)
             let count: Int?
             do throws(VLExportError) {
-                count = try batcher.withRoom(from: start) { room throws(VLExportError) in try input.read(into: room) }
+                count = try batcher.read(atMost: readSize) { room throws(VLExportError) in try input.read(into: room) }
             } catch {
                 finish(.failed(error))
                 return
@@ -197,12 +196,11 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
             guard let count else { return }
             let order = state.withLock { $0.order }
             if count == 0 {
-                _ = batcher.commit(0, at: start, order: order)
                 guard hand(batcher.finish(order: order)) else { return }
                 finish(.finished)
                 return
             }
-            guard hand(batcher.commit(count, at: start, order: order)) else { return }
+            guard hand(batcher.commit(order: order)) else { return }
             if batcher.isStopped {
                 finish(.finished)
                 return

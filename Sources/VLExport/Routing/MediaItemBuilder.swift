@@ -109,7 +109,7 @@ struct MediaItemBuilder: ~Copyable {
     init(selection: PropertySelection = .all, schema: ReaderOptions.SchemaPolicy = .tolerant) {
         self.selection = selection
         isStrict = schema == .strict
-        slotTable = selection.isAll ? .shared : SlotTable(selection: selection)
+        slotTable = .table(for: selection)
     }
 
     /// Starts a new item; the caller has seen its opening brace.

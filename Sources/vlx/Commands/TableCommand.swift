@@ -46,9 +46,9 @@ struct TableCommand: AsyncParsableCommand {
             // Each item's rows are composed on the worker that read it.
             let kind = kind
             let rows = run.reader.mediaItems(mappedBy: { item in
-                var bytes: [UInt8] = []
-                for row in Self.rows(kind, of: item) { table.append(row, to: &bytes) }
-                return bytes
+                var rows = TableRows(format: table)
+                Self.appendRows(kind, of: item, to: &rows)
+                return rows.bytes
             })
             for try await itemRows in rows {
                 run.input.progress.addItem()
@@ -83,51 +83,76 @@ struct TableCommand: AsyncParsableCommand {
         }
     }
 
-    static func rows(_ kind: Kind, of item: MediaItem) -> [[TableCell]] {
+    /// Appends the rows of `item` for a table of `kind`. The item's metadata is read in place:
+    /// nothing is copied out of it but the cells.
+    static func appendRows(_ kind: Kind, of item: MediaItem, to rows: inout TableRows) {
         let id = item.mediaID.map(TableCell.text) ?? .empty
-        var rows: [[TableCell]] = []
-        func row(_ prefix: [TableCell], _ append: (inout [TableCell]) -> Void) {
-            var cells = prefix
-            append(&cells)
-            rows.append(cells)
-        }
         switch kind {
         case .media:
-            row([]) { item.appendTableCells(to: &$0) }
+            rows.append { item.appendTableCells(to: &$0) }
         case .issues, .tags:
-            for (metadata, objectIndex) in ownAndObjectMetadata(item) {
-                let prefix = [id, objectIndex.map(TableCell.integer) ?? .empty]
-                switch (kind, metadata.content) {
-                case (.issues, .issue(let issue)): row(prefix) { issue.appendTableCells(to: &$0) }
-                case (.tags, .userTag(let tag)): row(prefix) { tag.appendTableCells(to: &$0) }
-                default: break
+            // The item's own metadata (object index empty), then each object's, with the object's index.
+            func appendRows(of metadataItems: [MetadataItem], objectIndex: Int?) {
+                let objectCell = objectIndex.map(TableCell.integer) ?? .empty
+                for index in metadataItems.indices {
+                    switch metadataItems[index].content {
+                    case .issue(let issue) where kind == .issues: rows.append(id, objectCell) { issue.appendTableCells(to: &$0) }
+                    case .userTag(let tag) where kind == .tags: rows.append(id, objectCell) { tag.appendTableCells(to: &$0) }
+                    default: break
+                    }
                 }
             }
+            appendRows(of: item.metadataItems, objectIndex: nil)
+            forEachObject(of: item) { object, objectIndex in appendRows(of: object.metadataItems, objectIndex: objectIndex) }
         case .labels:
-            for metadata in item.metadataItems {
-                if case .imageLabel(let label) = metadata.content { row([id]) { label.appendTableCells(to: &$0) } }
+            for index in item.metadataItems.indices {
+                if case .imageLabel(let label) = item.metadataItems[index].content { rows.append(id) { label.appendTableCells(to: &$0) } }
             }
         case .objects:
-            for (index, object) in item.objectLabels.enumerated() {
-                row([id, .integer(index)]) { object.appendTableCells(to: &$0) }
+            forEachObject(of: item) { object, objectIndex in
+                rows.append(id, .integer(objectIndex)) { object.appendTableCells(to: &$0) }
             }
         case .frames:
-            for metadata in item.metadataItems {
-                if case .videoInfo(let video) = metadata.content {
-                    row([id, item.fileName.map(TableCell.text) ?? .empty]) { video.appendTableCells(to: &$0) }
+            for index in item.metadataItems.indices {
+                if case .videoInfo(let video) = item.metadataItems[index].content {
+                    rows.append(id, item.fileName.map(TableCell.text) ?? .empty) { video.appendTableCells(to: &$0) }
                 }
             }
         }
-        return rows
     }
 
-    /// The item's own metadata (object index nil), then each object's, with the object's index.
-    private static func ownAndObjectMetadata(_ item: MediaItem) -> [(MetadataItem, Int?)] {
-        var result = item.metadataItems.map { ($0, Int?.none) }
-        for (index, object) in item.objectLabels.enumerated() {
-            result += object.metadataItems.map { ($0, Int?.some(index)) }
+    /// Calls `body` with each object label of `item` and its index among them, in place.
+    private static func forEachObject(of item: MediaItem, _ body: (ObjectLabel, Int) -> Void) {
+        var objectIndex = 0
+        for index in item.metadataItems.indices {
+            if case .objectLabel(let object) = item.metadataItems[index].content {
+                body(object, objectIndex)
+                objectIndex += 1
+            }
         }
-        return result
+    }
+}
+
+/// The rows of one item, as the bytes of a table's format: one array of cells is reused for
+/// every row.
+struct TableRows {
+    let format: TableFormat
+    private(set) var bytes: [UInt8] = []
+    private var cells: [TableCell] = []
+
+    init(format: TableFormat) {
+        self.format = format
+        cells.reserveCapacity(format.columns.count)
+    }
+
+    /// Appends one row: the cells that say whose row it is (`first`, `second`), then those
+    /// `appendCells` appends.
+    mutating func append(_ first: TableCell? = nil, _ second: TableCell? = nil, _ appendCells: (inout [TableCell]) -> Void) {
+        cells.removeAll(keepingCapacity: true)
+        if let first { cells.append(first) }
+        if let second { cells.append(second) }
+        appendCells(&cells)
+        format.append(cells, to: &bytes)
     }
 }
 
@@ -186,15 +211,26 @@ struct TableFormat: Sendable {
     private static func appendField(_ cell: TableCell, to line: inout [UInt8], escape: (UnsafeRawBufferPointer, inout [UInt8]) -> Void) {
         switch cell {
         case .empty: break
-        case .text(var text): text.withUTF8 { escape(UnsafeRawBufferPointer($0), &line) }
+        case .text(let text):
+            // A native string's bytes are read in place; any other is copied once.
+            if text.utf8.withContiguousStorageIfAvailable({ escape(UnsafeRawBufferPointer($0), &line) }) == nil {
+                var copy = text
+                copy.withUTF8 { escape(UnsafeRawBufferPointer($0), &line) }
+            }
         case .integer(let value): JSONWriter.appendDecimal(value, to: &line)
-        case .number(let value): line.append(contentsOf: value.description.utf8)
+        case .number(let value):
+            var digits = value.description  // a short string, stored inline: no allocation
+            digits.withUTF8 { line.append(contentsOf: $0) }
         }
     }
 
     /// RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
     private static func appendCSVText(_ text: UnsafeRawBufferPointer, to line: inout [UInt8]) {
-        let needsQuotes = text.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
+        var needsQuotes = false
+        for byte in text where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 0x0A || byte == 0x0D {
+            needsQuotes = true
+            break
+        }
         guard needsQuotes else {
             line.append(contentsOf: text)
             return
