@@ -31,4 +31,42 @@ import Testing
         let raw = RawMediaItem(index: 0, json: JSONCompactor.compacted(bytes.withUnsafeBytes { $0 }))
         #expect(raw.duplicateKeyPaths() == ["media_items[0].a", "media_items[0].b.c", "media_items[0].b.c[1].d"])
     }
+
+    /// A random value: objects whose keys come from a few (so that some repeat), long and
+    /// short, with escaped quotes and backslashes; strings full of brackets, commas and quotes;
+    /// arrays of strings after commas, as keys stand after commas in objects.
+    static func randomValue(depth: Int, _ generator: inout SeededGenerator) -> String {
+        let keys = [#""a""#, #""b""#, #""type""#, #""confidence_long_key""#, #""confidence_long_kez""#, #""q\"""#, #""q\\""#, #""\\\"""#, #""é""#]
+        let strings = [#""{""#, #""}],\"""#, #"",:[""#, #""\\""#, #""""#, #""media_items""#, #""x\"y\\z""#]
+        switch depth > 3 ? 3 : Int.random(in: 0...4, using: &generator) {
+        case 0, 1:
+            let members = (0..<Int.random(in: 0...5, using: &generator)).map { _ in
+                keys.randomElement(using: &generator)! + ":" + randomValue(depth: depth + 1, &generator)
+            }
+            return "{" + members.joined(separator: ",") + "}"
+        case 2:
+            return "[" + (0..<Int.random(in: 0...4, using: &generator)).map { _ in randomValue(depth: depth + 1, &generator) }.joined(separator: ",") + "]"
+        default:
+            return Bool.random(using: &generator) ? strings.randomElement(using: &generator)! : String(Int.random(in: -9...99999, using: &generator))
+        }
+    }
+
+    /// The block scan that says whether any key repeats agrees with a parse, on thousands of
+    /// random items at every alignment on its 64-byte blocks.
+    @Test func theBlockScanSaysWhatAParseSays() throws {
+        var generator = SeededGenerator(state: 0xD0B1E)
+        var repeated = 0
+        for round in 0..<3000 {
+            let padding = String(repeating: " ", count: round % 64)
+            let text = #"{"pad":""# + padding + #"","m":["# + Self.randomValue(depth: 0, &generator) + "]," + #""v":"# + Self.randomValue(depth: 0, &generator) + "}"
+            let bytes = Array(text.utf8)
+            let compact = JSONCompactor.compacted(bytes.withUnsafeBytes { $0 })
+            let expected = try !JSONValue(parsing: bytes).duplicateKeyPaths(under: "x").isEmpty
+            let found = compact.withUnsafeBytes { DuplicateKeyScanner.hasRepeatedKey(in: $0) }
+            #expect(found == expected, "\(text)")
+            if expected { repeated += 1 }
+        }
+        // Both answers occur often.
+        #expect(repeated > 300 && repeated < 2700)
+    }
 }

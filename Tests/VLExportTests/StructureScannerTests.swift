@@ -138,18 +138,18 @@ import Testing
             let (vector, bytes) = block.withUnsafeBufferPointer { ($0.baseAddress.map(CVLXScan_classify), $0.baseAddress.map(CVLXScan_classifyBytes)) }
             guard let vector, let bytes else { Issue.record("no block"); return }
             #expect(
-                [vector.quotes, vector.backslashes, vector.brackets, vector.closers, vector.spaces]
-                    == [bytes.quotes, bytes.backslashes, bytes.brackets, bytes.closers, bytes.spaces],
+                [vector.quotes, vector.backslashes, vector.brackets, vector.closers, vector.spaces, vector.commas]
+                    == [bytes.quotes, bytes.backslashes, bytes.brackets, bytes.closers, bytes.spaces, bytes.commas],
                 "\(block)"
             )
         }
         // Every byte value is in the blocks once; the classes count them as JSON does.
-        let counts = blocks.prefix(4).reduce(into: [0, 0, 0, 0, 0]) { counts, block in
+        let counts = blocks.prefix(4).reduce(into: [0, 0, 0, 0, 0, 0]) { counts, block in
             let classes = block.withUnsafeBufferPointer { CVLXScan_classifyBytes($0.baseAddress!) }
-            for (index, mask) in [classes.quotes, classes.backslashes, classes.brackets, classes.closers, classes.spaces].enumerated() {
+            for (index, mask) in [classes.quotes, classes.backslashes, classes.brackets, classes.closers, classes.spaces, classes.commas].enumerated() {
                 counts[index] += mask.nonzeroBitCount
             }
         }
-        #expect(counts == [1, 1, 4, 2, 33])
+        #expect(counts == [1, 1, 4, 2, 33, 1])
     }
 }

@@ -2,7 +2,8 @@
 #define CVLXSCAN_H
 
 /*
- * The byte classes the parallel walk's structure scanner reads, 64 bytes at a time,
+ * The byte classes the parallel walk's structure scanner and `vlx validate`'s search for
+ * repeated keys read, 64 bytes at a time,
  * with the processor's vector instructions where there are some (SSE2 on x86-64).
  * Swift has no portable way to turn a vector comparison into a bit mask (x86's
  * pmovmskb), which is most of this work; the scanner's logic stays in Swift
@@ -23,12 +24,14 @@ typedef struct {
     uint64_t closers;
     /* The bytes 0x00 to 0x20: white space and control characters. */
     uint64_t spaces;
+    /* The commas. */
+    uint64_t commas;
 } CVLXScan_Classes;
 
 /* The classes of the 64 bytes at `block`, one byte at a time: the reference the vector
  * version is tested against, and what other processors use. */
 static inline CVLXScan_Classes CVLXScan_classifyBytes(const uint8_t *block) {
-    CVLXScan_Classes classes = {0, 0, 0, 0, 0};
+    CVLXScan_Classes classes = {0, 0, 0, 0, 0, 0};
     for (int i = 0; i < 64; i++) {
         uint8_t byte = block[i];
         uint64_t bit = (uint64_t)1 << i;
@@ -37,6 +40,7 @@ static inline CVLXScan_Classes CVLXScan_classifyBytes(const uint8_t *block) {
         if (byte == '{' || byte == '[') classes.brackets |= bit;
         if (byte == '}' || byte == ']') { classes.brackets |= bit; classes.closers |= bit; }
         if (byte <= 0x20) classes.spaces |= bit;
+        if (byte == ',') classes.commas |= bit;
     }
     return classes;
 }
@@ -46,7 +50,8 @@ static inline CVLXScan_Classes CVLXScan_classifyBytes(const uint8_t *block) {
 
 /* The classes of the 64 bytes at `block`, 16 at a time. */
 static inline CVLXScan_Classes CVLXScan_classify(const uint8_t *block) {
-    CVLXScan_Classes classes = {0, 0, 0, 0, 0};
+    CVLXScan_Classes classes = {0, 0, 0, 0, 0, 0};
+    const __m128i comma = _mm_set1_epi8(',');
     const __m128i quote = _mm_set1_epi8('"');
     const __m128i backslash = _mm_set1_epi8('\\');
     /* With bit 0x20 set, [ reads as { and ] as }; no other byte reads as either. */
@@ -67,6 +72,7 @@ static inline CVLXScan_Classes CVLXScan_classify(const uint8_t *block) {
         classes.brackets |= (uint64_t)(uint16_t)_mm_movemask_epi8(brackets) << shift;
         classes.closers |= (uint64_t)(uint16_t)_mm_movemask_epi8(closes) << shift;
         classes.spaces |= (uint64_t)(uint16_t)_mm_movemask_epi8(spaces) << shift;
+        classes.commas |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, comma)) << shift;
     }
     return classes;
 }

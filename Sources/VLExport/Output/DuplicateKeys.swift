@@ -1,3 +1,5 @@
+import CVLXScan
+
 extension RawMediaItem {
     /// The paths of object keys that appear more than once in the same object, in document
     /// order, each once per object: `media_items[3].metadata_items[0].properties.confidence`.
@@ -23,6 +25,8 @@ enum DuplicateKeyScanner {
     }
 
     static func paths(in bytes: UnsafeRawBufferPointer, prefix: String) -> [String] {
+        // Most items have no repeated key: the block scan says so at several bytes a cycle.
+        guard hasRepeatedKey(in: bytes) else { return [] }
         var found: [String] = []
         var frames: [Frame] = []
         frames.reserveCapacity(8)
@@ -66,6 +70,99 @@ enum DuplicateKeyScanner {
             position += 1
         }
         return found
+    }
+
+    /// Whether an object in the compact JSON `bytes` holds a key more than once, read 64 bytes
+    /// at a time: each block's quotes, backslashes, brackets and commas as bit masks
+    /// (`CVLXScan`), its strings from ``StringBlocks``, then only the bytes that matter in
+    /// order: brackets and the quotes that open a key (after `{` or a comma, in an object),
+    /// each key ending at the next closing quote. Keys are compared by their length and first eight bytes, and
+    /// byte by byte only when those agree.
+    static func hasRepeatedKey(in bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        var strings = StringBlocks()
+        /// For each open bracket, where its keys begin in `keys`; -1 for an array.
+        var openBrackets: [Int] = []
+        openBrackets.reserveCapacity(16)
+        var keys: [(fingerprint: UInt64, start: Int, count: Int)] = []
+        keys.reserveCapacity(64)
+        var keyStart: Int?
+        /// Whether the last byte of the block before was a `{`, `[` or comma outside a string.
+        var carriedOpener: UInt64 = 0
+        var blockStart = 0
+        /// Whether `key` is among the keys of the innermost object so far; adds it if not.
+        func isRepeated(key: Range<Int>) -> Bool {
+            let print = fingerprint(bytes, key.lowerBound, key.count)
+            for index in openBrackets.last!..<keys.count where keys[index].fingerprint == print && keys[index].count == key.count {
+                if key.count <= 8 || memcmp(base + keys[index].start, base + key.lowerBound, key.count) == 0 { return true }
+            }
+            keys.append((fingerprint: print, start: key.lowerBound, count: key.count))
+            return false
+        }
+        var padded: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        while blockStart < bytes.count {
+            let count = min(64, bytes.count - blockStart)
+            let classes: CVLXScan_Classes
+            if count == 64 {
+                classes = CVLXScan_classify((base + blockStart).assumingMemoryBound(to: UInt8.self))
+            } else {
+                // The last bytes, in a block of zeros: a zero byte is none of the classes read here.
+                classes = withUnsafeMutableBytes(of: &padded) { block in
+                    block.baseAddress!.copyMemory(from: base + blockStart, byteCount: count)
+                    return CVLXScan_classify(block.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                }
+            }
+            let (inside, escaped) = strings.read(quotes: classes.quotes, backslashes: classes.backslashes, count: count)
+            let quotes = classes.quotes & ~escaped
+            let closingQuotes = quotes & ~inside
+            if let start = keyStart {
+                // A key that began in an earlier block ends at this block's first closing quote, if any.
+                guard closingQuotes != 0 else {
+                    blockStart += count
+                    continue
+                }
+                keyStart = nil
+                if isRepeated(key: start..<(blockStart + closingQuotes.trailingZeroBitCount)) { return true }
+            }
+            let brackets = classes.brackets & ~inside & ~escaped
+            // A key's opening quote follows a `{` or a comma (a `[` or a comma in an array opens
+            // a string that is no key: the open bracket tells).
+            let openers = ((brackets & ~classes.closers) | (classes.commas & ~inside)) & ~escaped
+            let keyOpenings = quotes & inside & (openers << 1 | carriedOpener)
+            carriedOpener = openers >> 63
+            var events = brackets | keyOpenings
+            while events != 0 {
+                let position = events.trailingZeroBitCount
+                let bit = UInt64(1) << UInt64(position)
+                events &= events &- 1
+                let offset = blockStart + position
+                if keyOpenings & bit != 0 {
+                    guard let keysStart = openBrackets.last, keysStart >= 0 else { continue }
+                    // The key ends at the next closing quote: in this block, or in a later one.
+                    let closing = closingQuotes & ~(bit | (bit &- 1))
+                    if closing == 0 {
+                        keyStart = offset + 1
+                    } else if isRepeated(key: (offset + 1)..<(blockStart + closing.trailingZeroBitCount)) {
+                        return true
+                    }
+                } else if classes.closers & bit == 0 {
+                    openBrackets.append(base.load(fromByteOffset: offset, as: UInt8.self) == UInt8(ascii: "{") ? keys.count : -1)
+                } else if let keysStart = openBrackets.popLast(), keysStart >= 0 {
+                    keys.removeSubrange(keysStart...)
+                }
+            }
+            blockStart += count
+        }
+        return false
+    }
+
+    /// The first eight bytes of the `count` bytes at `start` (fewer, zero-filled, for a shorter key).
+    @inline(__always)
+    private static func fingerprint(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ count: Int) -> UInt64 {
+        if count >= 8 { return bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self) }
+        var value: UInt64 = 0
+        for index in 0..<count { value |= UInt64(bytes[start + index]) << UInt64(8 * index) }
+        return value
     }
 
     /// Where the string whose text starts at `start` ends: the index of its closing quote (the

@@ -49,6 +49,26 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
         var stopping = false
         /// What the walk asks of the batches cut from now on.
         var order = BatchOrder()
+
+        /// Whether the walk has something to take: the first piece is ready (envelope bytes, or
+        /// a batch its worker has finished), or the input has ended and nothing is left, or the
+        /// threads are stopping. The walk is woken only then: waking it for every piece cut
+        /// and every batch finished out of order cost three thread switches a batch.
+        var walkCanGoOn: Bool {
+            if stopping { return true }
+            guard let first = segments.first else { return end != nil }
+            if case .batch(let batch) = first { return done.contains(ObjectIdentifier(batch)) }
+            return true
+        }
+    }
+
+    /// Changes the state, then resumes the walk if it waits and can now go on.
+    private func changeState(_ change: (inout State) -> Void) {
+        let waiter: CheckedContinuation<Void, Never>? = state.withLock { state in
+            change(&state)
+            return state.walkCanGoOn ? state.waiter.take() : nil
+        }
+        waiter?.resume()
     }
 
     private enum End {
@@ -127,14 +147,7 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state in
-                    if state.stopping || state.end != nil && state.segments.isEmpty { return true }
-                    if let first = state.segments.first {
-                        if case .batch(let batch) = first, !state.done.contains(ObjectIdentifier(batch)) {
-                            state.waiter = continuation
-                            return false
-                        }
-                        return true
-                    }
+                    if state.walkCanGoOn { return true }
                     state.waiter = continuation
                     return false
                 }
@@ -216,8 +229,7 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
                 if state.stopping { return nil }
                 state.segments.append(segment)
                 if case .batch(let batch) = segment { state.work.append(batch) }
-                defer { state.waiter = nil }
-                return state.waiter
+                return state.walkCanGoOn ? state.waiter.take() : nil
             }
             if state.withLock({ $0.stopping }) { return false }
             if case .batch = segment { sem_post(workAvailable) }
@@ -236,19 +248,19 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
             }
             guard let batch else { return }
             batch.read(options)
-            state.changeAndResumeWalk { $0.done.insert(ObjectIdentifier(batch)) }
+            changeState { $0.done.insert(ObjectIdentifier(batch)) }
         }
     }
 
     private func finish(_ end: End) {
-        state.changeAndResumeWalk { state in
+        changeState { state in
             if state.end == nil { state.end = end }
         }
     }
 
     /// Tells every thread to stop and wakes each wherever it waits; resumes a suspended walk.
     private func stopThreads() {
-        state.changeAndResumeWalk { $0.stopping = true }
+        changeState { $0.stopping = true }
         input.descriptor.wake()
         sem_post(freeSlots)
         for _ in 0..<workerCount { sem_post(workAvailable) }

@@ -39,10 +39,8 @@ public struct StructureScanner {
         public var opens: Bool { byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") }
     }
 
-    /// All ones while the scan is inside a string, zero outside.
-    private var inString: UInt64 = 0
-    /// Whether the next byte is escaped: the last byte scanned was an unpaired backslash.
-    private var nextIsEscaped = false
+    /// Which bytes stand inside strings.
+    private var strings = StringBlocks()
     /// The depth after the bytes scanned so far.
     public private(set) var depth = 0
     /// The bytes scanned so far.
@@ -66,7 +64,7 @@ public struct StructureScanner {
     public init() {}
 
     /// Whether the scan stands inside a string.
-    public var isInString: Bool { inString != 0 }
+    public var isInString: Bool { strings.inString != 0 }
 
     /// Scans the next bytes, passing each reported bracket to `visit` in order.
     public mutating func scan(_ bytes: UnsafeRawBufferPointer, _ visit: (Bracket) -> Void) {
@@ -102,20 +100,7 @@ public struct StructureScanner {
     @inline(__always)
     private mutating func scanBlock(_ block: UnsafeRawPointer, count: Int, _ visit: (Bracket) -> Void) {
         let classes = CVLXScan_classify(block.assumingMemoryBound(to: UInt8.self))
-        var escaped: UInt64 = 0
-        if classes.backslashes != 0 || nextIsEscaped {
-            escaped = escapedBytes(classes.backslashes, count: count)
-        }
-        // Inside a string from an opening quote up to its closing quote: a prefix XOR.
-        var inside = classes.quotes & ~escaped
-        inside ^= inside << 1
-        inside ^= inside << 2
-        inside ^= inside << 4
-        inside ^= inside << 8
-        inside ^= inside << 16
-        inside ^= inside << 32
-        inside ^= inString
-        inString = UInt64(bitPattern: Int64(bitPattern: inside) >> 63)
+        let (inside, escaped) = strings.read(quotes: classes.quotes, backslashes: classes.backslashes, count: count)
 
         // The zeros that pad a short block are no input.
         let spacesOutside = classes.spaces & ~inside & (count == 64 ? ~0 : (1 << UInt64(count)) - 1)
@@ -133,6 +118,57 @@ public struct StructureScanner {
             }
         }
         offset += count
+    }
+
+    @inline(never)
+    private mutating func visitBrackets(
+        _ structural: UInt64, closers: UInt64, block: UnsafeRawPointer, _ visit: (Bracket) -> Void
+    ) {
+        var remaining = structural
+        while remaining != 0 {
+            let position = remaining.trailingZeroBitCount
+            let bit = UInt64(1) << UInt64(position)
+            remaining &= remaining &- 1
+            let closes = closers & bit != 0
+            depth += closes ? -1 : 1
+            // (A block whose closing brackets cannot bring the depth down to the reported depth
+            // cannot hold an opening one from it either: it is never visited for those.)
+            if depth <= Self.reportedDepth || (!closes && depth == Self.reportedDepth + 1) {
+                visit(Bracket(byte: block.load(fromByteOffset: position, as: UInt8.self), offset: offset + position, depthAfter: depth))
+            }
+        }
+    }
+}
+
+/// Which bytes of consecutive blocks of 64 bytes stand inside strings: the quotes no backslash
+/// escapes, paired by a prefix XOR, with what the end of a block leaves open carried to the
+/// next. (The structure scanner and the search for repeated keys read strings this way.)
+struct StringBlocks {
+    /// All ones while the bytes read end inside a string, zero outside.
+    private(set) var inString: UInt64 = 0
+    /// Whether the next byte is escaped: the last byte read was an unpaired backslash.
+    private var nextIsEscaped = false
+
+    /// Reads the next block of `count` bytes (64, or fewer for the last), given the bits of
+    /// its quotes and backslashes. Returns the bytes inside strings (each opening quote
+    /// included, each closing quote not) and the bytes a backslash escapes.
+    @inline(__always)
+    mutating func read(quotes: UInt64, backslashes: UInt64, count: Int) -> (inside: UInt64, escaped: UInt64) {
+        var escaped: UInt64 = 0
+        if backslashes != 0 || nextIsEscaped {
+            escaped = escapedBytes(backslashes, count: count)
+        }
+        // Inside a string from an opening quote up to its closing quote: a prefix XOR.
+        var inside = quotes & ~escaped
+        inside ^= inside << 1
+        inside ^= inside << 2
+        inside ^= inside << 4
+        inside ^= inside << 8
+        inside ^= inside << 16
+        inside ^= inside << 32
+        inside ^= inString
+        inString = UInt64(bitPattern: Int64(bitPattern: inside) >> 63)
+        return (inside, escaped)
     }
 
     /// The bytes a backslash escapes, with ``nextIsEscaped`` carried in and out.
@@ -155,24 +191,5 @@ public struct StructureScanner {
             firstFree = position + 2
         }
         return escaped
-    }
-
-    @inline(never)
-    private mutating func visitBrackets(
-        _ structural: UInt64, closers: UInt64, block: UnsafeRawPointer, _ visit: (Bracket) -> Void
-    ) {
-        var remaining = structural
-        while remaining != 0 {
-            let position = remaining.trailingZeroBitCount
-            let bit = UInt64(1) << UInt64(position)
-            remaining &= remaining &- 1
-            let closes = closers & bit != 0
-            depth += closes ? -1 : 1
-            // (A block whose closing brackets cannot bring the depth down to the reported depth
-            // cannot hold an opening one from it either: it is never visited for those.)
-            if depth <= Self.reportedDepth || (!closes && depth == Self.reportedDepth + 1) {
-                visit(Bracket(byte: block.load(fromByteOffset: position, as: UInt8.self), offset: offset + position, depthAfter: depth))
-            }
-        }
     }
 }
