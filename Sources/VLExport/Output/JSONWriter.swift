@@ -110,16 +110,16 @@ public struct JSONWriter {
         }
     }
 
+    /// Appends the text of a finite number, as its `description` spells it (`0.88`, `6120.0`):
+    /// the shortest digits that read back as the same number.
+    public static func appendDouble(_ value: Double, to bytes: inout [UInt8]) {
+        ShortestDecimal.append(value, to: &bytes)
+    }
+
     /// Writes a finite number in its shortest form that reads back the same (`0.88`, `6120.0`).
     public mutating func double(_ value: Double) {
-        var text = value.description  // a short string, stored inline: no allocation
-        let comma = needsComma
-        text.withUTF8 { digits in
-            appendRaw(maximum: digits.count, afterComma: comma) { at in
-                at.update(from: digits.baseAddress!, count: digits.count)
-                at += digits.count
-            }
-        }
+        separate()
+        ShortestDecimal.append(value, to: &bytes)
         needsComma = true
     }
 

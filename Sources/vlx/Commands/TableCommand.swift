@@ -218,9 +218,7 @@ struct TableFormat: Sendable {
                 copy.withUTF8 { escape(UnsafeRawBufferPointer($0), &line) }
             }
         case .integer(let value): JSONWriter.appendDecimal(value, to: &line)
-        case .number(let value):
-            var digits = value.description  // a short string, stored inline: no allocation
-            digits.withUTF8 { line.append(contentsOf: $0) }
+        case .number(let value): JSONWriter.appendDouble(value, to: &line)
         }
     }
 
