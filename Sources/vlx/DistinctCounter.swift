@@ -17,7 +17,11 @@ struct DistinctCounter {
     var isExact: Bool { registers.isEmpty }
 
     mutating func insert(_ value: String) {
-        let hash = StringHashing.hash(value)
+        insert(hash: StringHashing.hash(value))
+    }
+
+    /// Counts the value whose ``StringHashing`` hash is `hash`.
+    mutating func insert(hash: UInt64) {
         if isExact {
             exact.insert(hash)
             if exact.count > Self.exactLimit {

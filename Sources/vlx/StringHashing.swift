@@ -53,7 +53,11 @@ struct StringTally {
 
     /// Counts one occurrence of `key`.
     mutating func add(_ key: String) {
-        let hash = StringHashing.hash(key)
+        add(key, hash: StringHashing.hash(key))
+    }
+
+    /// Counts one occurrence of `key`, whose ``StringHashing`` hash is `hash`.
+    mutating func add(_ key: String, hash: UInt64) {
         let mask = entries.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while let entry = entries[slot] {

@@ -35,8 +35,9 @@ struct StatsCommand: AsyncParsableCommand {
     func run() async throws {
         try await ExportRun.perform(file, read, properties: ExportStats.properties) { run in
             let report = run.adopt(StatsReport(out: try OutputStream(path: nil), json: json) { run.reader.info })
-            for try await item in run.reader.mediaItems {
-                report.stats.add(item)
+            // What each item adds is read on the worker that read it; this loop only adds it up.
+            for try await counts in run.reader.mediaItems(mappedBy: ItemCounts.init) {
+                report.stats.add(counts)
                 run.input.progress.addItem()
             }
         }
@@ -100,72 +101,31 @@ struct ExportStats {
     static let typedMetadataTypes = ["issue", "user_tag", "image_label", "object_label", "video_info", "caption"]
 
     mutating func add(_ item: MediaItem) {
+        add(ItemCounts(item))
+    }
+
+    /// Adds what one item counts.
+    mutating func add(_ counts: ItemCounts) {
         mediaItems += 1
-        for value in item.nonconforming {
-            nonconformingValues[Self.pathPattern(value.path), default: 0] += 1
+        for path in counts.nonconformingPaths {
+            nonconformingValues[path, default: 0] += 1
         }
-        mediaTypes.add(item.mediaType?.rawValue ?? "(none)")
-        fileSizeBytes += item.fileSize?.approximateBytes ?? 0
-        var hasIssue = false
-        // Read in place: iterating the array would copy each 200-byte metadata item out, strings retained.
-        item.metadataItems.withUnsafeBufferPointer { metadataItems in
-            for index in metadataItems.indices {
-                switch metadataItems[index].content {
-                case .issue(let issue):
-                    typedMetadataItems[0] += 1
-                    count(issue)
-                    hasIssue = true
-                case .userTag(let tag):
-                    typedMetadataItems[1] += 1
-                    tags.add(tag.tagName ?? "(none)")
-                case .imageLabel(let label):
-                    typedMetadataItems[2] += 1
-                    labels.add(label.categoryName ?? "(none)")
-                case .objectLabel(let object):
-                    typedMetadataItems[3] += 1
-                    objects += 1
-                    objectCategories.add(object.categoryName ?? "(none)")
-                    hasIssue = countObjectMetadata(object.metadataItems) || hasIssue
-                case .videoInfo:
-                    typedMetadataItems[4] += 1
-                case .caption:
-                    typedMetadataItems[5] += 1
-                case .unknown:
-                    otherMetadataTypes.add(metadataItems[index].type)
-                case .unreadable:
-                    otherMetadataTypes.add("(unreadable)")
-                }
+        mediaTypes.add(counts.mediaType)
+        fileSizeBytes += counts.fileSizeBytes
+        for kind in 0..<Self.typedMetadataTypes.count {
+            typedMetadataItems[kind] += Int(counts.typedMetadataItems[kind])
+        }
+        objects += counts.objects
+        if counts.hasIssue { itemsWithIssues += 1 }
+        for value in counts.values {
+            switch value.kind {
+            case .otherMetadataType: otherMetadataTypes.add(value.text, hash: value.hash)
+            case .issueType: issueTypes.add(value.text, hash: value.hash)
+            case .objectCategory: objectCategories.add(value.text, hash: value.hash)
+            case .label: labels.add(value.text, hash: value.hash)
+            case .tag: tags.add(value.text, hash: value.hash)
+            case .duplicateGroup: duplicateGroups.insert(hash: value.hash)
             }
-        }
-        if hasIssue { itemsWithIssues += 1 }
-    }
-
-    /// Counts the issues and tags of an object (not its metadata types: those count the item's own);
-    /// returns whether it has an issue.
-    private mutating func countObjectMetadata(_ metadataItems: [MetadataItem]) -> Bool {
-        var hasIssue = false
-        for metadata in metadataItems {
-            switch metadata.content {
-            case .issue(let issue):
-                count(issue)
-                hasIssue = true
-            case .imageLabel(let label):
-                labels.add(label.categoryName ?? "(none)")
-            case .userTag(let tag):
-                tags.add(tag.tagName ?? "(none)")
-            default:
-                break
-            }
-        }
-        return hasIssue
-    }
-
-    private mutating func count(_ issue: Issue) {
-        issueTypes.add(issue.issueType?.rawValue ?? "(none)")
-        switch issue.duplicateGroupID {
-        case .identifier(let group)?: duplicateGroups.insert(group)
-        case .integer(let group)?: duplicateGroups.insert(String(group))
-        case nil: break
         }
     }
 
@@ -243,5 +203,95 @@ struct ExportStats {
             lines.append("values that could not be read as their fields' kinds: \(total)\n" + list(nonconformingValues))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// What one media item adds to ``ExportStats``, read where the item is read (on a worker
+/// thread, in the parallel walk): its counts, and each value it tallies with its hash, so that
+/// the walk's own thread only adds them up and no item is handed to it.
+struct ItemCounts: Sendable {
+    /// Which tally a value goes to.
+    enum Kind: UInt8, Sendable {
+        case otherMetadataType, issueType, objectCategory, label, tag, duplicateGroup
+    }
+
+    /// A value to tally, with its ``StringHashing`` hash (a duplicate group has only its hash).
+    struct Value: Sendable {
+        var kind: Kind
+        var hash: UInt64
+        var text: String
+    }
+
+    var mediaType: String
+    var fileSizeBytes: Int
+    /// Metadata items of each of ``ExportStats/typedMetadataTypes``, the item's own.
+    var typedMetadataItems = SIMD8<Int32>()
+    var objects = 0
+    var hasIssue = false
+    var values: [Value] = []
+    /// The paths of the values that could not be read, indices left out.
+    var nonconformingPaths: [String]
+
+    init(_ item: MediaItem) {
+        nonconformingPaths = item.nonconforming.map { ExportStats.pathPattern($0.path) }
+        mediaType = item.mediaType?.rawValue ?? "(none)"
+        fileSizeBytes = item.fileSize?.approximateBytes ?? 0
+        values.reserveCapacity(item.metadataItems.count + 1)
+        // Read in place: iterating the array would copy each 200-byte metadata item out, strings retained.
+        item.metadataItems.withUnsafeBufferPointer { metadataItems in
+            for index in metadataItems.indices {
+                switch metadataItems[index].content {
+                case .issue(let issue):
+                    typedMetadataItems[0] += 1
+                    count(issue)
+                case .userTag(let tag):
+                    typedMetadataItems[1] += 1
+                    tally(.tag, tag.tagName ?? "(none)")
+                case .imageLabel(let label):
+                    typedMetadataItems[2] += 1
+                    tally(.label, label.categoryName ?? "(none)")
+                case .objectLabel(let object):
+                    typedMetadataItems[3] += 1
+                    objects += 1
+                    tally(.objectCategory, object.categoryName ?? "(none)")
+                    countObjectMetadata(object.metadataItems)
+                case .videoInfo:
+                    typedMetadataItems[4] += 1
+                case .caption:
+                    typedMetadataItems[5] += 1
+                case .unknown:
+                    tally(.otherMetadataType, metadataItems[index].type)
+                case .unreadable:
+                    tally(.otherMetadataType, "(unreadable)")
+                }
+            }
+        }
+    }
+
+    /// Counts the issues, labels and tags of an object (not its metadata types: those count
+    /// the item's own).
+    private mutating func countObjectMetadata(_ metadataItems: [MetadataItem]) {
+        for metadata in metadataItems {
+            switch metadata.content {
+            case .issue(let issue): count(issue)
+            case .imageLabel(let label): tally(.label, label.categoryName ?? "(none)")
+            case .userTag(let tag): tally(.tag, tag.tagName ?? "(none)")
+            default: break
+            }
+        }
+    }
+
+    private mutating func count(_ issue: Issue) {
+        hasIssue = true
+        tally(.issueType, issue.issueType?.rawValue ?? "(none)")
+        switch issue.duplicateGroupID {
+        case .identifier(let group)?: values.append(Value(kind: .duplicateGroup, hash: StringHashing.hash(group), text: ""))
+        case .integer(let group)?: values.append(Value(kind: .duplicateGroup, hash: StringHashing.hash(String(group)), text: ""))
+        case nil: break
+        }
+    }
+
+    private mutating func tally(_ kind: Kind, _ text: String) {
+        values.append(Value(kind: kind, hash: StringHashing.hash(text), text: text))
     }
 }
