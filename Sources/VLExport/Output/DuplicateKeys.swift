@@ -159,7 +159,10 @@ enum DuplicateKeyScanner {
     /// The first eight bytes of the `count` bytes at `start` (fewer, zero-filled, for a shorter key).
     @inline(__always)
     private static func fingerprint(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ count: Int) -> UInt64 {
-        if count >= 8 { return bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self) }
+        if start + 8 <= bytes.count {
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self))
+            return count >= 8 ? word : word & ((1 << UInt64(8 * count)) &- 1)
+        }
         var value: UInt64 = 0
         for index in 0..<count { value |= UInt64(bytes[start + index]) << UInt64(8 * index) }
         return value
