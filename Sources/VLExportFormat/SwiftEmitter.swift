@@ -377,7 +377,10 @@ public enum SwiftEmitter {
                 out.line("        if !\(others).members.contains(where: { $0.key == \"\(field.key)\" }) {")
                 out.line("            writer.plainKey(\"\(field.key)\")")
                 out.line("            writer.beginArray()")
-                out.line("            for item in \(field.property) { item.writeNormalized(to: &writer) }")
+                // In place: `for item in` (or a subscript) copies each metadata item (200 bytes, strings retained) out.
+                out.line("            \(field.property).withUnsafeBufferPointer { items in")
+                out.line("                for index in items.indices { items[index].writeNormalized(to: &writer) }")
+                out.line("            }")
                 out.line("            writer.endArray()")
                 out.line("        }")
             } else {

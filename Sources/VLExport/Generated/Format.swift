@@ -1100,7 +1100,9 @@ extension MediaItem {
         if !otherFields.members.contains(where: { $0.key == "metadata_items" }) {
             writer.plainKey("metadata_items")
             writer.beginArray()
-            for item in metadataItems { item.writeNormalized(to: &writer) }
+            metadataItems.withUnsafeBufferPointer { items in
+                for index in items.indices { items[index].writeNormalized(to: &writer) }
+            }
             writer.endArray()
         }
         for member in otherFields.members where !((member.key == "file_size_bytes" && fileSize?.approximateBytes != nil)) {
@@ -1170,7 +1172,9 @@ extension ObjectLabel {
         if !otherProperties.members.contains(where: { $0.key == "metadata_items" }) {
             writer.plainKey("metadata_items")
             writer.beginArray()
-            for item in metadataItems { item.writeNormalized(to: &writer) }
+            metadataItems.withUnsafeBufferPointer { items in
+                for index in items.indices { items[index].writeNormalized(to: &writer) }
+            }
             writer.endArray()
         }
         for member in otherProperties.members {
