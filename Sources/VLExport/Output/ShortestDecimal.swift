@@ -9,9 +9,6 @@
 /// scaling could hide a shorter form (a number whose spacing to the next `Double` is not
 /// tiny next to the last digit), and for every other number, `description` is used.
 enum ShortestDecimal {
-    /// 10^0 through 10^9, exact as doubles.
-    private static let powersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
-
     /// Appends the text of finite `value`, as `value.description` spells it.
     static func append(_ value: Double, to bytes: inout [UInt8]) {
         if !appendScaled(value, to: &bytes) {
@@ -25,8 +22,10 @@ enum ShortestDecimal {
     static func appendScaled(_ value: Double, to bytes: inout [UInt8]) -> Bool {
         let magnitude = value.magnitude
         guard magnitude >= 1e-3, magnitude < 1e15 else { return false }
-        for decimals in 0..<powersOfTen.count {
-            let power = powersOfTen[decimals]
+        // 10^decimals, exact as a double.
+        var power = 1.0
+        for decimals in 0...9 {
+            defer { power *= 10 }
             // A form with this many decimals is unique, and is the rounded scaled value, only
             // while the gap between neighbouring doubles is far below its last digit.
             guard magnitude.ulp * power < 1e-3 else { return false }

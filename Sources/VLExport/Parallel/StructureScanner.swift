@@ -68,33 +68,10 @@ public struct StructureScanner {
 
     /// Scans the next bytes, passing each reported bracket to `visit` in order.
     public mutating func scan(_ bytes: UnsafeRawBufferPointer, _ visit: (Bracket) -> Void) {
-        guard let base = bytes.baseAddress else { return }
-        var position = 0
-        while bytes.count - position >= 64 {
-            scanBlock(base + position, count: 64, visit)
-            position += 64
+        StringBlocks.forEachBlock(of: bytes) { block, _, count in
+            scanBlock(block, count: count, visit)
+            return true
         }
-        if position < bytes.count {
-            // The last bytes, in a block of zeros: a zero byte is nothing the scan looks for.
-            var padded: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-            let count = bytes.count - position
-            withUnsafeMutableBytes(of: &padded) { block in
-                block.baseAddress!.copyMemory(from: base + position, byteCount: count)
-                scanBlock(UnsafeRawPointer(block.baseAddress!), count: count, visit)
-            }
-        }
-    }
-
-    /// One byte in every lane of a word.
-    @inline(__always)
-    private static func broadcast(_ byte: UInt8) -> UInt64 { 0x0101_0101_0101_0101 &* UInt64(byte) }
-
-    /// The high bit of each byte of `word` that is a space or a control character (0x00 to 0x20),
-    /// for ``JSONCompactor``.
-    @inline(__always)
-    static func spaceOrControlBytes(_ word: UInt64) -> UInt64 {
-        // Adding 0x5F to a byte's low seven bits sets its high bit from 0x21 on; no lane carries.
-        ~(((word & 0x7F7F_7F7F_7F7F_7F7F) &+ broadcast(0x5F)) | word) & broadcast(0x80)
     }
 
     @inline(__always)
@@ -148,6 +125,28 @@ struct StringBlocks {
     private(set) var inString: UInt64 = 0
     /// Whether the next byte is escaped: the last byte read was an unpaired backslash.
     private var nextIsEscaped = false
+
+    /// Calls `body` with each block of 64 bytes of `bytes` in order, with its offset in `bytes`
+    /// and its count of bytes; the last bytes (fewer than 64) come in a block of zeros, which
+    /// is none of the bytes a scanner looks for but white space (masked off by the count).
+    /// Stops when `body` returns false.
+    @inline(__always)
+    static func forEachBlock(of bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawPointer, Int, Int) -> Bool) {
+        guard let base = bytes.baseAddress else { return }
+        var position = 0
+        while bytes.count - position >= 64 {
+            guard body(base + position, position, 64) else { return }
+            position += 64
+        }
+        if position < bytes.count {
+            var padded: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+            let count = bytes.count - position
+            withUnsafeMutableBytes(of: &padded) { block in
+                block.baseAddress!.copyMemory(from: base + position, byteCount: count)
+                _ = body(UnsafeRawPointer(block.baseAddress!), position, count)
+            }
+        }
+    }
 
     /// Reads the next block of `count` bytes (64, or fewer for the last), given the bits of
     /// its quotes and backslashes. Returns the bytes inside strings (each opening quote

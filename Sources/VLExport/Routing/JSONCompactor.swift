@@ -19,7 +19,7 @@ enum JSONCompactor {
         guard let base = source.baseAddress else { return false }
         var position = 0
         while source.count - position >= 8 {
-            if StructureScanner.spaceOrControlBytes(base.loadUnaligned(fromByteOffset: position, as: UInt64.self)) != 0 { return true }
+            if spaceOrControlBytes(base.loadUnaligned(fromByteOffset: position, as: UInt64.self)) != 0 { return true }
             position += 8
         }
         while position < source.count {
@@ -27,6 +27,13 @@ enum JSONCompactor {
             position += 1
         }
         return false
+    }
+
+    /// The high bit of each byte of `word` that is a space or a control character (0x00 to 0x20).
+    @inline(__always)
+    private static func spaceOrControlBytes(_ word: UInt64) -> UInt64 {
+        // Adding 0x5F to a byte's low seven bits sets its high bit from 0x21 on; no lane carries.
+        ~(((word & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x5F5F_5F5F_5F5F_5F5F) | word) & 0x8080_8080_8080_8080
     }
 
     /// Writes `source` without white space outside strings to `output`; returns the count written.
