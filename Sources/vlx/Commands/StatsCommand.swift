@@ -100,10 +100,6 @@ struct ExportStats {
 
     static let typedMetadataTypes = ["issue", "user_tag", "image_label", "object_label", "video_info", "caption"]
 
-    mutating func add(_ item: MediaItem) {
-        add(ItemCounts(item))
-    }
-
     /// Adds what one item counts.
     mutating func add(_ counts: ItemCounts) {
         mediaItems += 1
