@@ -2,12 +2,11 @@
 #define CVLXSCAN_H
 
 /*
- * The byte classes the parallel walk's structure scanner and `vlx validate`'s search for
- * repeated keys read, 64 bytes at a time,
- * with the processor's vector instructions where there are some (SSE2 on x86-64).
- * Swift has no portable way to turn a vector comparison into a bit mask (x86's
- * pmovmskb), which is most of this work; the scanner's logic stays in Swift
- * (StructureScanner.swift).
+ * The byte classes that the parallel walk's structure scanner and `vlx validate`'s search
+ * for repeated keys read, 64 bytes at a time, with the processor's vector instructions
+ * where there are some (SSE2 on x86-64). Swift has no portable way to turn a vector
+ * comparison into a bit mask (x86's pmovmskb), which is most of this work; the scanners'
+ * logic stays in Swift (StructureScanner.swift, DuplicateKeys.swift).
  */
 
 #include <stdint.h>

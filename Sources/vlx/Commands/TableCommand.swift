@@ -211,12 +211,7 @@ struct TableFormat: Sendable {
     private static func appendField(_ cell: TableCell, to line: inout [UInt8], escape: (UnsafeRawBufferPointer, inout [UInt8]) -> Void) {
         switch cell {
         case .empty: break
-        case .text(let text):
-            // A native string's bytes are read in place; any other is copied once.
-            if text.utf8.withContiguousStorageIfAvailable({ escape(UnsafeRawBufferPointer($0), &line) }) == nil {
-                var copy = text
-                copy.withUTF8 { escape(UnsafeRawBufferPointer($0), &line) }
-            }
+        case .text(var text): text.withUTF8 { escape(UnsafeRawBufferPointer($0), &line) }
         case .integer(let value): JSONWriter.appendDecimal(value, to: &line)
         case .number(let value): JSONWriter.appendDouble(value, to: &line)
         }
