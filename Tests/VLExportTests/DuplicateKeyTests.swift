@@ -69,4 +69,19 @@ import Testing
         // Both answers occur often.
         #expect(repeated > 300 && repeated < 2700)
     }
+
+    /// An object with more distinct keys than its 64-bit filter has bits: keys must share
+    /// bits, so the scan compares them, and finds only a real repeat. Each key is also
+    /// tried at the object's end, after an inner object with the same keys.
+    @Test func manyKeysShareTheFilterAndOnlyARepeatCounts() throws {
+        let names = (0..<150).map { #""key_\#($0)""# } + (0..<50).map { #""k\#($0)""# }
+        let members = names.map { $0 + ":0" }.joined(separator: ",")
+        let inner = "{" + members + "}"
+        let distinct = Array(("{" + members + #","inner":"# + inner + "}").utf8)
+        #expect(!distinct.withUnsafeBytes { DuplicateKeyScanner.hasRepeatedKey(in: $0) })
+        for name in names {
+            let repeatedAtEnd = Array(("{" + members + #","inner":"# + inner + "," + name + ":1}").utf8)
+            #expect(repeatedAtEnd.withUnsafeBytes { DuplicateKeyScanner.hasRepeatedKey(in: $0) }, "\(name)")
+        }
+    }
 }

@@ -8,7 +8,12 @@ extension RawMediaItem {
     /// straight from the compact bytes with no value built. Keys are compared as written,
     /// escapes and all (`"a"` and `"\u0061"` count as different keys).
     public func duplicateKeyPaths() -> [String] {
-        json.withUnsafeBytes { DuplicateKeyScanner.paths(in: $0, prefix: "media_items[\(index)]") }
+        json.withUnsafeBytes { bytes in
+            // Most items have no repeated key: the block scan says so at several bytes a cycle,
+            // and only then are the paths named.
+            guard DuplicateKeyScanner.hasRepeatedKey(in: bytes) else { return [] }
+            return DuplicateKeyScanner.paths(in: bytes, prefix: "media_items[\(index)]")
+        }
     }
 }
 
@@ -24,9 +29,9 @@ enum DuplicateKeyScanner {
         var reported: [Int] = []
     }
 
+    /// The paths of the repeated keys in `bytes`, each under `prefix`: a byte-by-byte scan, for
+    /// the items ``hasRepeatedKey(in:)`` finds.
     static func paths(in bytes: UnsafeRawBufferPointer, prefix: String) -> [String] {
-        // Most items have no repeated key: the block scan says so at several bytes a cycle.
-        guard hasRepeatedKey(in: bytes) else { return [] }
         var found: [String] = []
         var frames: [Frame] = []
         frames.reserveCapacity(8)
@@ -76,30 +81,41 @@ enum DuplicateKeyScanner {
     /// at a time: each block's quotes, backslashes, brackets and commas as bit masks
     /// (`CVLXScan`), its strings from ``StringBlocks``, then only the bytes that matter, in
     /// order: brackets, and the quotes that open a key (after `{` or a comma, in an object),
-    /// each key ending at the next closing quote. Keys are compared by their length and first
-    /// eight bytes, and byte by byte only when those agree. (A plain loop over the blocks: with
+    /// each key ending at the next closing quote.
+    ///
+    /// Each open object keeps a 64-bit filter of its keys (one bit per key, chosen by a hash of
+    /// its length and first eight bytes): a key whose bit is not yet set is new, with no
+    /// comparison. Only when the bit is set are the object's earlier keys compared, by length
+    /// and first eight bytes, then byte by byte. (A plain loop over the blocks: with
     /// ``StringBlocks/forEachBlock(of:_:)`` and a closure, its state was boxed and `validate`
     /// took 25% longer.)
     static func hasRepeatedKey(in bytes: UnsafeRawBufferPointer) -> Bool {
         guard let base = bytes.baseAddress else { return false }
         var strings = StringBlocks()
-        // For each open bracket, where its keys begin in `keys`; -1 for an array.
-        var openBrackets: [Int] = []
-        openBrackets.reserveCapacity(16)
-        var keys: [(fingerprint: UInt64, start: Int, count: Int)] = []
-        keys.reserveCapacity(64)
+        // The open brackets, innermost last: where an object's keys begin in `keys` and its
+        // filter; an array's start is -1.
+        var openBrackets = ScratchStack<(keysStart: Int, filter: UInt64)>(capacity: 16)
+        defer { openBrackets.free() }
+        var keys = ScratchStack<(fingerprint: UInt64, start: Int, count: Int)>(capacity: 64)
+        defer { keys.free() }
         // Where the key being read begins, when it goes on past its block.
         var keyStart: Int?
         // Whether the last byte of the block before was a `{`, `[` or comma outside a string.
         var carriedOpener: UInt64 = 0
         var blockStart = 0
-        // Whether `key` is among the keys of the innermost object so far; adds it if not.
-        func isRepeated(key: Range<Int>) -> Bool {
-            let print = fingerprint(bytes, key.lowerBound, key.count)
-            for index in openBrackets.last!..<keys.count where keys[index].fingerprint == print && keys[index].count == key.count {
-                if key.count <= 8 || memcmp(base + keys[index].start, base + key.lowerBound, key.count) == 0 { return true }
+        // Whether the key at `start` is among the keys of the innermost object so far; adds it if not.
+        func isRepeated(start: Int, end: Int) -> Bool {
+            let count = end - start
+            let print = fingerprint(bytes, start, count)
+            let bit = UInt64(1) << (((print ^ UInt64(truncatingIfNeeded: count)) &* 0x9E37_79B9_7F4A_7C15) >> 58)
+            let object = openBrackets.last
+            if object.pointee.filter & bit != 0 {
+                for index in object.pointee.keysStart..<keys.count where keys[index].fingerprint == print && keys[index].count == count {
+                    if count <= 8 || memcmp(base + keys[index].start, base + start, count) == 0 { return true }
+                }
             }
-            keys.append((fingerprint: print, start: key.lowerBound, count: key.count))
+            object.pointee.filter |= bit
+            keys.push((fingerprint: print, start: start, count: count))
             return false
         }
         var padded: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
@@ -125,7 +141,7 @@ enum DuplicateKeyScanner {
                     continue
                 }
                 keyStart = nil
-                if isRepeated(key: start..<(blockStart + closingQuotes.trailingZeroBitCount)) { return true }
+                if isRepeated(start: start, end: blockStart + closingQuotes.trailingZeroBitCount) { return true }
             }
             let brackets = classes.brackets & ~inside & ~escaped
             // A key's opening quote follows a `{` or a comma (a `[` or a comma in an array opens
@@ -140,18 +156,20 @@ enum DuplicateKeyScanner {
                 events &= events &- 1
                 let offset = blockStart + position
                 if keyOpenings & bit != 0 {
-                    guard let keysStart = openBrackets.last, keysStart >= 0 else { continue }
+                    guard openBrackets.count > 0, openBrackets.last.pointee.keysStart >= 0 else { continue }
                     // The key ends at the next closing quote: in this block, or in a later one.
                     let closing = closingQuotes & ~(bit | (bit &- 1))
                     if closing == 0 {
                         keyStart = offset + 1
-                    } else if isRepeated(key: (offset + 1)..<(blockStart + closing.trailingZeroBitCount)) {
+                    } else if isRepeated(start: offset + 1, end: blockStart + closing.trailingZeroBitCount) {
                         return true
                     }
                 } else if classes.closers & bit == 0 {
-                    openBrackets.append(base.load(fromByteOffset: offset, as: UInt8.self) == UInt8(ascii: "{") ? keys.count : -1)
-                } else if let keysStart = openBrackets.popLast(), keysStart >= 0 {
-                    keys.removeSubrange(keysStart...)
+                    let isObject = base.load(fromByteOffset: offset, as: UInt8.self) == UInt8(ascii: "{")
+                    openBrackets.push((keysStart: isObject ? keys.count : -1, filter: 0))
+                } else if openBrackets.count > 0 {
+                    let keysStart = openBrackets.pop().keysStart
+                    if keysStart >= 0 { keys.count = keysStart }
                 }
             }
             blockStart += count
@@ -211,6 +229,52 @@ enum DuplicateKeyScanner {
         }
         return text
     }
+}
+
+/// A stack of plain values in memory of its own, for the inner loop of a scan: no copy on
+/// write, no reference count. The owner frees it.
+private struct ScratchStack<Element> {
+    private var base: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    /// How many elements it holds; setting it lower drops the ones above.
+    var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    subscript(index: Int) -> Element {
+        @inline(__always) get { base[index] }
+    }
+
+    /// The top element, in place.
+    var last: UnsafeMutablePointer<Element> {
+        @inline(__always) get { base + (count - 1) }
+    }
+
+    @inline(__always)
+    mutating func push(_ element: Element) {
+        if count == capacity { grow() }
+        (base + count).initialize(to: element)
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func pop() -> Element {
+        count -= 1
+        return base[count]
+    }
+
+    private mutating func grow() {
+        let larger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+        larger.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = larger
+        capacity *= 2
+    }
+
+    func free() { base.deallocate() }
 }
 
 #if canImport(Glibc)
