@@ -84,4 +84,55 @@ import Testing
             #expect(repeatedAtEnd.withUnsafeBytes { DuplicateKeyScanner.hasRepeatedKey(in: $0) }, "\(name)")
         }
     }
+
+    /// Items with a key repeated at every kind of place the typed walk reads keys: the item,
+    /// a metadata item, typed properties, properties before their type, an object label's own
+    /// metadata, values kept as JSON (small and large objects), unknown keys.
+    static let walkedItems: [String] = [
+        #"{"media_id":"a","media_id":"b"}"#,
+        #"{"media_id":"a","x":1,"y":2,"x":3}"#,
+        #"{"media_id":"a","metadata_items":[{"type":"issue","type":"issue","properties":{}}]}"#,
+        #"{"metadata_items":[{"type":"issue","properties":{"confidence":0.5,"confidence":0.6}}]}"#,
+        #"{"metadata_items":[{"type":"issue","properties":{"odd":1,"odd":2}}]}"#,
+        #"{"metadata_items":[{"properties":{"confidence":0.5,"confidence":0.6},"type":"issue"}]}"#,
+        #"{"metadata_items":[{"type":"object_label","properties":{"bbox":[1,2,3,4],"metadata_items":[{"type":"issue","properties":{"confidence":1,"confidence":2}}]}}]}"#,
+        #"{"extra":{"a":1,"b":{"c":[{"d":1,"d":2}]}}}"#,
+        #"{"extra":{"# + (0..<20).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + #","k3":0}}"#,
+        #"{"metadata_items":[{"type":"object_label","properties":{"bbox":[1,{"e":1,"e":2},3,4]}}]}"#,
+        #"{"a\"b":1,"a\"b":2}"#,
+    ]
+
+    /// Items with no key twice, in the same places; the walk must say so itself (no scan).
+    static let distinctItems: [String] = [
+        #"{"media_id":"a","x":1,"y":2,"metadata_items":[{"type":"issue","properties":{"confidence":0.5,"odd":1,"odder":2}}]}"#,
+        #"{"metadata_items":[{"properties":{"confidence":0.5},"type":"issue"},{"type":"object_label","properties":{"bbox":[1,2,3,4],"metadata_items":[{"type":"issue","properties":{"confidence":1}}]}}]}"#,
+        #"{"extra":{"a":1,"b":{"c":[{"d":1,"e":2}]}},"media_id":"m","metadata_items":[{"type":"issue","properties":{"media_id":"same key, other object"}}]}"#,
+    ]
+
+    /// The typed walk notes whether an item's keys are all distinct, and `duplicateKeyPaths()`
+    /// then skips its scan: the answer must still be the parse's, wherever the repeat is, and
+    /// the walk must know ordinary items without the scan.
+    @Test func theTypedWalkSaysWhatAParseSays() async throws {
+        var generator = SeededGenerator(state: 0xBEEF)
+        let random = (0..<400).map { _ in #"{"media_id":"r","v":"# + Self.randomValue(depth: 0, &generator) + #","metadata_items":[{"type":"issue","properties":{"w":"# + Self.randomValue(depth: 0, &generator) + "}}]}" }
+        let items = Self.walkedItems + Self.distinctItems + random
+        let bytes = Array((#"{"media_items":["# + items.joined(separator: ",") + "]}").utf8)
+        var index = 0
+        var knownDistinct = 0
+        for try await both in ExportReader(chunks: ChunkedBytes(bytes, sizes: [37, 4096])).mediaItemsWithJSON {
+            let expected = try JSONValue(parsing: both.raw.json).duplicateKeyPaths(under: "media_items[\(index)]")
+            #expect(both.raw.duplicateKeyPaths() == expected, "\(items[index])")
+            if index < Self.walkedItems.count { #expect(!expected.isEmpty, "\(items[index])") }
+            if index >= Self.walkedItems.count && index < Self.walkedItems.count + Self.distinctItems.count {
+                #expect(both.raw.keysAreKnownDistinct, "\(items[index])")
+            }
+            if both.raw.keysAreKnownDistinct { knownDistinct += 1 }
+            index += 1
+        }
+        #expect(index == items.count)
+        // Most random items have no repeat, and the walk knows it for many of them.
+        #expect(knownDistinct > 100)
+        // The known keys have a bit each in the walk's 64-bit filter, with room for the others.
+        #expect(KnownKey.ordered.count < 60)
+    }
 }

@@ -84,11 +84,25 @@ public struct RawMediaItem: Sendable, Hashable {
     public var json: [UInt8]
     /// Where the item's opening brace stands in the input.
     public var location: SourceLocation?
+    /// True when the typed walk that read these bytes saw every key of the item and no object
+    /// held one twice, so ``duplicateKeyPaths()`` need not scan them. False (scan) otherwise.
+    /// Not part of the item's value: equality and hashing leave it out.
+    var keysAreKnownDistinct = false
 
     /// Wraps an item's compact JSON.
     public init(index: Int, json: [UInt8], location: SourceLocation? = nil) {
         self.index = index
         self.json = json
         self.location = location
+    }
+
+    public static func == (left: RawMediaItem, right: RawMediaItem) -> Bool {
+        left.index == right.index && left.json == right.json && left.location == right.location
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(index)
+        hasher.combine(json)
+        hasher.combine(location)
     }
 }

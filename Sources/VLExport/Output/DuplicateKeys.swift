@@ -8,7 +8,9 @@ extension RawMediaItem {
     /// straight from the compact bytes with no value built. Keys are compared as written,
     /// escapes and all (`"a"` and `"\u0061"` count as different keys).
     public func duplicateKeyPaths() -> [String] {
-        json.withUnsafeBytes { bytes in
+        // The typed walk that read the item may already know that no key repeats.
+        if keysAreKnownDistinct { return [] }
+        return json.withUnsafeBytes { bytes in
             // Most items have no repeated key: the block scan says so at several bytes a cycle,
             // and only then are the paths named.
             guard DuplicateKeyScanner.hasRepeatedKey(in: bytes) else { return [] }

@@ -256,7 +256,8 @@ struct ExportRouter: ~Copyable {
                 }
                 // The item goes from the builder into the queue in one expression: no copy of it is made.
                 if typedItemCapturesRaw {
-                    let raw = RawMediaItem(index: itemCount - 1, json: takeRawJSON(tokenizer), location: itemStartLocation)
+                    var raw = RawMediaItem(index: itemCount - 1, json: takeRawJSON(tokenizer), location: itemStartLocation)
+                    raw.keysAreKnownDistinct = itemBuilder.keysAreKnownDistinct
                     ready.append(.typedAndRaw(itemBuilder.takeItem(), raw))
                 } else {
                     ready.append(.typed(itemBuilder.takeItem()))

@@ -32,6 +32,8 @@ struct MediaItemBuilder: ~Copyable {
     private struct Frame {
         var context: BuilderContext
         var depth: Int
+        /// The ``keyFilter`` of the object this frame's context was opened in.
+        var keyFilter: UInt64
     }
 
     let vocabulary = Vocabulary.shared
@@ -44,6 +46,11 @@ struct MediaItemBuilder: ~Copyable {
     private(set) var depth = 0
     /// The contexts around the current one.
     private var stack: [Frame] = []
+    /// The keys read so far in the open typed object, one bit each: a known key's bit is its
+    /// index in ``KnownKey/ordered``, the other keys share the bits above (see ``keyBit(_:)``).
+    private var keyFilter: UInt64 = 0
+    /// Whether two keys of one typed object of this item set the same bit: maybe a repeated key.
+    private var keyBitsCollided = false
     /// Builds values the typed model keeps as JSON (and containers it converts whole).
     var generic = ValueBuilder()
 
@@ -118,8 +125,26 @@ struct MediaItemBuilder: ~Copyable {
         depth = 0
         stack.removeAll(keepingCapacity: true)
         generic.reset()
+        generic.keysMayRepeat = false
+        keyFilter = 0
+        keyBitsCollided = false
         _ = log.take()
         item.index = index
+    }
+
+    /// True when every key of the item just read was seen (none passed over unread) and no
+    /// object held one twice: what ``RawMediaItem/duplicateKeyPaths()`` would otherwise scan
+    /// the item's bytes for. False means maybe.
+    var keysAreKnownDistinct: Bool { !keyBitsCollided && !generic.keysMayRepeat }
+
+    /// The bit of ``keyFilter`` that stands for a key: its own for a known key, one of those
+    /// above the known keys' bits, by its length and last byte, for any other.
+    @inline(__always)
+    private static func keyBit(index: Int, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        if index >= 0 { return 1 << UInt64(index) }
+        let shared = 64 - KnownKey.ordered.count
+        let last = bytes.isEmpty ? 0 : Int(bytes[bytes.count - 1])
+        return 1 << UInt64(KnownKey.ordered.count + (bytes.count &+ last * 7) % shared)
     }
 
     // MARK: - Events
@@ -131,6 +156,9 @@ struct MediaItemBuilder: ~Copyable {
         }
         let index = vocabulary.keys.index(of: bytes)
         pending.keyIndex = index
+        let bit = Self.keyBit(index: index, bytes)
+        if keyFilter & bit != 0 { keyBitsCollided = true }
+        keyFilter |= bit
         if index >= 0 {
             pending.slot = slotTable.slot(index, in: context)
             return
@@ -417,9 +445,10 @@ struct MediaItemBuilder: ~Copyable {
     // MARK: - Helpers
 
     private mutating func push(_ next: BuilderContext, depth nextDepth: Int) {
-        stack.append(Frame(context: context, depth: depth))
+        stack.append(Frame(context: context, depth: depth, keyFilter: keyFilter))
         context = next
         depth = nextDepth
+        keyFilter = 0
         // In a list no key comes before a value: an element takes the general path (and, being
         // no object, is reported there). A bounding box keeps the slot that opened it.
         if next == .metadataList { pending.slot = .other }
@@ -429,6 +458,7 @@ struct MediaItemBuilder: ~Copyable {
         let frame = stack.removeLast()
         context = frame.context
         depth = frame.depth
+        keyFilter = frame.keyFilter
         pending.slot = .other
     }
 

@@ -23,11 +23,17 @@ struct ValueBuilder {
     private(set) var isBuilding = false
     /// How deep the builder is in a container it passes over; 0 when it is building.
     private var skippingDepth = 0
+    /// Set when an object built here may hold a key twice, or a container was passed over
+    /// with its keys unread; the owner clears it. (Objects of more than ``keysComparedAtMost``
+    /// keys count as maybe: comparing every pair is the byte scan's job.)
+    var keysMayRepeat = false
+    private static let keysComparedAtMost = 16
 
     /// Opens a container to pass over: what it holds is not kept, and closing it returns nothing.
     mutating func startSkipping() {
         skippingDepth = 1
         isBuilding = true
+        keysMayRepeat = true
     }
 
     /// Opens an object.
@@ -77,6 +83,15 @@ struct ValueBuilder {
         let frame = frames.removeLast()
         let value: JSONValue
         if frame.isObject {
+            let keyCount = keys.count - frame.keyStart
+            if keyCount > Self.keysComparedAtMost {
+                keysMayRepeat = true
+            } else if keyCount > 1, !keysMayRepeat {
+                for first in frame.keyStart..<(keys.count - 1) where keys[(first + 1)...].contains(keys[first]) {
+                    keysMayRepeat = true
+                    break
+                }
+            }
             var members: [JSONMember] = []
             members.reserveCapacity(values.count - frame.valueStart)
             for offset in 0..<(values.count - frame.valueStart) {
