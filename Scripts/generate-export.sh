@@ -10,7 +10,8 @@
 # numeric confidences, UUID group ids, duplicate tiers, uniqueness scores,
 # objects with nested issues), with unicode and escapes in file names. --odd
 # RATE gives that fraction of items one value of another type or shape than the
-# format's, as exports in the wild have; the count goes to standard error.
+# format's, as exports in the wild have, and --repeated-keys RATE that fraction a
+# key written twice in one object; the counts go to standard error.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/Scripts/setup.sh"

@@ -4,11 +4,16 @@
 // regenerate the same file anywhere. Memory use does not grow with the output.
 //
 //   vlx-generate (--items N | --size BYTES[K|M|G]) [--seed S] [--pretty] [--info-last] [--odd RATE]
+//                [--repeated-keys RATE]
 //
 // --odd RATE gives that fraction of items one value that cannot be read as its
 // field's kind, as exports in the wild have (a height of "tall", a confidence
 // of "high", a box of three numbers, a metadata_items that is an object, an
 // item that is not an object…); how many were written goes to standard error.
+// --repeated-keys RATE gives that fraction of items one key written twice in one
+// object, a decoy value first and the item's own value last (the last counts):
+// an item's "width", or an issue's "confidence"; the count goes to standard
+// error too. Neither option changes the other items, or the values that count.
 //
 // Items alternate at random between the two styles FORMAT.md describes: the
 // documented style ("metadata_type", string confidences, integer duplicate
@@ -28,6 +33,7 @@ struct Options {
     var pretty = false
     var infoLast = false
     var oddRate = 0.0
+    var repeatedKeyRate = 0.0
 }
 
 func fail(_ message: String) -> Never {
@@ -70,8 +76,11 @@ func parseOptions() -> Options {
         case "--odd":
             guard let rate = arguments.popFirst().flatMap({ Double($0) }), (0...1).contains(rate) else { fail("--odd takes a fraction from 0 to 1") }
             options.oddRate = rate
+        case "--repeated-keys":
+            guard let rate = arguments.popFirst().flatMap({ Double($0) }), (0...1).contains(rate) else { fail("--repeated-keys takes a fraction from 0 to 1") }
+            options.repeatedKeyRate = rate
         case "-h", "--help":
-            print("usage: vlx-generate (--items N | --size BYTES[K|M|G]) [--seed S] [--pretty] [--info-last] [--odd RATE]")
+            print("usage: vlx-generate (--items N | --size BYTES[K|M|G]) [--seed S] [--pretty] [--info-last] [--odd RATE] [--repeated-keys RATE]")
             exit(0)
         default: fail("unknown argument \(argument)")
         }
@@ -206,10 +215,19 @@ enum OddValue: CaseIterable {
     case boxOfThree, metadataElementNumber, propertiesAsArray, metadataItemsAsObject, itemAsString
 }
 
-func writeItem(_ writer: inout Writer, _ random: inout Random, index: Int, odd: OddValue?) {
+/// The keys --repeated-keys writes twice in an item, one each: the item's own `width`, or the
+/// `confidence` of an issue of its own.
+enum RepeatedKey: CaseIterable {
+    case width, confidence
+}
+
+/// Writes one item; false when `repeated` was asked for but the item's odd value left no place
+/// for it (an item that is no object, or a metadata_items that is no array).
+@discardableResult
+func writeItem(_ writer: inout Writer, _ random: inout Random, index: Int, odd: OddValue?, repeated: RepeatedKey? = nil) -> Bool {
     if odd == .itemAsString {
         writer.output.append(quoted("item \(index) is not an object"))
-        return
+        return repeated == nil
     }
     let documented = random.chance(0.3)
     let video = random.chance(0.5)
@@ -227,13 +245,14 @@ func writeItem(_ writer: inout Writer, _ random: inout Random, index: Int, odd: 
         writer.member("uniqueness_score", String(random.unit()))
     }
     writer.member("height", odd == .heightAsText ? quoted("tall") : String(240 + random.below(900)))
+    if repeated == .width { writer.member("width", "1") }
     writer.member("width", String(320 + random.below(1200)))
     writer.member("url", quoted("https://app.visual-layer.com/dataset/42e3b7ae-dd5e-11ef-9fca-1a226f3de670/data/image/\(id)"))
     writer.member("cluster_id", quoted(random.uuid()))
     if odd == .metadataItemsAsObject {
         writer.member("metadata_items", #"{"type":"issue"}"#)
         writer.close("}")
-        return
+        return repeated != .confidence
     }
     writer.member("metadata_items", "")
     writer.open("[")
@@ -253,6 +272,14 @@ func writeItem(_ writer: inout Writer, _ random: inout Random, index: Int, odd: 
             writer.member("issue_type", quoted("duplicates"), first: true)
             writer.member("confidence", odd == .confidenceAsText ? quoted("high") : "0.9")
             writer.member("duplicate_group_id", odd == .groupAsArray ? "[1,2]" : "7")
+        }
+        first = false
+    }
+    if repeated == .confidence {
+        writeMetadata(&writer, &random, documented: documented, first: first, type: "issue") { writer, _ in
+            writer.member("issue_type", quoted("outliers"), first: true)
+            writer.member("confidence", "0.01")
+            writer.member("confidence", "0.75")
         }
         first = false
     }
@@ -349,6 +376,7 @@ func writeItem(_ writer: inout Writer, _ random: inout Random, index: Int, odd: 
     }
     writer.close("]")
     writer.close("}")
+    return true
 }
 
 let options = parseOptions()
@@ -378,13 +406,17 @@ writer.member("media_items", "", first: options.infoLast)
 writer.open("[")
 var count = 0
 var oddCount = 0
-// A stream of its own, so that the items of a seed are the same with or without --odd.
+var repeatedKeyCount = 0
+// Streams of their own, so that the items of a seed are the same with or without --odd and
+// --repeated-keys.
 var oddRandom = Random(state: options.seed ^ 0x6F64_6476_616C_7565)
+var repeatRandom = Random(state: options.seed ^ 0x7265_7065_6174_6564)
 while count < targetItems, writer.output.total < targetBytes {
     writer.element(first: count == 0)
     let odd = options.oddRate > 0 && oddRandom.chance(options.oddRate) ? oddRandom.pick(OddValue.allCases) : nil
     if odd != nil { oddCount += 1 }
-    writeItem(&writer, &random, index: count, odd: odd)
+    let repeated = options.repeatedKeyRate > 0 && repeatRandom.chance(options.repeatedKeyRate) ? repeatRandom.pick(RepeatedKey.allCases) : nil
+    if writeItem(&writer, &random, index: count, odd: odd, repeated: repeated), repeated != nil { repeatedKeyCount += 1 }
     count += 1
 }
 writer.close("]")
@@ -392,7 +424,10 @@ if options.infoLast { writeInfo(&writer, first: false, total: count) }
 writer.close("}")
 writer.output.append("\n")
 writer.output.flush()
-if options.oddRate > 0 {
+if options.repeatedKeyRate > 0 {
+    var line = "vlx-generate: \(oddCount) odd values and \(repeatedKeyCount) repeated keys in \(count) items\n"
+    line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+} else if options.oddRate > 0 {
     var line = "vlx-generate: \(oddCount) odd values in \(count) items\n"
     line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }

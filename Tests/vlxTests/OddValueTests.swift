@@ -71,15 +71,19 @@ import Testing
     }
 
     /// An export from the generator with odd values of every kind it knows in a quarter of its
-    /// items: every command goes through it, and validate finds each one the generator wrote.
+    /// items, and a key written twice in a tenth: every command goes through it, and validate
+    /// finds each odd value and each repeated key the generator wrote.
     @Test func everyCommandGoesThroughAGeneratedExportWithOddValues() throws {
         let scratch = try Paths.scratch()
         let export = scratch.appendingPathComponent("odd.json").path
-        let generated = try run("sh", ["-c", "'\(Paths.generator)' --items 400 --odd 0.25 --seed 11 > '\(export)'"])
+        let generated = try run("sh", ["-c", "'\(Paths.generator)' --items 400 --odd 0.25 --repeated-keys 0.1 --seed 11 > '\(export)'"])
         #expect(generated.status == 0)
+        // "vlx-generate: 108 odd values and 46 repeated keys in 400 items"
         let counts = generated.stderr.split(separator: " ")
-        let odd = try #require(counts.count > 1 ? Int(counts[1]) : nil, "\(generated.stderr)")
+        let odd = try #require(counts.count > 5 ? Int(counts[1]) : nil, "\(generated.stderr)")
+        let repeatedKeys = try #require(counts.count > 5 ? Int(counts[5]) : nil, "\(generated.stderr)")
         #expect(odd > 50)
+        #expect(repeatedKeys > 20)
 
         let commands: [[String]] = [
             ["ndjson"], ["ndjson", "--normalize"], ["stats", "--json"], ["info"], ["filter", "--issue", "duplicates"],
@@ -100,10 +104,15 @@ import Testing
         let jq = try run("jq", ["-c", "type"], stdin: normalized.stdout)
         #expect(jq.status == 0)
         #expect(jq.lines.count == 400)
-        // validate reports exactly the values the generator made odd.
-        let validation = try vlx(["validate", "--max-errors", "10000", export])
-        #expect(validation.status == 1)
-        #expect(validation.lines.last == "\(export): \(odd) problems")
+        // validate reports exactly the values the generator made odd, and warns once for each
+        // key it wrote twice (the typed walk vouches for the other items' keys: see
+        // DuplicateKeyTests), with every core and with one worker.
+        for threads in ["0", "1", "2"] {
+            let validation = try vlx(["validate", "--max-errors", "10000", "--threads", threads, export])
+            #expect(validation.status == 1)
+            #expect(validation.lines.last == "\(export): \(odd) problems")
+            #expect(validation.lines.filter { $0.contains("warning: ") && $0.hasSuffix("the key appears more than once; the last value counts") }.count == repeatedKeys)
+        }
         let strict = try vlx(["ndjson", "--normalize", "--strict-schema", export])
         #expect(strict.status == 1)
     }
