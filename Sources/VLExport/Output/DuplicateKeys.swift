@@ -6,7 +6,9 @@ extension RawMediaItem {
     ///
     /// The same answer as ``JSONValue/duplicateKeyPaths(under:)`` on the parsed item, read
     /// straight from the compact bytes with no value built. Keys are compared as written,
-    /// escapes and all (`"a"` and `"\u0061"` count as different keys).
+    /// escapes and all (`"a"` and `"\u0061"` count as different keys). An item from
+    /// ``ExportReader/mediaItemsWithJSON`` whose typed walk met every key of each object once
+    /// is answered without reading its bytes again.
     public func duplicateKeyPaths() -> [String] {
         // The typed walk that read the item may already know that no key repeats.
         if keysAreKnownDistinct { return [] }
