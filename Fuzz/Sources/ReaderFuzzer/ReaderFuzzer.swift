@@ -53,8 +53,14 @@ public func fuzzReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     // One walk for both forms gives the typed walk's items.
     let both = walk(input, options: options, mode: .typedAndRaw, chunkSize: chunkSize)
     for (pair, single) in zip(both.items, typed.items) {
-        guard case .typedAndRaw(let item, _) = pair, case .typed(let alone) = single, item == alone else {
+        guard case .typedAndRaw(let item, let rawItem) = pair, case .typed(let alone) = single, item == alone else {
             fatalError("the walk for both forms and the typed walk differ at an item")
+        }
+        // The typed walk vouches for an item's keys only when none repeats: validate then skips
+        // its scan, and must still find what a parse finds.
+        if let parsed = try? JSONValue(parsing: rawItem.json),
+           rawItem.duplicateKeyPaths() != parsed.duplicateKeyPaths(under: "media_items[\(rawItem.index)]") {
+            fatalError("repeated keys of item \(rawItem.index) differ from a parse's")
         }
     }
     if both.items.count != typedCount || both.error != typed.error {

@@ -47,7 +47,7 @@ struct MediaItemBuilder: ~Copyable {
     /// The contexts around the current one.
     private var stack: [Frame] = []
     /// The keys read so far in the open typed object, one bit each: a known key's bit is its
-    /// index in ``KnownKey/ordered``, the other keys share the bits above (see ``keyBit(_:)``).
+    /// index in ``KnownKey/ordered``, the other keys share the bits above (see ``keyBit(index:_:)``).
     private var keyFilter: UInt64 = 0
     /// Whether two keys of one typed object of this item set the same bit: maybe a repeated key.
     private var keyBitsCollided = false
