@@ -79,6 +79,11 @@ public struct FrameTimestamp: Sendable, Hashable, CustomStringConvertible {
 
     /// Reads `HH:MM:SS`, `MM:SS` or `SS`, each with optional decimals; nil for anything else.
     public init?(text: String) {
+        if let seconds = Self.seconds(ofWholeClock: text) {
+            self.seconds = seconds
+            self.text = text
+            return
+        }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard (1...3).contains(parts.count) else { return nil }
         var total = 0.0
@@ -88,6 +93,32 @@ public struct FrameTimestamp: Sendable, Hashable, CustomStringConvertible {
         }
         seconds = total
         self.text = text
+    }
+
+    /// The seconds of a clock whose parts are whole numbers (`01:42:00`, at most three parts
+    /// of at most nine digits), read byte by byte: the same value the general reading gives
+    /// (such parts are exact as doubles), without splitting the text or calling `strtod` for
+    /// each part. Nil for any other text, which the general reading judges.
+    private static func seconds(ofWholeClock text: String) -> Double? {
+        var total = 0.0
+        var part = 0
+        var digits = 0
+        var parts = 1
+        for byte in text.utf8 {
+            if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                part = part * 10 + Int(byte - UInt8(ascii: "0"))
+                digits += 1
+                if digits > 9 { return nil }
+            } else if byte == UInt8(ascii: ":"), digits > 0, parts < 3 {
+                total = total * 60 + Double(part)
+                part = 0
+                digits = 0
+                parts += 1
+            } else {
+                return nil
+            }
+        }
+        return digits > 0 ? total * 60 + Double(part) : nil
     }
 
     /// The text as written, or the seconds.

@@ -434,8 +434,8 @@ struct ExportRouter: ~Copyable {
         let itemMode = index < skipItemsBefore ? .skip : itemMode
         switch itemMode {
         case .typed where !isArray, .typedAndRaw where !isArray:
-            itemBuilder.begin(index: index)
             typedItemCapturesRaw = itemMode == .typedAndRaw
+            itemBuilder.begin(index: index, tracksKeys: typedItemCapturesRaw)
             if typedItemCapturesRaw {
                 rawCaptureStart = braceIndex
                 rawBuffer.removeAll(keepingCapacity: true)

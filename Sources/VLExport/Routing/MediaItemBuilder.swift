@@ -51,6 +51,9 @@ struct MediaItemBuilder: ~Copyable {
     private var keyFilter: UInt64 = 0
     /// Whether two keys of one typed object of this item set the same bit: maybe a repeated key.
     private var keyBitsCollided = false
+    /// Whether this item's keys go through ``keyFilter``: only when its bytes are kept too,
+    /// for ``RawMediaItem/duplicateKeyPaths()`` (the filter costs about 1% of a typed walk).
+    private var tracksKeys = false
     /// Builds values the typed model keeps as JSON (and containers it converts whole).
     var generic = ValueBuilder()
 
@@ -119,8 +122,9 @@ struct MediaItemBuilder: ~Copyable {
         slotTable = .table(for: selection)
     }
 
-    /// Starts a new item; the caller has seen its opening brace.
-    mutating func begin(index: Int) {
+    /// Starts a new item; the caller has seen its opening brace. With `tracksKeys`, the builder
+    /// notes whether the item's keys repeat (``keysAreKnownDistinct``).
+    mutating func begin(index: Int, tracksKeys: Bool) {
         context = .item
         depth = 0
         stack.removeAll(keepingCapacity: true)
@@ -128,14 +132,15 @@ struct MediaItemBuilder: ~Copyable {
         generic.keysMayRepeat = false
         keyFilter = 0
         keyBitsCollided = false
+        self.tracksKeys = tracksKeys
         _ = log.take()
         item.index = index
     }
 
-    /// True when every key of the item just read was seen (none passed over unread) and no
-    /// object held one twice: what ``RawMediaItem/duplicateKeyPaths()`` would otherwise scan
+    /// True when the item just read had its keys tracked, every key was seen (none passed over
+    /// unread) and no object held one twice: what ``RawMediaItem/duplicateKeyPaths()`` would otherwise scan
     /// the item's bytes for. False means maybe.
-    var keysAreKnownDistinct: Bool { !keyBitsCollided && !generic.keysMayRepeat }
+    var keysAreKnownDistinct: Bool { tracksKeys && !keyBitsCollided && !generic.keysMayRepeat }
 
     /// The bit of ``keyFilter`` that stands for a key: its own for a known key, one of those
     /// above the known keys' bits, by its length and last byte, for any other.
@@ -156,9 +161,11 @@ struct MediaItemBuilder: ~Copyable {
         }
         let index = vocabulary.keys.index(of: bytes)
         pending.keyIndex = index
-        let bit = Self.keyBit(index: index, bytes)
-        if keyFilter & bit != 0 { keyBitsCollided = true }
-        keyFilter |= bit
+        if tracksKeys {
+            let bit = Self.keyBit(index: index, bytes)
+            if keyFilter & bit != 0 { keyBitsCollided = true }
+            keyFilter |= bit
+        }
         if index >= 0 {
             pending.slot = slotTable.slot(index, in: context)
             return
