@@ -130,6 +130,14 @@ import Testing
             index += 1
         }
         #expect(index == items.count)
+        // Bytes changed after the walk are scanned again: the walk's word was about its bytes.
+        let plain = Array((#"{"media_items":["# + Self.distinctItems[0] + "]}").utf8)
+        for try await both in ExportReader(chunks: ChunkedBytes(plain, sizes: [4096])).mediaItemsWithJSON {
+            var raw = both.raw
+            #expect(raw.keysAreKnownDistinct)
+            raw.json = Array(#"{"media_id":"a","media_id":"b"}"#.utf8)
+            #expect(raw.duplicateKeyPaths() == ["media_items[0].media_id"])
+        }
         // Most random items have no repeat, and the walk knows it for many of them.
         #expect(knownDistinct > 100)
         // The known keys have a bit each in the walk's 64-bit filter, with room for the others.

@@ -81,12 +81,16 @@ public struct RawMediaItem: Sendable, Hashable {
     /// The item's position in `media_items`, from 0.
     public var index: Int
     /// The item as compact JSON (UTF-8).
-    public var json: [UInt8]
+    public var json: [UInt8] {
+        // Bytes changed after the walk are no longer the bytes it vouched for.
+        didSet { keysAreKnownDistinct = false }
+    }
     /// Where the item's opening brace stands in the input.
     public var location: SourceLocation?
     /// True when the typed walk that read these bytes saw every key of the item and no object
-    /// held one twice, so ``duplicateKeyPaths()`` need not scan them. False (scan) otherwise.
-    /// Not part of the item's value: equality and hashing leave it out.
+    /// held one twice, so ``duplicateKeyPaths()`` need not scan them. False (scan) otherwise,
+    /// and again once ``json`` is changed. Not part of the item's value: equality and hashing
+    /// leave it out.
     var keysAreKnownDistinct = false
 
     /// Wraps an item's compact JSON.
