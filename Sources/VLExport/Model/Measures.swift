@@ -79,11 +79,14 @@ public struct FrameTimestamp: Sendable, Hashable, CustomStringConvertible {
 
     /// Reads `HH:MM:SS`, `MM:SS` or `SS`, each with optional decimals; nil for anything else.
     public init?(text: String) {
-        if let seconds = Self.seconds(ofWholeClock: text) {
-            self.seconds = seconds
-            self.text = text
-            return
-        }
+        guard let seconds = Self.seconds(ofWholeClock: text) ?? Self.seconds(ofClock: text) else { return nil }
+        self.seconds = seconds
+        self.text = text
+    }
+
+    /// The seconds of `HH:MM:SS`, `MM:SS` or `SS`, each part read as a `Double`; nil when a
+    /// part is not a finite number of at least 0, or there are more than three.
+    static func seconds(ofClock text: String) -> Double? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard (1...3).contains(parts.count) else { return nil }
         var total = 0.0
@@ -91,14 +94,13 @@ public struct FrameTimestamp: Sendable, Hashable, CustomStringConvertible {
             guard let value = Double(part), value >= 0, value.isFinite else { return nil }
             total = total * 60 + value
         }
-        seconds = total
-        self.text = text
+        return total
     }
 
     /// The seconds of a clock whose parts are whole numbers (`01:42:00`, at most three parts
-    /// of at most nine digits), read byte by byte: the same value the general reading gives
-    /// (such parts are exact as doubles), without splitting the text or calling `strtod` for
-    /// each part. Nil for any other text, which the general reading judges.
+    /// of at most nine digits), read byte by byte: the value ``seconds(ofClock:)`` gives (such
+    /// parts are exact as doubles), without splitting the text or calling `strtod` for each
+    /// part. Nil for any other text, which ``seconds(ofClock:)`` judges.
     private static func seconds(ofWholeClock text: String) -> Double? {
         var total = 0.0
         var part = 0
