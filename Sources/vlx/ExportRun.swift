@@ -91,6 +91,9 @@ final class ExportRun {
                 }
             }
         }
+        // An output may hold the run (a split's manifest asks the reader for `info`): let both go.
+        run.outputs.removeAll()
+        run.current = nil
         if let failure { throw failure }
     }
 }
