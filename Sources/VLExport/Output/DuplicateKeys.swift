@@ -235,9 +235,10 @@ enum DuplicateKeyScanner {
     }
 }
 
-/// A stack of plain values in memory of its own, for the inner loop of a scan: no copy on
-/// write, no reference count. The owner frees it.
-private struct ScratchStack<Element> {
+/// A stack of plain values (`BitwiseCopyable`: nothing to release when one is dropped) in
+/// memory of its own, for the inner loop of a scan: no copy on write, no reference count.
+/// The owner frees it.
+private struct ScratchStack<Element: BitwiseCopyable> {
     private var base: UnsafeMutablePointer<Element>
     private var capacity: Int
     /// How many elements it holds; setting it lower drops the ones above.
