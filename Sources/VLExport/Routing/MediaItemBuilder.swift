@@ -47,7 +47,8 @@ struct MediaItemBuilder: ~Copyable {
     /// The contexts around the current one.
     private var stack: [Frame] = []
     /// The keys read so far in the open typed object, one bit each: a known key's bit is its
-    /// index in ``KnownKey/ordered``, the other keys share the bits above (see ``keyBit(index:_:)``).
+    /// index in ``KnownKey/ordered``, the other keys share the bits above
+    /// (see ``keyBit(index:_:)``).
     private var keyFilter: UInt64 = 0
     /// Whether two keys of one typed object of this item set the same bit: maybe a repeated key.
     private var keyBitsCollided = false
@@ -137,9 +138,9 @@ struct MediaItemBuilder: ~Copyable {
         item.index = index
     }
 
-    /// True when the item just read had its keys tracked, every key was seen (none passed over
-    /// unread) and no object held one twice: what ``RawMediaItem/duplicateKeyPaths()`` would otherwise scan
-    /// the item's bytes for. False means maybe.
+    /// True when the item just read had its keys tracked, every key was seen (none passed
+    /// over unread) and no object held one twice: what ``RawMediaItem/duplicateKeyPaths()``
+    /// would otherwise scan the item's bytes for. False means maybe.
     var keysAreKnownDistinct: Bool { tracksKeys && !keyBitsCollided && !generic.keysMayRepeat }
 
     /// The bit of ``keyFilter`` that stands for a key: its own for a known key, one of those
