@@ -223,8 +223,7 @@ enum RepeatedKey: CaseIterable {
 
 /// Writes one item; false when `repeated` was asked for but the item's odd value left no place
 /// for it (an item that is no object, or a metadata_items that is no array).
-@discardableResult
-func writeItem(_ writer: inout Writer, _ random: inout Random, index: Int, odd: OddValue?, repeated: RepeatedKey? = nil) -> Bool {
+func writeItem(_ writer: inout Writer, _ random: inout Random, index: Int, odd: OddValue?, repeated: RepeatedKey?) -> Bool {
     if odd == .itemAsString {
         writer.output.append(quoted("item \(index) is not an object"))
         return repeated == nil
