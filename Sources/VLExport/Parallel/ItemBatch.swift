@@ -110,24 +110,20 @@ final class ItemBatch: @unchecked Sendable {
     }
 
     /// Reads the batch: without events when it can (``rawObjectItemsWithoutEvents(_:)``),
-    /// otherwise event by event with a parser of its own; then passes each item through the
-    /// transform, if the walk gave one.
+    /// otherwise event by event with a parser of its own, which passes each item through the
+    /// transform, if the walk gave one, as soon as the item is read. (The raw items of the
+    /// first way are not typed items, which a transform leaves as they are.)
     func read(_ options: ReaderOptions) {
-        var read = (itemMode == .raw ? rawObjectItemsWithoutEvents(options) : nil) ?? readEventByEvent(options)
-        if let transform {
-            // Each item is moved out, mapped, and its result moved in: the item is never copied.
-            for position in read.items.indices {
-                if let item = read.items[position].take() { read.items[position] = transform.mapped(item) }
-            }
-        }
-        result = read
+        result = (itemMode == .raw ? rawObjectItemsWithoutEvents(options) : nil) ?? readEventByEvent(options)
     }
 
-    /// Reads the batch with a parser of its own, as the serial walk reads those bytes.
+    /// Reads the batch with a parser of its own, as the serial walk reads those bytes, mapping
+    /// each item by ``transform`` as it is finished.
     func readEventByEvent(_ options: ReaderOptions) -> BatchResult {
         let parser = ExportParser(
             batchOf: options, itemMode: itemMode, at: place, expectedItems: objectItemSpans?.count ?? 0, isCompact: !mayHoldWhitespace
         )
+        parser.transformOnFinish = transform
         bytes.withUnsafeBytes { parser.feed($0) }
         if endsInput {
             parser.finish()

@@ -93,6 +93,12 @@ final class ExportParser: TokenSink {
     /// walk leaves it to the loop.
     var itemTransform: ItemTransform?
 
+    /// What each item becomes as soon as it is finished: set on a worker's parser only.
+    var transformOnFinish: ItemTransform? {
+        get { router.transformOnFinish }
+        set { routerStorage.pointee.transformOnFinish = newValue }
+    }
+
     /// What items become once `info` has been read, if that should change then.
     var itemModeAfterInfo: ItemMode? {
         get { router.itemModeAfterInfo }

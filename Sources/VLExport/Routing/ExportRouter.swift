@@ -64,6 +64,10 @@ struct ExportRouter: ~Copyable {
     var skipItemsBefore = 0
     /// Items finished and not yet taken, oldest first; each slot is nil once its item was taken.
     private(set) var ready: [ParsedItem?] = []
+    /// What each item becomes as it is finished, if anything. A worker's parser maps each
+    /// item at once, so that the item's memory is freed before the next one is built and
+    /// the allocator hands the same memory out again; the serial walk leaves it to the loop.
+    var transformOnFinish: ItemTransform?
     /// The export's `info`, once read.
     private(set) var info: ExportInfo?
     /// Things noticed on the way, the first ``maxKeptWarnings`` of them.
@@ -258,9 +262,9 @@ struct ExportRouter: ~Copyable {
                 if typedItemCapturesRaw {
                     var raw = RawMediaItem(index: itemCount - 1, json: takeRawJSON(tokenizer), location: itemStartLocation)
                     raw.keysAreKnownDistinct = itemBuilder.keysAreKnownDistinct
-                    ready.append(.typedAndRaw(itemBuilder.takeItem(), raw))
+                    enqueue(.typedAndRaw(itemBuilder.takeItem(), raw))
                 } else {
-                    ready.append(.typed(itemBuilder.takeItem()))
+                    enqueue(.typed(itemBuilder.takeItem()))
                 }
                 state = .inMediaItems
             }
@@ -463,7 +467,7 @@ struct ExportRouter: ~Copyable {
         switch index < skipItemsBefore ? .skip : itemMode {
         case .typed: finishTypedItem(item)
         case .typedAndRaw: finishTypedItem(item, raw: raw)
-        case .raw: ready.append(.raw(raw))
+        case .raw: enqueue(.raw(raw))
         case .skip: break
         }
     }
@@ -471,9 +475,18 @@ struct ExportRouter: ~Copyable {
     /// Queues an item that is not an object (already warned about), with its bytes when given.
     private mutating func finishTypedItem(_ item: consuming MediaItem, raw: RawMediaItem? = nil) {
         if let raw {
-            ready.append(.typedAndRaw(item, raw))
+            enqueue(.typedAndRaw(item, raw))
         } else {
-            ready.append(.typed(item))
+            enqueue(.typed(item))
+        }
+    }
+
+    /// Queues a finished item, as ``transformOnFinish`` makes it.
+    private mutating func enqueue(_ item: consuming ParsedItem) {
+        if let transformOnFinish {
+            ready.append(transformOnFinish.mapped(item))
+        } else {
+            ready.append(item)
         }
     }
 
@@ -537,7 +550,7 @@ struct ExportRouter: ~Copyable {
             finishTypedItem(item, raw: itemMode == .typedAndRaw ? raw : nil)
             return
         }
-        ready.append(.raw(raw))
+        enqueue(.raw(raw))
     }
 
     /// Runs a step of a typed item, placing any schema error at the item.
