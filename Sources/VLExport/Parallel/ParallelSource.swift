@@ -50,14 +50,23 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
         /// What the walk asks of the batches cut from now on.
         var order = BatchOrder()
 
-        /// Whether the walk has something to take: the first piece is ready (envelope bytes, or
-        /// a batch its worker has finished), or the input has ended and nothing is left, or the
-        /// threads are stopping. The walk is woken only then: waking it for every piece cut
-        /// and every batch finished out of order cost three thread switches a batch.
+        /// Whether the walk, once it has run out of pieces to take, has enough to go on with:
+        /// the first two pieces are ready (envelope bytes, or batches their workers have
+        /// finished), or the first is and no second is cut yet; or the input has ended and
+        /// nothing is left; or the threads are stopping. The walk is woken only then: waking
+        /// it for every piece cut and every batch finished out of order cost three thread
+        /// switches a batch, and waking it for one batch when the next is nearly done cost a
+        /// second wake-up soon after, each one taking a core from a worker.
         var walkCanGoOn: Bool {
             if stopping { return true }
             guard let first = segments.first else { return end != nil }
-            if case .batch(let batch) = first { return done.contains(ObjectIdentifier(batch)) }
+            guard isReady(first) else { return false }
+            return segments.count < 2 || isReady(segments[1])
+        }
+
+        /// Whether the walk can take `segment` now: envelope bytes, or a finished batch.
+        func isReady(_ segment: ExportSegment) -> Bool {
+            if case .batch(let batch) = segment { return done.contains(ObjectIdentifier(batch)) }
             return true
         }
     }
@@ -109,7 +118,7 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
         while true {
             let next: Result<ExportSegment, VLExportError>?? = state.withLock { state in
                 if let segment = state.segments.first {
-                    if case .batch(let batch) = segment, !state.done.contains(ObjectIdentifier(batch)) { return nil }
+                    guard state.isReady(segment) else { return nil }
                     // At most `segmentsInFlight` pieces wait: taking the first is cheap, and
                     // nothing taken stays referenced.
                     state.segments.removeFirst()
