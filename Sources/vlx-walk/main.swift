@@ -6,6 +6,8 @@
 //   vlx-walk raw|typed FILE     (FILE may be - for standard input)
 //   vlx-walk typed-inline FILE  the typed walk read on this thread (BlockingExportReader): no
 //                               reading thread, for tools that follow one thread, such as callgrind
+//   vlx-walk normalize-inline FILE  the same, and each item written in its normalized form
+//                               (what `vlx ndjson --normalize` writes), into a reused buffer
 
 import VLExport
 
@@ -19,21 +21,29 @@ func printError(_ message: String) {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 3, ["raw", "typed", "typed-inline"].contains(arguments[1]) else {
-    printError("usage: vlx-walk raw|typed|typed-inline FILE")
+guard arguments.count == 3, ["raw", "typed", "typed-inline", "normalize-inline"].contains(arguments[1]) else {
+    printError("usage: vlx-walk raw|typed|typed-inline|normalize-inline FILE")
     exit(2)
 }
 
-if arguments[1] == "typed-inline" {
+if arguments[1].hasSuffix("-inline") {
+    let normalizes = arguments[1] == "normalize-inline"
     do {
         let reader = arguments[2] == "-" ? BlockingExportReader(fileDescriptor: STDIN_FILENO) : try BlockingExportReader(path: arguments[2])
         var items = 0
         var metadata = 0
+        var normalizedBytes = 0
+        var writer = JSONWriter()
         while let item = try reader.nextMediaItem() {
             items += 1
             metadata += item.metadataItems.count
+            if normalizes {
+                writer.reset()
+                item.writeNormalized(to: &writer)
+                normalizedBytes += writer.bytes.count
+            }
         }
-        print("items \(items) raw_bytes 0 metadata_items \(metadata)")
+        print("items \(items) raw_bytes 0 metadata_items \(metadata)" + (normalizes ? " normalized_bytes \(normalizedBytes)" : ""))
         exit(0)
     } catch {
         printError("vlx-walk: \(error)")
