@@ -16,21 +16,30 @@ final class ItemTransform: Sendable {
     /// What `item` becomes on the worker. An item in a form the function cannot take here
     /// (raw bytes, or a typed item without the bytes the function asks for) stays as it is:
     /// ``output(of:schema:)`` converts it in the loop, or throws.
-    func mapped(_ item: ParsedItem) -> ParsedItem {
-        switch item {
-        case .typed(let typed) where !readsJSON: .mapped(apply(typed, nil), by: self)
-        case .typedAndRaw(let typed, let raw): .mapped(apply(typed, readsJSON ? raw : nil), by: self)
-        case .typed, .raw, .mapped: item
+    ///
+    /// The item is consumed, and each case moves its values out: ``ParsedItem`` holds an
+    /// existential, so matching a borrowed one copies the whole item first (retaining every
+    /// string and array in it) and releases the copy after.
+    func mapped(_ item: consuming ParsedItem) -> ParsedItem {
+        switch consume item {
+        case .typed(let typed):
+            readsJSON ? .typed(typed) : .mapped(apply(typed, nil), by: self)
+        case .typedAndRaw(let typed, let raw):
+            .mapped(apply(typed, readsJSON ? raw : nil), by: self)
+        case .raw(let raw):
+            .raw(raw)
+        case .mapped(let value, let transform):
+            .mapped(value, by: transform)
         }
     }
 
     /// What `item`, handed out by the walk, becomes: mapped already on a worker, or mapped now.
-    func output(of item: ParsedItem, schema: ReaderOptions.SchemaPolicy) throws(VLExportError) -> any Sendable {
-        switch item {
-        case .mapped(let value, let transform) where transform === self:
+    /// Consumed, as in ``mapped(_:)``.
+    func output(of item: consuming ParsedItem, schema: ReaderOptions.SchemaPolicy) throws(VLExportError) -> any Sendable {
+        switch consume item {
+        case .mapped(let value, let transform):
+            guard transform === self else { throw ExportWalk.otherTransformError }
             return value
-        case .mapped:
-            throw ExportWalk.otherTransformError
         case .typed(let typed):
             guard !readsJSON else { throw ExportWalk.noBytesError }
             return apply(typed, nil)
