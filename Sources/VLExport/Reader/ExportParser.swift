@@ -90,7 +90,8 @@ final class ExportParser: TokenSink {
     }
 
     /// What each item becomes on the worker that reads it, in the parallel walk; the serial
-    /// walk leaves it to the loop.
+    /// walk leaves it to the loop. The walk's own parser only carries it to the batches,
+    /// whose parsers apply it (``transformOnFinish``).
     var itemTransform: ItemTransform?
 
     /// What each item becomes as soon as it is finished: set on a worker's parser only.
