@@ -27,10 +27,10 @@ import Glibc
         case mapped
     }
 
-    static func walk(_ path: String, _ options: ReaderOptions, _ form: Form) async -> Outcome {
+    static func walk(_ path: String, _ options: ReaderOptions, _ form: Form, plan: ReaderOptions.WalkPlan? = nil) async -> Outcome {
         var outcome = Outcome()
         do {
-            let reader = try ExportReader(path: path, options: options)
+            let reader = try ExportReader(path: path, options: options, plan: plan ?? options.walkPlan)
             defer {
                 outcome.warnings = reader.warnings
                 outcome.warningCount = reader.warningCount
@@ -86,6 +86,13 @@ import Glibc
                 if form == .mapped {
                     let both = await walk(path, serialOptions, .both)
                     #expect(serial == both, "\(name): mapping each item to itself gives the walk of both forms")
+                }
+                // One core, whatever this machine has: one worker for raw items, the serial walk for the rest.
+                for readSize in readSizes {
+                    var oneCoreOptions = options
+                    oneCoreOptions.chunkSize = readSize
+                    let oneCore = await walk(path, oneCoreOptions, form, plan: .oneCore)
+                    #expect(oneCore == serial, "\(name), \(form), one core, reads of \(readSize)")
                 }
                 for count in threads {
                     for batch in batchBytes {
@@ -276,6 +283,34 @@ import Glibc
     }
 
     /// In the parallel walk the function runs on the workers, never on the loop's thread.
+    /// On one core the source is picked by the first loop's form: a walk begun over raw items
+    /// (one worker) goes on over typed items, and one begun by `readInfo()` (the serial walk)
+    /// over raw items, each giving the serial walk's items.
+    @Test func oneCoreGoesOnInAnotherForm() async throws {
+        try await Self.withFile(try Fixture.bytes("real-export-extreme.json")) { path in
+            let serial = await Self.walk(path, ReaderOptions(parallelism: .serial), .both)
+            #expect(serial.typed.count == 56)
+
+            let rawFirst = try ExportReader(path: path, options: ReaderOptions(), plan: .oneCore)
+            var raw: [RawMediaItem] = []
+            for try await item in rawFirst.rawItems {
+                raw.append(item)
+                if raw.count == 3 { break }
+            }
+            var typed: [MediaItem] = []
+            for try await item in rawFirst.mediaItems { typed.append(item) }
+            #expect(raw == Array(serial.raw.prefix(3)))
+            #expect(typed == Array(serial.typed.dropFirst(3)))
+            #expect(rawFirst.warnings == serial.warnings)
+
+            let infoFirst = try ExportReader(path: path, options: ReaderOptions(), plan: .oneCore)
+            #expect(try await infoFirst.readInfo() == serial.info)
+            var rawAfterInfo: [RawMediaItem] = []
+            for try await item in infoFirst.rawItems { rawAfterInfo.append(item) }
+            #expect(rawAfterInfo == serial.raw)
+        }
+    }
+
     @Test func theParallelWalkMapsItemsOnItsWorkers() async throws {
         try await Self.withFile(try Fixture.bytes("real-export-extreme.json")) { path in
             var options = ReaderOptions(parallelism: .threads(2))

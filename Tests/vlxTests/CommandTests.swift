@@ -321,6 +321,30 @@ import Testing
         #expect(noEntry.stderr == "vlx: \(zip): the ZIP archive holds no .json entry\n")
     }
 
+    /// Under `taskset -c 0` (one core: NDJSON from one worker, typed commands on the serial
+    /// walk) every command writes what the serial walk writes, on a whole export, on odd
+    /// values, on gzip and on an export cut short, with the same error and exit status.
+    @Test func oneCoreWritesWhatTheSerialWalkWrites() throws {
+        let scratch = try Paths.scratch()
+        let cut = scratch.appendingPathComponent("cut.json").path
+        try Data(try Data(contentsOf: URL(fileURLWithPath: Self.real)).prefix(100_000)).write(to: URL(fileURLWithPath: cut))
+        let gzip = scratch.appendingPathComponent("export.json.gz").path
+        try run("sh", ["-c", "gzip -c '\(Self.real)' > '\(gzip)'"])
+        let commands: [[String]] = [["ndjson"], ["ndjson", "--normalize"], ["stats", "--json"], ["validate"], ["table", "issues"]]
+        for input in [Self.real, Paths.fixture("odd-values.json"), gzip, cut] {
+            for command in commands {
+                let serial = try vlx(command + ["--threads", "0", input])
+                let oneCore = try run("taskset", ["-c", "0", Paths.vlx] + command + [input])
+                #expect(oneCore.status == serial.status, "\(command) \(input)")
+                #expect(oneCore.stdout == serial.stdout, "\(command) \(input)")
+                #expect(oneCore.stderr == serial.stderr, "\(command) \(input)")
+            }
+        }
+        let oneCoreCut = try run("taskset", ["-c", "0", Paths.vlx, "ndjson", cut])
+        #expect(oneCoreCut.status == 1)
+        #expect(oneCoreCut.lines.count == 27)
+    }
+
     /// A damaged or unreadable archive exits 1 with what is wrong with it, after every item
     /// read before the fault.
     @Test func damagedZipArchivesAreLocatedFailures() throws {

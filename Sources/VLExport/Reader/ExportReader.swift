@@ -54,7 +54,12 @@ public final class ExportReader {
     ///
     /// - Throws: an ``VLExportError/Kind/io`` error when the file cannot be opened or is a directory.
     public convenience init(path: String, options: ReaderOptions = ReaderOptions()) throws(VLExportError) {
-        self.init(input: try DescriptorInput(path: path), options: options)
+        try self.init(path: path, options: options, plan: options.walkPlan)
+    }
+
+    /// Opens the export at `path` with the walk `plan` asks for, whatever the cores.
+    convenience init(path: String, options: ReaderOptions, plan: ReaderOptions.WalkPlan) throws(VLExportError) {
+        self.init(input: try DescriptorInput(path: path), options: options, plan: plan)
     }
 
     /// Reads an export from an open file descriptor, such as `STDIN_FILENO`.
@@ -73,17 +78,21 @@ public final class ExportReader {
             descriptor: fileDescriptor, ownsDescriptor: closeWhenDone,
             name: fileDescriptor == 0 ? "standard input" : "file descriptor \(fileDescriptor)", alreadyRead: alreadyRead
         )
-        self.init(input: input, options: options)
+        self.init(input: input, options: options, plan: options.walkPlan)
     }
 
-    private init(input: DescriptorInput, options: ReaderOptions) {
+    private init(input: DescriptorInput, options: ReaderOptions, plan: ReaderOptions.WalkPlan) {
         self.options = options
-        let workers = options.workerThreads
-        if workers > 0 {
+        switch plan {
+        case .parallel(let workers):
             let parallel = ParallelSource(DecodedInput(input), options: options, workers: workers)
             bytesReadCounter = { parallel.bytesRead }
             walk = ExportWalk(source: parallel, options: options)
-        } else {
+        case .oneCore:
+            let oneCore = OneCoreSource(DecodedInput(input), options: options)
+            bytesReadCounter = { oneCore.bytesRead }
+            walk = ExportWalk(source: oneCore, options: options)
+        case .serial:
             let readAhead = ReadAheadSource(DecodedInput(input), chunkSize: options.chunkSize)
             bytesReadCounter = { readAhead.bytesRead }
             walk = ExportWalk(source: readAhead, options: options)

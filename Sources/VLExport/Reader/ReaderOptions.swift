@@ -23,7 +23,9 @@ public struct ReaderOptions: Sendable, Hashable {
     /// How many threads read an export's items.
     public enum Parallelism: Sendable, Hashable {
         /// One worker for each core this process may run on (its CPU affinity, so `taskset`
-        /// is obeyed); on one core, the serial walk.
+        /// is obeyed). On one core, raw items (``ExportReader/rawItems``) are read by one
+        /// worker beside the reading thread, which checks whole batches of items without an
+        /// event per value, and every other walk is the serial walk.
         case automatic
         /// The serial walk: one thread parses everything, as it reads.
         case serial
@@ -69,15 +71,26 @@ public struct ReaderOptions: Sendable, Hashable {
         self.parallelism = parallelism
     }
 
-    /// How many workers a walk of a file or descriptor uses; 0 for the serial walk.
-    var workerThreads: Int {
-        guard syntax == .strict else { return 0 }
+    /// How a walk of a file or descriptor reads its items.
+    enum WalkPlan: Equatable {
+        /// One thread parses everything, as it reads.
+        case serial
+        /// This many workers read batches of items.
+        case parallel(workers: Int)
+        /// One core: one worker for raw items, the serial walk for the rest (``OneCoreSource``).
+        case oneCore
+    }
+
+    /// How a walk of a file or descriptor reads its items, by ``parallelism`` and the cores
+    /// this process may run on; the lenient dialect is read serially.
+    var walkPlan: WalkPlan {
+        guard syntax == .strict else { return .serial }
         switch parallelism {
-        case .serial: return 0
-        case .threads(let count): return max(1, count)
+        case .serial: return .serial
+        case .threads(let count): return .parallel(workers: max(1, count))
         case .automatic:
             let cores = Self.coresAvailable
-            return cores > 1 ? cores : 0
+            return cores > 1 ? .parallel(workers: cores) : .oneCore
         }
     }
 
