@@ -425,6 +425,18 @@ import Testing
         #expect(try vlx(["ndjson", Self.real]).stderr == "")
     }
 
+    /// vlx grows the pipes it reads and writes to 1 MiB (F_GETPIPE_SZ is 1032), so that a
+    /// 256 KiB write fits whole; a pipe it has not touched keeps Linux's 64 KiB.
+    @Test func thePipesVlxReadsAndWritesHoldOneMebibyte() throws {
+        let pipeSize = "python3 -c 'import fcntl; print(fcntl.fcntl(0, 1032))'"
+        let written = try run("sh", ["-c", "'\(Paths.vlx)' ndjson '\(Self.real)' | { cat > /dev/null; \(pipeSize); }"])
+        #expect(written.lines == ["1048576"])
+        let read = try run("sh", ["-c", "cat '\(Self.real)' | { '\(Paths.vlx)' ndjson > /dev/null; \(pipeSize); }"])
+        #expect(read.lines == ["1048576"])
+        let untouched = try run("sh", ["-c", "cat '\(Self.real)' | { cat > /dev/null; \(pipeSize); }"])
+        #expect(untouched.lines == ["65536"])
+    }
+
     @Test func anUnreadableFileExitsThree() throws {
         let scratch = try Paths.scratch()
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: scratch.path)

@@ -44,6 +44,7 @@ final class ExportInput {
             }
         } else {
             descriptor = STDIN_FILENO
+            SystemCall.growPipeBuffer(descriptor)
         }
         var readerOptions = options.readerOptions
         readerOptions.properties = properties

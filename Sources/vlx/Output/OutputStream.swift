@@ -46,6 +46,7 @@ final class OutputStream: FinishingOutput {
         self.ownsDescriptor = ownsDescriptor
         self.name = name
         buffer.reserveCapacity(capacity)
+        SystemCall.growPipeBuffer(descriptor)
     }
 
     deinit {
