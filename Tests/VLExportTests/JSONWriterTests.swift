@@ -28,7 +28,9 @@ import VLExport
     @Test func stringsAreEscapedAsTheReferenceDoes() throws {
         let specials: [String] = ["\"", "\\", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{01}", "\u{1F}", "é", "🚀", "/", "\u{7F}"]
         var texts: [String] = [""]
-        for length in 0...20 {
+        // Every length the short copies and the word-wise scan treat apart (below 4, 8, 16
+        // and 32 bytes, and past them), with a special character at every position.
+        for length in 0...40 {
             let plain = String(repeating: "a", count: length)
             texts.append(plain)
             for special in specials {

@@ -182,7 +182,7 @@ extension MetadataItem {
 
     /// Writes the metadata item in its canonical form.
     public func writeNormalized(to writer: inout JSONWriter) {
-        if case .unreadable(let value) = content {
+        if content.isUnreadable, case .unreadable(let value) = content {
             writer.write(value)
             return
         }
@@ -201,6 +201,13 @@ extension MetadataItem {
             writer.write(member.value)
         }
         writer.endObject()
+    }
+}
+
+extension MetadataItem.Content {
+    /// Whether this is ``unreadable(_:)``, asked without binding (and so copying) any payload.
+    var isUnreadable: Bool {
+        if case .unreadable = self { true } else { false }
     }
 }
 

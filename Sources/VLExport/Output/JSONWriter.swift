@@ -49,7 +49,7 @@ public struct JSONWriter {
         let count = key.utf8CodeUnitCount
         appendRaw(maximum: count + 3, afterComma: comma) { at in
             Self.put(UInt8(ascii: "\""), at: &at)
-            at.update(from: key.utf8Start, count: count)
+            Self.copyShort(UnsafeRawPointer(key.utf8Start), count: count, to: at)
             at += count
             Self.put(UInt8(ascii: "\""), at: &at)
             Self.put(UInt8(ascii: ":"), at: &at)
@@ -67,9 +67,11 @@ public struct JSONWriter {
 
     /// Writes a string value.
     public mutating func string(_ text: String) {
-        var text = text
         let comma = needsComma
-        text.withUTF8 { writeString(utf8: UnsafeRawBufferPointer($0), afterComma: comma) }
+        if text.utf8.withContiguousStorageIfAvailable({ writeString(utf8: UnsafeRawBufferPointer($0), afterComma: comma) }) == nil {
+            var contiguous = text
+            contiguous.withUTF8 { writeString(utf8: UnsafeRawBufferPointer($0), afterComma: comma) }
+        }
         needsComma = true
     }
 
@@ -153,6 +155,30 @@ public struct JSONWriter {
         }
     }
 
+    /// Copies `count` bytes, as `memcpy` does, without the call for the short keys and strings
+    /// that JSON is mostly made of: words that may overlap, all within both buffers.
+    @inline(__always)
+    private static func copyShort(_ source: UnsafeRawPointer, count: Int, to destination: UnsafeMutablePointer<UInt8>) {
+        let target = UnsafeMutableRawPointer(destination)
+        switch count {
+        case 16...32:
+            target.storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: count - 16, as: UInt64.self), toByteOffset: count - 16, as: UInt64.self)
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self), toByteOffset: count - 8, as: UInt64.self)
+        case 8..<16:
+            target.storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self), toByteOffset: count - 8, as: UInt64.self)
+        case 4..<8:
+            target.storeBytes(of: source.loadUnaligned(as: UInt32.self), as: UInt32.self)
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self), toByteOffset: count - 4, as: UInt32.self)
+        case 0..<4:
+            for offset in 0..<count { destination[offset] = source.load(fromByteOffset: offset, as: UInt8.self) }
+        default:
+            destination.update(from: source.assumingMemoryBound(to: UInt8.self), count: count)
+        }
+    }
+
     @inline(__always)
     private static func put(_ byte: UInt8, at pointer: inout UnsafeMutablePointer<UInt8>) {
         pointer.pointee = byte
@@ -215,9 +241,14 @@ public struct JSONWriter {
             return
         }
         var index = 0
-        // Eight bytes at a time while none of them needs an escape, then byte by byte.
+        // Eight bytes at a time while none of them needs an escape; the last eight bytes of a
+        // string of eight or more as one word (overlapping the words before it); then the
+        // rest byte by byte.
         while index + 8 <= count, !Self.needsEscape(base.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
             index += 8
+        }
+        if index < count, count >= 8, index + 8 > count, !Self.needsEscape(base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)) {
+            index = count
         }
         while index < count, !Self.needsEscape(base.load(fromByteOffset: index, as: UInt8.self)) {
             index += 1
@@ -225,7 +256,7 @@ public struct JSONWriter {
         if index == count {
             appendRaw(maximum: count + 2, afterComma: comma) { at in
                 Self.put(UInt8(ascii: "\""), at: &at)
-                at.update(from: base.assumingMemoryBound(to: UInt8.self), count: count)
+                Self.copyShort(base, count: count, to: at)
                 at += count
                 Self.put(UInt8(ascii: "\""), at: &at)
             }

@@ -22,17 +22,22 @@ enum ShortestDecimal {
     static func appendScaled(_ value: Double, to bytes: inout [UInt8]) -> Bool {
         let magnitude = value.magnitude
         guard magnitude >= 1e-3, magnitude < 1e15 else { return false }
+        let spacing = magnitude.ulp
         // 10^decimals, exact as a double.
         var power = 1.0
         for decimals in 0...9 {
-            defer { power *= 10 }
             // A form with this many decimals is unique, and is the rounded scaled value, only
             // while the gap between neighbouring doubles is far below its last digit.
-            guard magnitude.ulp * power < 1e-3 else { return false }
-            let scaled = (magnitude * power).rounded()
-            guard scaled / power == magnitude else { continue }
-            write(digits: UInt64(scaled), decimals: decimals, negative: value < 0, to: &bytes)
-            return true
+            guard spacing * power < 1e-3 else { return false }
+            // That gap also keeps the scaled value below 2^53 / 1000, where adding a half is
+            // exact and truncating the sum rounds to nearest as `rounded()` does, without
+            // the call into libm that `rounded()` is on x86-64.
+            let scaled = Double(Int64(magnitude * power + 0.5))
+            if scaled / power == magnitude {
+                write(digits: UInt64(scaled), decimals: decimals, negative: value < 0, to: &bytes)
+                return true
+            }
+            power *= 10
         }
         return false
     }
