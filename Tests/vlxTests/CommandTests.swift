@@ -271,6 +271,35 @@ import Testing
         #expect(labels.lines.count == 679)
     }
 
+    /// A comma, quote or line break at any position of a text of any length (the quoting test
+    /// reads eight bytes at a time) is quoted, and Python's csv reads back the text as written.
+    @Test func csvQuotesEveryFieldThatNeedsIt() throws {
+        var names: [String] = []
+        for length in 0...20 {
+            let plain = String(repeating: "n", count: length)
+            names.append(plain)
+            for special in [",", "\"", "\n", "\r", "\r\n"] {
+                for position in 0...length {
+                    names.append(String(plain.prefix(position)) + special + String(plain.dropFirst(position)))
+                }
+            }
+        }
+        let items = names.enumerated().map { ["media_id": "m\($0.offset)", "file_name": $0.element] }
+        let scratch = try Paths.scratch()
+        let export = scratch.appendingPathComponent("names.json")
+        try JSONSerialization.data(withJSONObject: ["media_items": items]).write(to: export)
+        let table = try vlx(["table", "media", export.path])
+        #expect(table.status == 0)
+        let read = try run("python3", ["-c", """
+        import csv, io, json, sys
+        print(json.dumps([row['file_name'] for row in csv.DictReader(io.StringIO(sys.stdin.read(), newline=''))]))
+        """], stdin: table.stdout)
+        let readNames = try #require(try JSONSerialization.jsonObject(with: read.stdout) as? [String])
+        #expect(readNames.count == names.count)
+        let firstDifference = names.indices.first { $0 < readNames.count && readNames[$0] != names[$0] }
+        #expect(firstDifference == nil, "\(firstDifference.map { names[$0].debugDescription } ?? "")")
+    }
+
     @Test func splitWritesShardsThatDuckDBReads() throws {
         let scratch = try Paths.scratch()
         for gzip in [false, true] {

@@ -211,7 +211,11 @@ struct TableFormat: Sendable {
     private static func appendField(_ cell: TableCell, to line: inout [UInt8], escape: (UnsafeRawBufferPointer, inout [UInt8]) -> Void) {
         switch cell {
         case .empty: break
-        case .text(var text): text.withUTF8 { escape(UnsafeRawBufferPointer($0), &line) }
+        case .text(let text):
+            if text.utf8.withContiguousStorageIfAvailable({ escape(UnsafeRawBufferPointer($0), &line) }) == nil {
+                var contiguous = text
+                contiguous.withUTF8 { escape(UnsafeRawBufferPointer($0), &line) }
+            }
         case .integer(let value): JSONWriter.appendDecimal(value, to: &line)
         case .number(let value): JSONWriter.appendDouble(value, to: &line)
         }
@@ -219,12 +223,7 @@ struct TableFormat: Sendable {
 
     /// RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
     private static func appendCSVText(_ text: UnsafeRawBufferPointer, to line: inout [UInt8]) {
-        var needsQuotes = false
-        for byte in text where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 0x0A || byte == 0x0D {
-            needsQuotes = true
-            break
-        }
-        guard needsQuotes else {
+        guard needsCSVQuotes(text) else {
             line.append(contentsOf: text)
             return
         }
@@ -234,6 +233,32 @@ struct TableFormat: Sendable {
             if byte == UInt8(ascii: "\"") { line.append(byte) }
         }
         line.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether `text` holds a comma, a quote or a line break: eight bytes at a time (the
+    /// bit trick for "has a zero byte", on the word with each sought byte cancelled out), then
+    /// byte by byte.
+    private static func needsCSVQuotes(_ text: UnsafeRawBufferPointer) -> Bool {
+        guard let base = text.baseAddress else { return false }
+        let count = text.count
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func holds(_ word: UInt64, _ byte: UInt8) -> Bool {
+            let cancelled = word ^ (ones &* UInt64(byte))
+            return (cancelled &- ones) & ~cancelled & highs != 0
+        }
+        var index = 0
+        while index + 8 <= count {
+            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            if holds(word, UInt8(ascii: ",")) || holds(word, UInt8(ascii: "\"")) || holds(word, 0x0A) || holds(word, 0x0D) { return true }
+            index += 8
+        }
+        while index < count {
+            let byte = base.load(fromByteOffset: index, as: UInt8.self)
+            if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 0x0A || byte == 0x0D { return true }
+            index += 1
+        }
+        return false
     }
 
     /// TSV has no quoting: tabs, line breaks and backslashes are escaped as \t, \n, \r, \\.
