@@ -9,7 +9,8 @@
 // same items; one walk for both forms gives the typed walk's items; a
 // tolerant walk over well-formed JSON throws a schema error only when the
 // document is not an object at all (an odd value is kept, never thrown); and
-// the parallel walk gives the serial walk's items, warnings and error.
+// the parallel walk, and the walk of one core, give the serial walk's items,
+// warnings and error.
 
 import Dispatch
 import Glibc
@@ -113,6 +114,15 @@ private func compareSerialAndParallel(_ input: UnsafeRawBufferPointer, options: 
                     + "\(serial.raw.count + serial.typed.count) items, error \(String(describing: serial.error))"
             )
         }
+        // The walk of one core: one worker for raw items, the serial walk for the rest.
+        let oneCore = waitFor { [options] in await walkReader(file, options, form, plan: .oneCore) }
+        guard serial == oneCore else {
+            fatalError(
+                "the walk of one core (\(form), reads of \(options.chunkSize)) differs from the serial walk: "
+                    + "\(oneCore.raw.count + oneCore.typed.count) items, error \(String(describing: oneCore.error)); serial: "
+                    + "\(serial.raw.count + serial.typed.count) items, error \(String(describing: serial.error))"
+            )
+        }
     }
 }
 
@@ -122,10 +132,10 @@ private enum WalkForm: CaseIterable {
     case raw, typed, mapped
 }
 
-private func walkReader(_ file: String, _ options: ReaderOptions, _ form: WalkForm) async -> ReaderOutcome {
+private func walkReader(_ file: String, _ options: ReaderOptions, _ form: WalkForm, plan: ReaderOptions.WalkPlan? = nil) async -> ReaderOutcome {
     var outcome = ReaderOutcome()
     do {
-        let reader = try ExportReader(path: file, options: options)
+        let reader = try ExportReader(path: file, options: options, plan: plan ?? options.walkPlan)
         defer {
             outcome.warnings = reader.warnings
             outcome.info = reader.info
