@@ -298,18 +298,11 @@ public struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    /// Whether any of eight bytes is a control character, a quote or a backslash (the
-    /// classic bit tricks for "has a byte less than n" and "has a zero byte").
+    /// Whether any of eight bytes is a control character, a quote or a backslash.
     @inline(__always)
     private static func needsEscape(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let control = (word &- ones &* 0x20) & ~word & highs
-        let quotes = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
-        let backslashes = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
-        let quote = (quotes &- ones) & ~quotes & highs
-        let backslash = (backslashes &- ones) & ~backslashes & highs
-        return control | quote | backslash != 0
+        ByteWord.bytes(below: 0x20, in: word) | ByteWord.matches(UInt8(ascii: "\""), in: word)
+            | ByteWord.matches(UInt8(ascii: "\\"), in: word) != 0
     }
 
     /// Whether a byte is a control character, a quote or a backslash.

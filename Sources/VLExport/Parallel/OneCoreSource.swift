@@ -5,8 +5,9 @@
 /// - Raw items go through one worker of the parallel walk (``ParallelSource``): the worker
 ///   checks a batch of whole items with yajl and no callbacks, then cuts the items out of
 ///   the bytes, where the serial walk takes an event for every key and value. On one core,
-///   with the reading thread and the worker taking turns, `vlx ndjson` ran in 1.3 times the
-///   time of `json_verify`, and the serial walk in 2.0 times (BENCHMARKS.md).
+///   with the reading thread and the worker taking turns, `vlx ndjson` took about 1.1 times
+///   the time of `json_verify`, where the serial walk took about 2 (BENCHMARKS.md, the
+///   fifth round).
 /// - Typed items, and a walk that starts by looking for `info`, go through the serial walk
 ///   (``ReadAheadSource``): a worker builds them as the serial walk does, and handing the
 ///   batches over only adds to the work of the one core.

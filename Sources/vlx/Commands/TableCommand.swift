@@ -235,22 +235,17 @@ struct TableFormat: Sendable {
         line.append(UInt8(ascii: "\""))
     }
 
-    /// Whether `text` holds a comma, a quote or a line break: eight bytes at a time (the
-    /// bit trick for "has a zero byte", on the word with each sought byte cancelled out), then
-    /// byte by byte.
+    /// Whether `text` holds a comma, a quote or a line break: eight bytes at a time, then byte
+    /// by byte.
     private static func needsCSVQuotes(_ text: UnsafeRawBufferPointer) -> Bool {
         guard let base = text.baseAddress else { return false }
         let count = text.count
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func holds(_ word: UInt64, _ byte: UInt8) -> Bool {
-            let cancelled = word ^ (ones &* UInt64(byte))
-            return (cancelled &- ones) & ~cancelled & highs != 0
-        }
         var index = 0
         while index + 8 <= count {
             let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            if holds(word, UInt8(ascii: ",")) || holds(word, UInt8(ascii: "\"")) || holds(word, 0x0A) || holds(word, 0x0D) { return true }
+            let special = ByteWord.matches(UInt8(ascii: ","), in: word) | ByteWord.matches(UInt8(ascii: "\""), in: word)
+                | ByteWord.matches(0x0A, in: word) | ByteWord.matches(0x0D, in: word)
+            if special != 0 { return true }
             index += 8
         }
         while index < count {

@@ -1,0 +1,30 @@
+/// Eight bytes read as one `UInt64`, and the classic bit tricks that ask, without a loop,
+/// whether any of them is a given byte or below a bound: how the writers of JSON and CSV
+/// look for the bytes they must escape or quote, eight at a time.
+///
+/// Each function returns a word whose high bit is set in at least one byte exactly when the
+/// answer is yes (bits may also be set above a byte that matched), so that several
+/// questions combine with `|` and one test against zero.
+package enum ByteWord {
+    /// 1 in every byte.
+    @inlinable @inline(__always)
+    static var ones: UInt64 { 0x0101_0101_0101_0101 }
+    /// The high bit of every byte.
+    @inlinable @inline(__always)
+    static var highs: UInt64 { 0x8080_8080_8080_8080 }
+
+    /// Nonzero when a byte of `word` is `byte` ("has a zero byte", on the word with `byte`
+    /// cancelled out).
+    @inlinable @inline(__always)
+    package static func matches(_ byte: UInt8, in word: UInt64) -> UInt64 {
+        let cancelled = word ^ (ones &* UInt64(byte))
+        return (cancelled &- ones) & ~cancelled & highs
+    }
+
+    /// Nonzero when a byte of `word` is below `bound`, which is at most 128 ("has a byte less
+    /// than n").
+    @inlinable @inline(__always)
+    package static func bytes(below bound: UInt8, in word: UInt64) -> UInt64 {
+        (word &- ones &* UInt64(bound)) & ~word & highs
+    }
+}
