@@ -1,3 +1,5 @@
+import VLExport
+
 /// A fast 64-bit hash of a string's UTF-8 bytes, the same on every run.
 ///
 /// `vlx stats` hashes a few strings per media item, millions of times; the
@@ -7,10 +9,7 @@
 /// 64-bit finaliser, which spreads every input bit over the result.
 enum StringHashing {
     static func hash(_ string: String) -> UInt64 {
-        if let hash = string.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) {
-            return hash
-        }
-        return Array(string.utf8).withUnsafeBytes { hash($0) }
+        string.withUTF8Bytes { hash($0) }
     }
 
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {

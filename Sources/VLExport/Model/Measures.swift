@@ -22,10 +22,7 @@ public struct FileSize: Sendable, Hashable, CustomStringConvertible {
     /// Reads number + unit from the text's bytes; runs once per media item, so it
     /// neither makes arrays nor uses Unicode character properties.
     private static func bytes(in text: String) -> Int? {
-        if let bytes = text.utf8.withContiguousStorageIfAvailable({ bytes(in: UnsafeRawBufferPointer($0)) }) {
-            return bytes
-        }
-        return Array(text.utf8).withUnsafeBytes { bytes(in: $0) }
+        text.withUTF8Bytes { bytes(in: $0) }
     }
 
     private static func bytes(in utf8: UnsafeRawBufferPointer) -> Int? {

@@ -68,10 +68,7 @@ public struct JSONWriter {
     /// Writes a string value.
     public mutating func string(_ text: String) {
         let comma = needsComma
-        if text.utf8.withContiguousStorageIfAvailable({ writeString(utf8: UnsafeRawBufferPointer($0), afterComma: comma) }) == nil {
-            var contiguous = text
-            contiguous.withUTF8 { writeString(utf8: UnsafeRawBufferPointer($0), afterComma: comma) }
-        }
+        text.withUTF8Bytes { writeString(utf8: $0, afterComma: comma) }
         needsComma = true
     }
 
@@ -219,8 +216,7 @@ public struct JSONWriter {
 
     /// Writes a string with the escapes JSON requires: quote, backslash and control characters.
     public mutating func writeString(_ text: String) {
-        var text = text
-        text.withUTF8 { writeString(utf8: UnsafeRawBufferPointer($0)) }
+        text.withUTF8Bytes { writeString(utf8: $0) }
     }
 
     /// Writes UTF-8 text as a JSON string. Runs of bytes that need no escape, nearly all of

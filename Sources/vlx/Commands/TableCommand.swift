@@ -211,11 +211,7 @@ struct TableFormat: Sendable {
     private static func appendField(_ cell: TableCell, to line: inout [UInt8], escape: (UnsafeRawBufferPointer, inout [UInt8]) -> Void) {
         switch cell {
         case .empty: break
-        case .text(let text):
-            if text.utf8.withContiguousStorageIfAvailable({ escape(UnsafeRawBufferPointer($0), &line) }) == nil {
-                var contiguous = text
-                contiguous.withUTF8 { escape(UnsafeRawBufferPointer($0), &line) }
-            }
+        case .text(let text): text.withUTF8Bytes { escape($0, &line) }
         case .integer(let value): JSONWriter.appendDecimal(value, to: &line)
         case .number(let value): JSONWriter.appendDouble(value, to: &line)
         }
@@ -272,8 +268,7 @@ struct TableFormat: Sendable {
     /// A header field, quoted as RFC 4180 asks.
     static func csvField(_ text: String) -> String {
         var line: [UInt8] = []
-        var text = text
-        text.withUTF8 { appendCSVText(UnsafeRawBufferPointer($0), to: &line) }
+        text.withUTF8Bytes { appendCSVText($0, to: &line) }
         return String(decoding: line, as: UTF8.self)
     }
 }
