@@ -20,6 +20,7 @@ public enum SwiftEmitter {
         for owner in FormatDeclaration.owners { emitConversion(owner, &out) }
         emitContentConversion(&out)
         for owner in FormatDeclaration.owners where owner.caseName != "info" { emitNormalized(owner, &out) }
+        emitNormalizedFromEvents(&out)
         for owner in FormatDeclaration.owners where owner.caseName != "info" { emitTable(owner, &out) }
         emitPropertyKeys(&out)
         return out.text
@@ -394,6 +395,69 @@ public enum SwiftEmitter {
         out.line("        for member in \(others).members\(condition.isEmpty ? "" : " where !(\(condition.joined(separator: " || ")))") {")
         out.line("            writer.key(member.key)")
         out.line("            writer.write(member.value)")
+        out.line("        }")
+        out.line("    }")
+        out.line("}")
+        out.line()
+    }
+
+    /// What ``NormalizedItemWriter`` needs to write the normalized form straight from the events:
+    /// each declared scalar's member from its token, the keys of the members it writes itself
+    /// (boxes and lists), and which contexts hold a list that is written even when absent. The
+    /// slots of each owner are declared in the order of its fields, the order in which
+    /// ``emitNormalized(_:_:)`` writes them, so that the writer orders members by slot.
+    private static func emitNormalizedFromEvents(_ out: inout Output) {
+        out.line("extension PropertySlot {")
+        out.line("    /// Writes the normalized member of a declared scalar property whose value is `token`,")
+        out.line("    /// as ``MediaItem/writeNormalized(to:)`` writes it; nothing for `null`. False when the slot")
+        out.line("    /// holds no declared scalar, or the token is in none of its kind's common encodings.")
+        out.line("    /// `escapeFree`: a string token's bytes need no escaping (see ``FieldCodec``).")
+        out.line("    func writeNormalizedMember(_ token: ScalarToken, _ vocabulary: Vocabulary, escapeFree: Bool, to writer: inout JSONWriter) -> Bool {")
+        out.line("        switch self {")
+        for owner in walkedOwners {
+            for field in owner.fields where field.kind.isScalar {
+                out.line("        case .\(slotName(owner, field)): \(field.kind.codec!).writeNormalizedMember(token, key: \"\(field.key)\", vocabulary, escapeFree: escapeFree, to: &writer)")
+            }
+        }
+        out.line("        default: false")
+        out.line("        }")
+        out.line("    }")
+        out.line()
+        out.line("    /// The key of the member the normalized form writes for a box or a list in this slot.")
+        out.line("    var containerKey: StaticString {")
+        out.line("        switch self {")
+        for owner in walkedOwners {
+            for field in owner.fields where !field.kind.isScalar {
+                out.line("        case .\(slotName(owner, field)): \"\(field.key)\"")
+            }
+        }
+        out.line("        default: preconditionFailure(\"\\(self) holds no box or list\")")
+        out.line("        }")
+        out.line("    }")
+        out.line()
+        out.line("    /// Whether the slot holds a bounding box.")
+        out.line("    var holdsBox: Bool {")
+        let boxes = walkedOwners.flatMap { owner in owner.fields.filter { $0.kind == .boundingBox }.map { "." + slotName(owner, $0) } }
+        if boxes.isEmpty {
+            out.line("        false")
+        } else {
+            out.line("        switch self {")
+            out.line("        case \(boxes.joined(separator: ", ")): true")
+            out.line("        default: false")
+            out.line("        }")
+        }
+        out.line("    }")
+        out.line()
+        out.line("    /// The slot of the metadata list that an object read in `context` declares, which the")
+        out.line("    /// normalized form writes (empty) when the object has none; nil in other contexts.")
+        out.line("    static func list(in context: BuilderContext) -> PropertySlot? {")
+        out.line("        switch context {")
+        for owner in walkedOwners {
+            for field in owner.fields where field.kind == .metadataItems {
+                out.line("        case .\(owner.caseName): .\(slotName(owner, field))")
+            }
+        }
+        out.line("        default: nil")
         out.line("        }")
         out.line("    }")
         out.line("}")

@@ -6,8 +6,10 @@
 //   vlx-walk raw|typed FILE     (FILE may be - for standard input)
 //   vlx-walk typed-inline FILE  the typed walk read on this thread (BlockingExportReader): no
 //                               reading thread, for tools that follow one thread, such as callgrind
-//   vlx-walk normalize-inline FILE  the same, and each item written in its normalized form
-//                               (what `vlx ndjson --normalize` writes), into a reused buffer
+//   vlx-walk normalize-inline FILE  each item in its normalized form (what `vlx ndjson --normalize`
+//                               writes), written from the events, on this thread
+//   vlx-walk normalize-typed-inline FILE  the same bytes written from the typed items of
+//                               typed-inline into a reused buffer, the way before
 
 import VLExport
 
@@ -21,13 +23,30 @@ func printError(_ message: String) {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 3, ["raw", "typed", "typed-inline", "normalize-inline"].contains(arguments[1]) else {
-    printError("usage: vlx-walk raw|typed|typed-inline|normalize-inline FILE")
+guard arguments.count == 3, ["raw", "typed", "typed-inline", "normalize-inline", "normalize-typed-inline"].contains(arguments[1]) else {
+    printError("usage: vlx-walk raw|typed|typed-inline|normalize-inline|normalize-typed-inline FILE")
     exit(2)
 }
 
+if arguments[1] == "normalize-inline" {
+    do {
+        let reader = arguments[2] == "-" ? BlockingExportReader(fileDescriptor: STDIN_FILENO) : try BlockingExportReader(path: arguments[2])
+        var items = 0
+        var normalizedBytes = 0
+        while let line = try reader.nextNormalizedItem() {
+            items += 1
+            normalizedBytes += line.count
+        }
+        print("items \(items) normalized_bytes \(normalizedBytes)")
+        exit(0)
+    } catch {
+        printError("vlx-walk: \(error)")
+        exit(1)
+    }
+}
+
 if arguments[1].hasSuffix("-inline") {
-    let normalizes = arguments[1] == "normalize-inline"
+    let normalizes = arguments[1] == "normalize-typed-inline"
     do {
         let reader = arguments[2] == "-" ? BlockingExportReader(fileDescriptor: STDIN_FILENO) : try BlockingExportReader(path: arguments[2])
         var items = 0

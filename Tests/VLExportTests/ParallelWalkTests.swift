@@ -14,6 +14,8 @@ import Glibc
     struct Outcome: Equatable {
         var raw: [RawMediaItem] = []
         var typed: [MediaItem] = []
+        /// Each item's normalized JSON.
+        var normalized: [[UInt8]] = []
         var warnings: [ExportWarning] = []
         var warningCount = 0
         var info: ExportInfo?
@@ -25,6 +27,8 @@ import Glibc
         case raw, typed, both
         /// `mediaItemsWithJSON(mappedBy:)`, whose function runs on the workers, keeping both forms.
         case mapped
+        /// `normalizedItems`, written from the events on the workers.
+        case normalized
     }
 
     static func walk(_ path: String, _ options: ReaderOptions, _ form: Form, plan: ReaderOptions.WalkPlan? = nil) async -> Outcome {
@@ -51,6 +55,8 @@ import Glibc
                     outcome.raw.append(both.raw)
                     outcome.typed.append(both.item)
                 }
+            case .normalized:
+                for try await line in reader.normalizedItems { outcome.normalized.append(line) }
             }
         } catch var error as VLExportError {
             // The excerpt shows the bytes around the fault that the parser had at hand, which
@@ -87,6 +93,24 @@ import Glibc
                     let both = await walk(path, serialOptions, .both)
                     #expect(serial == both, "\(name): mapping each item to itself gives the walk of both forms")
                 }
+                if form == .normalized {
+                    // The oracle: the typed walk's items, each written by `writeNormalized`.
+                    var typed = await walk(path, serialOptions, .typed)
+                    typed.normalized = typed.typed.map(\.normalizedJSONBytes)
+                    typed.typed = []
+                    let sameLines = serial.normalized == typed.normalized
+                    #expect(sameLines, "\(name): the normalized walk writes the typed walk's items normalized")
+                    #expect(serial.warnings == typed.warnings, "\(name)")
+                    #expect(serial.warningCount == typed.warningCount, "\(name)")
+                    #expect(serial.info == typed.info, "\(name)")
+                    #expect(serial.error == typed.error, "\(name): \(String(describing: serial.error)) vs \(String(describing: typed.error))")
+                    if !sameLines {
+                        for (written, expected) in zip(serial.normalized, typed.normalized) where written != expected {
+                            Issue.record("\(name): \(String(decoding: written, as: UTF8.self)) vs \(String(decoding: expected, as: UTF8.self))")
+                            break
+                        }
+                    }
+                }
                 // One core, whatever this machine has: one worker for raw items, the serial walk for the rest.
                 for readSize in readSizes {
                     var oneCoreOptions = options
@@ -105,6 +129,8 @@ import Glibc
                             let setting = "\(name), \(form), \(count) threads, batches of \(batch), reads of \(readSize)"
                             #expect(parallel.raw == serial.raw, "\(setting)")
                             #expect(parallel.typed == serial.typed, "\(setting)")
+                            let sameLines = parallel.normalized == serial.normalized
+                            #expect(sameLines, "\(setting)")
                             #expect(parallel.warnings == serial.warnings, "\(setting)")
                             #expect(parallel.warningCount == serial.warningCount, "\(setting)")
                             #expect(parallel.info == serial.info, "\(setting)")
@@ -128,6 +154,12 @@ import Glibc
         for name in ["real-export-extreme.json", "edge-cases.json", "odd-values.json", "seed-example.json"] {
             try await Self.expectSameWalks(try Fixture.bytes(name), name)
         }
+        // A strict schema stops at the first odd value, in every form (the normalized form then
+        // builds typed items), after the same items.
+        try await Self.expectSameWalks(
+            try Fixture.bytes("odd-values.json"), "odd-values.json, strict", threads: [2], batchBytes: [300], readSizes: [4096],
+            options: ReaderOptions(schema: .strict)
+        )
     }
 
     @Test func exportsOfEveryShapeGiveTheSerialWalk() async throws {

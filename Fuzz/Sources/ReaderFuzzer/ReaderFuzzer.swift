@@ -8,9 +8,11 @@
 // invariant below broken: every raw item is strict JSON; both walks see the
 // same items; one walk for both forms gives the typed walk's items; a
 // tolerant walk over well-formed JSON throws a schema error only when the
-// document is not an object at all (an odd value is kept, never thrown); and
-// the parallel walk, and the walk of one core, give the serial walk's items,
-// warnings and error.
+// document is not an object at all (an odd value is kept, never thrown); the
+// normalized walk, written from the events, gives the typed walk's items
+// written by `writeNormalized`, with its warnings and error; and the parallel
+// walk, and the walk of one core, give the serial walk's items, warnings and
+// error.
 
 import Dispatch
 import Glibc
@@ -69,6 +71,17 @@ public func fuzzReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     }
     _ = try? JSONValue(parsing: Array(input), options: options)
 
+    // The normalized walk writes what the typed walk's items write, with the same warnings and error.
+    let normalized = walk(input, options: options, mode: .normalized, chunkSize: chunkSize)
+    if normalized.items.count != typedCount || normalized.error != typed.error || normalized.warnings != typed.warnings {
+        fatalError("the normalized walk gave \(normalized.items.count) items, the typed walk \(typedCount), or their warnings or error differ")
+    }
+    for (line, single) in zip(normalized.items, typed.items) {
+        guard case .normalized(let bytes) = line, case .typed(let item) = single, bytes == item.normalizedJSONBytes else {
+            fatalError("the normalized walk's line differs from the typed walk's item written normalized")
+        }
+    }
+
     // The parallel walk is the serial walk (the lenient dialect is always read serially).
     if options.syntax == .strict {
         let threads = [1, 2, 3, 8][Int(control >> 3) & 3]
@@ -82,6 +95,7 @@ public func fuzzReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
 private struct ReaderOutcome: Equatable, Sendable {
     var raw: [RawMediaItem] = []
     var typed: [MediaItem] = []
+    var normalized: [[UInt8]] = []
     var warnings: [ExportWarning] = []
     var info: ExportInfo?
     var error: VLExportError?
@@ -110,8 +124,8 @@ private func compareSerialAndParallel(_ input: UnsafeRawBufferPointer, options: 
         guard serial == parallel else {
             fatalError(
                 "the parallel walk (\(form), \(threads) threads, batches of \(batchBytes), reads of \(options.chunkSize)) differs from the serial walk: "
-                    + "\(parallel.raw.count + parallel.typed.count) items, error \(String(describing: parallel.error)); serial: "
-                    + "\(serial.raw.count + serial.typed.count) items, error \(String(describing: serial.error))"
+                    + "\(parallel.raw.count + parallel.typed.count + parallel.normalized.count) items, error \(String(describing: parallel.error)); serial: "
+                    + "\(serial.raw.count + serial.typed.count + serial.normalized.count) items, error \(String(describing: serial.error))"
             )
         }
         // The walk of one core: one worker for raw items, the serial walk for the rest.
@@ -119,8 +133,8 @@ private func compareSerialAndParallel(_ input: UnsafeRawBufferPointer, options: 
         guard serial == oneCore else {
             fatalError(
                 "the walk of one core (\(form), reads of \(options.chunkSize)) differs from the serial walk: "
-                    + "\(oneCore.raw.count + oneCore.typed.count) items, error \(String(describing: oneCore.error)); serial: "
-                    + "\(serial.raw.count + serial.typed.count) items, error \(String(describing: serial.error))"
+                    + "\(oneCore.raw.count + oneCore.typed.count + oneCore.normalized.count) items, error \(String(describing: oneCore.error)); serial: "
+                    + "\(serial.raw.count + serial.typed.count + serial.normalized.count) items, error \(String(describing: serial.error))"
             )
         }
     }
@@ -129,7 +143,7 @@ private func compareSerialAndParallel(_ input: UnsafeRawBufferPointer, options: 
 /// The loops a reader offers: over raw bytes, typed items, and both mapped by a function
 /// (which the parallel walk runs on its workers).
 private enum WalkForm: CaseIterable {
-    case raw, typed, mapped
+    case raw, typed, mapped, normalized
 }
 
 private func walkReader(_ file: String, _ options: ReaderOptions, _ form: WalkForm, plan: ReaderOptions.WalkPlan? = nil) async -> ReaderOutcome {
@@ -150,6 +164,8 @@ private func walkReader(_ file: String, _ options: ReaderOptions, _ form: WalkFo
                 outcome.raw.append(both.raw)
                 outcome.typed.append(both.item)
             }
+        case .normalized:
+            for try await line in reader.normalizedItems { outcome.normalized.append(line) }
         }
     } catch var error as VLExportError {
         // The excerpt shows the bytes the parser had at hand, which depend on where reads end.
@@ -174,7 +190,9 @@ private func waitFor<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> 
     return result.withLock { $0! }
 }
 
-private func walk(_ input: UnsafeRawBufferPointer, options: ReaderOptions, mode: ItemMode, chunkSize: Int) -> (items: [ParsedItem], error: VLExportError?) {
+private func walk(
+    _ input: UnsafeRawBufferPointer, options: ReaderOptions, mode: ItemMode, chunkSize: Int
+) -> (items: [ParsedItem], error: VLExportError?, warnings: [ExportWarning]) {
     let parser = ExportParser(options: options, itemMode: mode)
     var items: [ParsedItem] = []
     var offset = 0
@@ -186,7 +204,7 @@ private func walk(_ input: UnsafeRawBufferPointer, options: ReaderOptions, mode:
     }
     parser.finish()
     while let item = parser.nextReady() { items.append(item) }
-    return (items, parser.failure)
+    return (items, parser.failure, parser.warnings)
 }
 
 /// libFuzzer's driver, which runs the fuzzing loop around a callback.

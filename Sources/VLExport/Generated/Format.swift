@@ -1211,6 +1211,86 @@ extension Caption {
     }
 }
 
+extension PropertySlot {
+    /// Writes the normalized member of a declared scalar property whose value is `token`,
+    /// as ``MediaItem/writeNormalized(to:)`` writes it; nothing for `null`. False when the slot
+    /// holds no declared scalar, or the token is in none of its kind's common encodings.
+    /// `escapeFree`: a string token's bytes need no escaping (see ``FieldCodec``).
+    func writeNormalizedMember(_ token: ScalarToken, _ vocabulary: Vocabulary, escapeFree: Bool, to writer: inout JSONWriter) -> Bool {
+        switch self {
+        case .itemMediaID: StringCodec.writeNormalizedMember(token, key: "media_id", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .itemMediaType: MediaTypeCodec.writeNormalizedMember(token, key: "media_type", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .itemFileName: StringCodec.writeNormalizedMember(token, key: "file_name", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .itemFilePath: StringCodec.writeNormalizedMember(token, key: "file_path", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .itemFileSize: FileSizeCodec.writeNormalizedMember(token, key: "file_size", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .itemHeight: IntCodec.writeNormalizedMember(token, key: "height", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .itemWidth: IntCodec.writeNormalizedMember(token, key: "width", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .itemUrl: StringCodec.writeNormalizedMember(token, key: "url", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .itemClusterID: StringCodec.writeNormalizedMember(token, key: "cluster_id", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .itemUniquenessScore: DoubleCodec.writeNormalizedMember(token, key: "uniqueness_score", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .issueIssueType: IssueTypeCodec.writeNormalizedMember(token, key: "issue_type", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .issueConfidence: DoubleCodec.writeNormalizedMember(token, key: "confidence", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .issueDuplicateGroupID: DuplicateGroupIDCodec.writeNormalizedMember(token, key: "duplicate_group_id", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .issueDuplicateThreshold: DoubleCodec.writeNormalizedMember(token, key: "duplicate_threshold", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .issueSimilarityLevel: DoubleCodec.writeNormalizedMember(token, key: "similarity_level", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .issueActualLabel: StringCodec.writeNormalizedMember(token, key: "actual_label", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .issueSuggestedLabel: StringCodec.writeNormalizedMember(token, key: "suggested_label", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .issueSuggestionConfidence: DoubleCodec.writeNormalizedMember(token, key: "suggestion_confidence", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .issueIssuesDescription: StringCodec.writeNormalizedMember(token, key: "issues_description", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .userTagTagName: StringCodec.writeNormalizedMember(token, key: "tag_name", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .userTagAssignedDate: StringCodec.writeNormalizedMember(token, key: "assigned_date", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .userTagAssignedBy: StringCodec.writeNormalizedMember(token, key: "assigned_by", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .imageLabelCategoryID: IntCodec.writeNormalizedMember(token, key: "category_id", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .imageLabelCategoryName: StringCodec.writeNormalizedMember(token, key: "category_name", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .imageLabelSource: StringCodec.writeNormalizedMember(token, key: "source", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .imageLabelOriginalID: IntCodec.writeNormalizedMember(token, key: "original_id", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .objectLabelCategoryID: IntCodec.writeNormalizedMember(token, key: "category_id", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .objectLabelCategoryName: StringCodec.writeNormalizedMember(token, key: "category_name", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .objectLabelSource: StringCodec.writeNormalizedMember(token, key: "source", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .objectLabelOriginalID: IntCodec.writeNormalizedMember(token, key: "original_id", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .objectLabelUniquenessScore: DoubleCodec.writeNormalizedMember(token, key: "uniqueness_score", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .objectLabelUrl: StringCodec.writeNormalizedMember(token, key: "url", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .objectLabelClusterID: StringCodec.writeNormalizedMember(token, key: "cluster_id", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .videoInfoVideoName: StringCodec.writeNormalizedMember(token, key: "video_name", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .videoInfoFrameTimestamp: FrameTimestampCodec.writeNormalizedMember(token, key: "frame_timestamp", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .videoInfoFrameNumber: IntCodec.writeNormalizedMember(token, key: "frame_number", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .videoInfoVideoID: StringCodec.writeNormalizedMember(token, key: "video_id", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .videoInfoTimestamp: FrameTimestampCodec.writeNormalizedMember(token, key: "timestamp", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .captionText: StringCodec.writeNormalizedMember(token, key: "text", vocabulary, escapeFree: escapeFree, to: &writer)
+        case .captionSource: StringCodec.writeNormalizedMember(token, key: "source", vocabulary, escapeFree: escapeFree, to: &writer)
+        default: false
+        }
+    }
+
+    /// The key of the member the normalized form writes for a box or a list in this slot.
+    var containerKey: StaticString {
+        switch self {
+        case .itemMetadataItems: "metadata_items"
+        case .objectLabelBoundingBox: "bbox"
+        case .objectLabelMetadataItems: "metadata_items"
+        default: preconditionFailure("\(self) holds no box or list")
+        }
+    }
+
+    /// Whether the slot holds a bounding box.
+    var holdsBox: Bool {
+        switch self {
+        case .objectLabelBoundingBox: true
+        default: false
+        }
+    }
+
+    /// The slot of the metadata list that an object read in `context` declares, which the
+    /// normalized form writes (empty) when the object has none; nil in other contexts.
+    static func list(in context: BuilderContext) -> PropertySlot? {
+        switch context {
+        case .item: .itemMetadataItems
+        case .objectLabel: .objectLabelMetadataItems
+        default: nil
+        }
+    }
+}
+
 extension MediaItem {
     /// The table columns of the declared fields, in declaration order.
     public static let tableColumns: [String] = ["media_id", "media_type", "file_name", "file_path", "file_size", "file_size_bytes", "height", "width", "url", "cluster_id", "uniqueness_score", "metadata_items"]

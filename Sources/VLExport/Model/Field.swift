@@ -113,9 +113,11 @@ struct WordTable: @unchecked Sendable {
 
 /// The word tables the typed reader matches bytes against, made once.
 ///
-/// Code on the hot path keeps its own copy (a struct of pointers), so it does
-/// not go through the lazy initialisation check of a global on every lookup.
-struct Vocabulary: @unchecked Sendable {
+/// Code on the hot path keeps its own reference, so it does not go through the
+/// lazy initialisation check of a global on every lookup. A class, so that
+/// handing it to a function beside an `inout` writer copies a pointer, not
+/// the tables (a struct was copied whole there, once per value written).
+final class Vocabulary: @unchecked Sendable {
     /// ``KnownKey`` names, in ``KnownKey/ordered`` order.
     let keys: WordTable
     /// ``MetadataKind`` names, in `allCases` order.
@@ -130,6 +132,9 @@ struct Vocabulary: @unchecked Sendable {
     let issueTypeValues: UnsafeMutablePointer<IssueType>
     /// The media types this version knows, in `MediaType.known` order.
     let mediaTypes: WordTable
+    /// The media types ``mediaTypes`` matches, at the index it gives (here rather than read from
+    /// `MediaType.known`, a global array whose reference count every worker would touch).
+    let mediaTypeValues: UnsafeMutablePointer<MediaType>
 
     static let shared = Vocabulary()
 
@@ -145,6 +150,8 @@ struct Vocabulary: @unchecked Sendable {
         issueTypeValues = .allocate(capacity: issueTypes.count)
         issueTypeValues.initialize(from: issueTypes, count: issueTypes.count)
         mediaTypes = WordTable(MediaType.known.map(\.rawValue))
+        mediaTypeValues = .allocate(capacity: MediaType.known.count)
+        mediaTypeValues.initialize(from: MediaType.known, count: MediaType.known.count)
     }
 }
 

@@ -18,9 +18,23 @@ protocol FieldCodec {
     static func writeNormalized(_ value: Value, key: StaticString, to writer: inout JSONWriter)
     /// Appends the table cells of a value, or of no value: one per column of the kind.
     static func appendCells(_ value: Value?, to cells: inout [TableCell])
+    /// Writes the normalized member (or members) of the value `token` holds, as
+    /// ``writeNormalized(_:key:to:)-(Value,_,_)`` writes the value ``read(_:_:)`` reads from it; nothing for
+    /// `null`, which is no value. False, with nothing written, when `read` gives nil.
+    /// `escapeFree` says a string token's bytes hold no quote, backslash or control character
+    /// (the string had no escape in the input), so that they need no escaping.
+    static func writeNormalizedMember(_ token: ScalarToken, key: StaticString, _ vocabulary: Vocabulary, escapeFree: Bool, to writer: inout JSONWriter) -> Bool
 }
 
 extension FieldCodec {
+    @inline(__always)
+    static func writeNormalizedMember(_ token: ScalarToken, key: StaticString, _ vocabulary: Vocabulary, escapeFree: Bool, to writer: inout JSONWriter) -> Bool {
+        if case .null = token { return true }
+        guard let value = read(token, vocabulary) else { return false }
+        writeNormalized(value, key: key, to: &writer)
+        return true
+    }
+
     /// Writes the normalized member of a value, or nothing for no value.
     @inline(__always)
     static func writeNormalized(_ value: Value?, key: StaticString, to writer: inout JSONWriter) {
@@ -53,6 +67,31 @@ enum StringCodec: FieldCodec {
         writer.string(value)
     }
 
+    /// ASCII bytes (or a number's text) go straight to the writer, with no `String` made; other
+    /// text goes through `String`, which replaces what is not valid UTF-8 (yajl lets a lone
+    /// surrogate through), as ``read(_:_:)`` does.
+    @inline(__always)
+    static func writeNormalizedMember(_ token: ScalarToken, key: StaticString, _ vocabulary: Vocabulary, escapeFree: Bool, to writer: inout JSONWriter) -> Bool {
+        switch token {
+        case .string(let bytes), .number(let bytes):
+            writer.plainKey(key)
+            if ByteWord.isASCII(bytes) {
+                if escapeFree {
+                    writer.string(escapeFreeUTF8: bytes)
+                } else {
+                    writer.string(utf8: bytes)
+                }
+            } else {
+                writer.string(String(decoding: bytes, as: UTF8.self))
+            }
+            return true
+        case .null:
+            return true
+        default:
+            return false
+        }
+    }
+
     static func appendCells(_ value: String?, to cells: inout [TableCell]) {
         cells.append(value.map(TableCell.text) ?? .empty)
     }
@@ -74,6 +113,38 @@ enum IntCodec: FieldCodec {
         case .string(let text): NumberParsing.int(fromJSONNumber: text.trimmingWhitespace())
         default: nil
         }
+    }
+
+    /// Number text that ``JSONWriter/integer(_:)`` would write as itself (no sign on zero, no
+    /// leading zero, at most 18 digits) is copied, not read and written.
+    @inline(__always)
+    static func writeNormalizedMember(_ token: ScalarToken, key: StaticString, _ vocabulary: Vocabulary, escapeFree: Bool, to writer: inout JSONWriter) -> Bool {
+        if case .number(let text) = token, isWrittenAsItself(text) {
+            writer.plainKey(key)
+            writer.number(verbatim: text, appendingPointZero: false)
+            return true
+        }
+        if case .null = token { return true }
+        guard let value = read(token, vocabulary) else { return false }
+        writeNormalized(value, key: key, to: &writer)
+        return true
+    }
+
+    /// Whether whole-number text is as ``JSONWriter/appendDecimal(_:to:)`` spells its value.
+    static func isWrittenAsItself(_ text: UnsafeRawBufferPointer) -> Bool {
+        guard let base = text.baseAddress, text.count > 0 else { return false }
+        var index = 0
+        if base.load(as: UInt8.self) == UInt8(ascii: "-") { index = 1 }
+        let digits = text.count - index
+        guard digits > 0, digits <= 18 else { return false }
+        let first = base.load(fromByteOffset: index, as: UInt8.self)
+        if first == UInt8(ascii: "0") { return digits == 1 && index == 0 }
+        while index < text.count {
+            let byte = base.load(fromByteOffset: index, as: UInt8.self)
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return false }
+            index += 1
+        }
+        return true
     }
 
     static func writeNormalized(_ value: Int, key: StaticString, to writer: inout JSONWriter) {
@@ -121,6 +192,27 @@ enum DoubleCodec: FieldCodec {
         return parsed
     }
 
+    /// Number text (or a numeric string) that ``ShortestDecimal`` would write as itself is
+    /// copied, not read and written: most confidences and scores (`0.977624`).
+    @inline(__always)
+    static func writeNormalizedMember(_ token: ScalarToken, key: StaticString, _ vocabulary: Vocabulary, escapeFree: Bool, to writer: inout JSONWriter) -> Bool {
+        switch token {
+        case .number(let text), .string(let text):
+            if let spelling = ShortestDecimal.spelling(ofNumberText: text) {
+                writer.plainKey(key)
+                writer.number(verbatim: spelling.text, appendingPointZero: spelling.appendsPointZero)
+                return true
+            }
+        case .null:
+            return true
+        default:
+            break
+        }
+        guard let value = read(token, vocabulary) else { return false }
+        writeNormalized(value, key: key, to: &writer)
+        return true
+    }
+
     static func writeNormalized(_ value: Double, key: StaticString, to writer: inout JSONWriter) {
         writer.plainKey(key)
         writer.double(value)
@@ -157,6 +249,17 @@ enum WordCodec<Word: VocabularyWord>: FieldCodec {
 
     static func read(_ value: JSONValue) -> Word? {
         StringCodec.read(value).map(Word.init(rawValue:))
+    }
+
+    /// A word is written as it was read (``VocabularyWord/rawValue`` keeps the spelling), so a
+    /// string is written as ``StringCodec`` writes one, with no word made.
+    @inline(__always)
+    static func writeNormalizedMember(_ token: ScalarToken, key: StaticString, _ vocabulary: Vocabulary, escapeFree: Bool, to writer: inout JSONWriter) -> Bool {
+        switch token {
+        case .string: StringCodec.writeNormalizedMember(token, key: key, vocabulary, escapeFree: escapeFree, to: &writer)
+        case .null: true
+        default: false
+        }
     }
 
     static func writeNormalized(_ value: Word, key: StaticString, to writer: inout JSONWriter) {
@@ -223,6 +326,16 @@ enum DuplicateGroupIDCodec: FieldCodec {
         case .number(let number): number.intValue.map(DuplicateGroupID.integer)
         default: nil
         }
+    }
+
+    /// A string is written as ``StringCodec`` writes one, with no `String` made.
+    @inline(__always)
+    static func writeNormalizedMember(_ token: ScalarToken, key: StaticString, _ vocabulary: Vocabulary, escapeFree: Bool, to writer: inout JSONWriter) -> Bool {
+        if case .string = token { return StringCodec.writeNormalizedMember(token, key: key, vocabulary, escapeFree: escapeFree, to: &writer) }
+        if case .null = token { return true }
+        guard let value = read(token, vocabulary) else { return false }
+        writeNormalized(value, key: key, to: &writer)
+        return true
     }
 
     static func writeNormalized(_ value: DuplicateGroupID, key: StaticString, to writer: inout JSONWriter) {

@@ -56,7 +56,7 @@ public enum MediaType: Sendable, Hashable, CustomStringConvertible {
     /// Reads the value of `media_type` from its UTF-8 bytes, matched in `vocabulary` without comparing strings.
     init(utf8 bytes: UnsafeRawBufferPointer, vocabulary: Vocabulary) {
         let index = vocabulary.mediaTypes.index(of: bytes)
-        self = index >= 0 ? MediaType.known[index] : .other(String(decoding: bytes, as: UTF8.self))
+        self = index >= 0 ? vocabulary.mediaTypeValues[index] : .other(String(decoding: bytes, as: UTF8.self))
     }
 
     /// The value as it is written in an export.

@@ -180,6 +180,11 @@ extension MetadataItem {
         return (try? JSONValue(parsing: writer.bytes)) ?? .null
     }
 
+    /// The key of the type in the normalized form, whichever key the export used.
+    static let normalizedTypeKey: StaticString = "metadata_type"
+    /// The key of the properties object.
+    static let propertiesKey: StaticString = "properties"
+
     /// Writes the metadata item in its canonical form.
     public func writeNormalized(to writer: inout JSONWriter) {
         if content.isUnreadable, case .unreadable(let value) = content {
@@ -187,11 +192,11 @@ extension MetadataItem {
             return
         }
         writer.beginObject()
-        writer.plainKey("metadata_type")
+        writer.plainKey(Self.normalizedTypeKey)
         writer.string(type)
         // A properties value that is not an object stands as written, among the other fields.
         if !otherFields.members.contains(where: { $0.key == "properties" }) {
-            writer.plainKey("properties")
+            writer.plainKey(Self.propertiesKey)
             writer.beginObject()
             content.writeNormalizedProperties(to: &writer)
             writer.endObject()

@@ -27,4 +27,22 @@ package enum ByteWord {
     package static func bytes(below bound: UInt8, in word: UInt64) -> UInt64 {
         (word &- ones &* UInt64(bound)) & ~word & highs
     }
+
+    /// Whether every byte of `bytes` is ASCII (below 128), eight at a time.
+    @inlinable
+    package static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let count = bytes.count
+        var index = 0
+        var seen: UInt64 = 0
+        while index + 8 <= count {
+            seen |= base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index += 8
+        }
+        while index < count {
+            seen |= UInt64(base.load(fromByteOffset: index, as: UInt8.self))
+            index += 1
+        }
+        return seen & highs == 0
+    }
 }

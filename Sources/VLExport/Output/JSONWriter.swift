@@ -72,6 +72,42 @@ public struct JSONWriter {
         needsComma = true
     }
 
+    /// Writes a string value from its UTF-8 bytes, which must be valid UTF-8 (the tokenizer's are).
+    public mutating func string(utf8 bytes: UnsafeRawBufferPointer) {
+        writeString(utf8: bytes, afterComma: needsComma)
+        needsComma = true
+    }
+
+    /// Writes a string value from UTF-8 bytes that hold no quote, backslash or control
+    /// character, as they are, between quotes.
+    mutating func string(escapeFreeUTF8 bytes: UnsafeRawBufferPointer) {
+        let comma = needsComma
+        let count = bytes.count
+        appendRaw(maximum: count + 2, afterComma: comma) { at in
+            Self.put(UInt8(ascii: "\""), at: &at)
+            if let base = bytes.baseAddress { Self.copyShort(base, count: count, to: at) }
+            at += count
+            Self.put(UInt8(ascii: "\""), at: &at)
+        }
+        needsComma = true
+    }
+
+    /// Writes number text as it is, with `.0` after it when asked: for text that
+    /// ``integer(_:)`` or ``double(_:)`` would write as itself.
+    mutating func number(verbatim text: UnsafeRawBufferPointer, appendingPointZero: Bool) {
+        let comma = needsComma
+        let count = text.count
+        appendRaw(maximum: count + 2, afterComma: comma) { at in
+            Self.copyShort(text.baseAddress.unsafelyUnwrapped, count: count, to: at)
+            at += count
+            if appendingPointZero {
+                Self.put(UInt8(ascii: "."), at: &at)
+                Self.put(UInt8(ascii: "0"), at: &at)
+            }
+        }
+        needsComma = true
+    }
+
     /// Writes `null`.
     public mutating func null() {
         separate()

@@ -17,6 +17,54 @@ enum ShortestDecimal {
         }
     }
 
+    /// How `append` spells the value of number text that needs no reading: the text itself, or
+    /// (for a whole number) the text and `.0`. Nil when the text must be read and written
+    /// (``NumberParsing`` and ``append(_:to:)``).
+    ///
+    /// The text qualifies when it is a decimal in the form `append` writes (no exponent, no
+    /// leading zero, no trailing zero after the point, at most nine decimals), with at most
+    /// 15 significant digits, at least 0.001 and below 10^15. Such a decimal reads back from
+    /// its `Double` unchanged, and no shorter one does: two decimals of at most 15 significant
+    /// digits lie further apart than the spacing of doubles near them.
+    static func spelling(ofNumberText text: UnsafeRawBufferPointer) -> (text: UnsafeRawBufferPointer, appendsPointZero: Bool)? {
+        let count = text.count
+        guard count > 0, count <= 26, let base = text.baseAddress else { return nil }
+        var index = 0
+        if base.load(as: UInt8.self) == UInt8(ascii: "-") { index = 1 }
+        let integerStart = index
+        while index < count, isDigit(base.load(fromByteOffset: index, as: UInt8.self)) { index += 1 }
+        let integerDigits = index - integerStart
+        guard integerDigits > 0, integerDigits <= 15 else { return nil }
+        let leadsWithZero = base.load(fromByteOffset: integerStart, as: UInt8.self) == UInt8(ascii: "0")
+        if leadsWithZero, integerDigits > 1 { return nil }
+        if index == count {
+            // A whole number: not zero (below 0.001), written with `.0`.
+            return leadsWithZero ? nil : (text, true)
+        }
+        guard base.load(fromByteOffset: index, as: UInt8.self) == UInt8(ascii: ".") else { return nil }
+        index += 1
+        let fractionStart = index
+        while index < count, isDigit(base.load(fromByteOffset: index, as: UInt8.self)) { index += 1 }
+        let decimals = index - fractionStart
+        guard index == count, decimals > 0, decimals <= 9,
+              base.load(fromByteOffset: count - 1, as: UInt8.self) != UInt8(ascii: "0")
+        else { return nil }
+        var significant = integerDigits + decimals
+        if leadsWithZero {
+            // 0.00ddd: the zeros are not significant; a fourth zero is below 0.001.
+            var zeros = 0
+            while base.load(fromByteOffset: fractionStart + zeros, as: UInt8.self) == UInt8(ascii: "0") { zeros += 1 }
+            guard zeros <= 2 else { return nil }
+            significant = decimals - zeros
+        }
+        return significant <= 15 ? (text, false) : nil
+    }
+
+    @inline(__always)
+    private static func isDigit(_ byte: UInt8) -> Bool {
+        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+    }
+
     /// The fast path; false, with nothing written, when it does not apply.
     @inline(__always)
     static func appendScaled(_ value: Double, to bytes: inout [UInt8]) -> Bool {

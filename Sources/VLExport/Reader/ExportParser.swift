@@ -125,6 +125,8 @@ final class ExportParser: TokenSink {
     var warningCount: Int { router.warningCount }
     /// Media items started so far.
     var itemCount: Int { router.itemCount }
+    /// Items of a normalized walk written from their typed form, read again from their bytes.
+    var normalizedItemsReadAgain: Int { router.itemsReadAgain }
     /// Media items started before `info` was read, once it was.
     var itemCountWhenInfoRead: Int? { router.itemCountWhenInfoRead }
 

@@ -111,7 +111,8 @@ final class ExportWalk {
             throw VLExportError(.usage, "the export was read to its end by an earlier loop; a reader makes one pass (open another to read it again)")
         }
         if let formTransform, formTransform !== transform { throw Self.otherTransformError }
-        if form == .typed, requested != .typed { throw Self.noBytesError }
+        if form == .typed, requested == .raw || requested == .typedAndRaw { throw Self.noBytesError }
+        if form == .normalized, requested != .normalized { throw Self.normalizedFormError }
         if itemsPassedOver { try readAgainFromStart() }
         form = requested
         formTransform = transform
@@ -179,6 +180,12 @@ final class ExportWalk {
     static let otherTransformError = VLExportError(
         .usage,
         "this reader handed out items passed through a function (mediaItems(mappedBy:)): only another loop over that same sequence can continue it (open another reader to read the items otherwise)"
+    )
+
+    /// What a loop over another form meets when the walk handed out normalized items.
+    static let normalizedFormError = VLExportError(
+        .usage,
+        "this reader handed out items in their normalized form, which keeps neither the typed values nor the bytes: only a loop over normalized items can continue it (open another reader to read the items otherwise)"
     )
 
     private func closedError() -> VLExportError {

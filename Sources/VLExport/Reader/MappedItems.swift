@@ -3,15 +3,24 @@
 final class ItemTransform: Sendable {
     /// Whether the function is given the item's compact JSON too.
     let readsJSON: Bool
+    /// Whether the function writes the item's normalized form, which the walk writes from the
+    /// events instead of building the typed item first (``ItemMode/normalized``).
+    let writesNormalized: Bool
     private let apply: @Sendable (MediaItem, RawMediaItem?) -> any Sendable
 
-    init(readsJSON: Bool, _ apply: @escaping @Sendable (MediaItem, RawMediaItem?) -> any Sendable) {
+    init(readsJSON: Bool, writesNormalized: Bool = false, _ apply: @escaping @Sendable (MediaItem, RawMediaItem?) -> any Sendable) {
         self.readsJSON = readsJSON
+        self.writesNormalized = writesNormalized
         self.apply = apply
     }
 
+    /// The function that writes each item's normalized JSON.
+    static func normalizedJSON() -> ItemTransform {
+        ItemTransform(readsJSON: false, writesNormalized: true) { item, _ in item.normalizedJSONBytes }
+    }
+
     /// The form the walk reads items in for this function.
-    var itemMode: ItemMode { readsJSON ? .typedAndRaw : .typed }
+    var itemMode: ItemMode { writesNormalized ? .normalized : readsJSON ? .typedAndRaw : .typed }
 
     /// What `item` becomes on the worker. An item in a form the function cannot take here
     /// (raw bytes, or a typed item without the bytes the function asks for) stays as it is:
@@ -30,6 +39,8 @@ final class ItemTransform: Sendable {
             .raw(raw)
         case .mapped(let value, let transform):
             .mapped(value, by: transform)
+        case .normalized(let bytes):
+            .normalized(bytes)
         }
     }
 
@@ -47,6 +58,9 @@ final class ItemTransform: Sendable {
             return apply(typed, readsJSON ? raw : nil)
         case .raw(let raw):
             return apply(try raw.typedItem(schema: schema), readsJSON ? raw : nil)
+        case .normalized(let bytes):
+            guard writesNormalized else { throw ExportWalk.otherTransformError }
+            return bytes
         }
     }
 }

@@ -8,6 +8,10 @@ enum ItemMode: Sendable {
     case typedAndRaw
     /// Nothing: the item is counted and passed over.
     case skip
+    /// The item's normalized JSON (``MediaItem/writeNormalized(to:)``), written from the events
+    /// by ``NormalizedItemWriter`` under a tolerant schema; under a strict one, a typed item,
+    /// which the loop writes.
+    case normalized
 }
 
 /// A finished media item, in the form the walk asked for.
@@ -17,6 +21,8 @@ enum ParsedItem {
     case typedAndRaw(MediaItem, RawMediaItem)
     /// What a loop's function made of the item, on the worker that read it.
     case mapped(any Sendable, by: ItemTransform)
+    /// The item's normalized JSON.
+    case normalized([UInt8])
 }
 
 /// Knows where in an export each event belongs and passes it on.
@@ -41,6 +47,8 @@ struct ExportRouter: ~Copyable {
         /// In `media_items`, between items.
         case inMediaItems
         case inTypedItem
+        /// In an item written in its normalized form as its events come.
+        case inNormalizedItem
         /// In an item kept as its bytes: a raw item, or in any mode an element of
         /// `media_items` that is an array rather than an object.
         case inRawItem(depth: Int)
@@ -85,6 +93,11 @@ struct ExportRouter: ~Copyable {
     /// Where `info`'s opening brace stands: the location of its values that cannot be read.
     private var infoStartLocation: SourceLocation?
     private var itemBuilder: MediaItemBuilder
+    private var normalizedWriter = NormalizedItemWriter()
+    /// Items the normalized writer gave up on, read again typed: for tests and measurements.
+    private(set) var itemsReadAgain = 0
+    /// The walk's options, for an item the normalized writer gives up on, which is read again typed.
+    private let options: ReaderOptions
     private var sawMediaItems = false
 
     // The item being read: where it starts, and for a raw item the bytes gathered from earlier chunks.
@@ -99,6 +112,9 @@ struct ExportRouter: ~Copyable {
     private var rawItemIsArray = false
     /// Whether the typed item being read is also captured as bytes.
     private var typedItemCapturesRaw = false
+    /// Whether the typed item being read is written in its normalized form once read (a
+    /// normalized walk under a strict schema).
+    private var typedItemIsNormalized = false
 
     init(options: ReaderOptions, itemMode: ItemMode) {
         maxDepth = options.maxDepth
@@ -106,6 +122,7 @@ struct ExportRouter: ~Copyable {
         maxKeptWarnings = options.maxKeptWarnings
         isStrict = options.schema == .strict
         itemBuilder = MediaItemBuilder(selection: options.properties, schema: options.schema)
+        self.options = options
         self.itemMode = itemMode
     }
 
@@ -162,7 +179,7 @@ struct ExportRouter: ~Copyable {
     /// The index of the media item being read, if the walk is inside one.
     var currentItemIndex: Int? {
         switch state {
-        case .inTypedItem, .inRawItem, .inSkippedItem: itemCount - 1
+        case .inTypedItem, .inNormalizedItem, .inRawItem, .inSkippedItem: itemCount - 1
         default: nil
         }
     }
@@ -184,6 +201,8 @@ struct ExportRouter: ~Copyable {
             try beginItem(tokenizer)
         case .inTypedItem:
             itemBuilder.startObject(tokenizer)
+        case .inNormalizedItem:
+            normalizedWriter.startObject()
         case .inRawItem(let depth):
             state = .inRawItem(depth: depth + 1)
         case .inSkippedItem(let depth):
@@ -217,6 +236,8 @@ struct ExportRouter: ~Copyable {
             try beginItem(tokenizer, isArray: true)
         case .inTypedItem:
             itemBuilder.startArray(tokenizer)
+        case .inNormalizedItem:
+            normalizedWriter.startArray()
         case .inRawItem(let depth):
             state = .inRawItem(depth: depth + 1)
         case .inSkippedItem(let depth):
@@ -259,13 +280,21 @@ struct ExportRouter: ~Copyable {
                     itemBuilder.item.nonconforming = values
                 }
                 // The item goes from the builder into the queue in one expression: no copy of it is made.
-                if typedItemCapturesRaw {
+                if typedItemIsNormalized {
+                    enqueue(.normalized(itemBuilder.takeItem().normalizedJSONBytes))
+                } else if typedItemCapturesRaw {
                     var raw = RawMediaItem(index: itemCount - 1, json: takeRawJSON(tokenizer), location: itemStartLocation)
                     raw.keysAreKnownDistinct = itemBuilder.keysAreKnownDistinct
                     enqueue(.typedAndRaw(itemBuilder.takeItem(), raw))
                 } else {
                     enqueue(.typed(itemBuilder.takeItem()))
                 }
+                state = .inMediaItems
+            }
+        case .inNormalizedItem:
+            if normalizedWriter.endObject() {
+                try checkItemSize(upTo: Self.tokenEnd(tokenizer))
+                try finishNormalizedItem(tokenizer)
                 state = .inMediaItems
             }
         case .inRawItem(let depth):
@@ -295,6 +324,8 @@ struct ExportRouter: ~Copyable {
             _ = infoBuilder.end()
         case .inTypedItem:
             try Self.locatingErrors(ofItem: itemCount - 1, at: itemStartLocation) { () throws(VLExportError) in try itemBuilder.endArray(tokenizer) }
+        case .inNormalizedItem:
+            normalizedWriter.endArray()
         case .inRawItem(let depth):
             if depth == 1 {
                 try checkItemSize(upTo: Self.tokenEnd(tokenizer))
@@ -325,6 +356,8 @@ struct ExportRouter: ~Copyable {
             infoBuilder.key(bytes)
         case .inTypedItem:
             itemBuilder.key(bytes)
+        case .inNormalizedItem:
+            normalizedWriter.key(bytes)
         default:
             break
         }
@@ -335,6 +368,14 @@ struct ExportRouter: ~Copyable {
         switch state {
         case .inTypedItem:
             try Self.locatingErrors(ofItem: itemCount - 1, at: itemStartLocation) { () throws(VLExportError) in try itemBuilder.scalar(token, tokenizer) }
+        case .inNormalizedItem:
+            // yajl hands over a string without escapes where it stands in the input, and one it
+            // unescaped from a buffer of its own: bytes in the chunk need no escaping.
+            var escapeFree = false
+            if case .string(let bytes) = token, let start = bytes.baseAddress, let chunk = tokenizer.currentChunk.baseAddress {
+                escapeFree = start >= chunk && start + bytes.count <= chunk + tokenizer.currentChunk.count
+            }
+            normalizedWriter.scalar(token, escapeFree: escapeFree)
         case .inRawItem, .inSkippedItem:
             break
         case .inInfo:
@@ -370,6 +411,8 @@ struct ExportRouter: ~Copyable {
         case .inTypedItem:
             itemBuilder.chunkEnded(tokenizer)
             if typedItemCapturesRaw { keepRawChunkTail(tokenizer) }
+        case .inNormalizedItem:
+            keepRawChunkTail(tokenizer)
         case .inSkippedItem:
             break
         default:
@@ -401,7 +444,7 @@ struct ExportRouter: ~Copyable {
     func truncationMessage() -> String {
         switch state {
         case .beforeDocument: "the input holds no JSON document (it is empty or white space)"
-        case .inTypedItem, .inRawItem, .inSkippedItem: "the input ends inside media_items[\(itemCount - 1)]"
+        case .inTypedItem, .inNormalizedItem, .inRawItem, .inSkippedItem: "the input ends inside media_items[\(itemCount - 1)]"
         case .inMediaItems:
             itemCount == 0
                 ? "the input ends inside media_items, before its first item"
@@ -437,15 +480,21 @@ struct ExportRouter: ~Copyable {
         rawItemIsArray = isArray
         let itemMode = index < skipItemsBefore ? .skip : itemMode
         switch itemMode {
-        case .typed where !isArray, .typedAndRaw where !isArray:
+        case .normalized where !isArray && !isStrict:
+            normalizedWriter.begin()
+            rawCaptureStart = braceIndex
+            rawBuffer.removeAll(keepingCapacity: true)
+            state = .inNormalizedItem
+        case .typed where !isArray, .typedAndRaw where !isArray, .normalized where !isArray:
             typedItemCapturesRaw = itemMode == .typedAndRaw
+            typedItemIsNormalized = itemMode == .normalized
             itemBuilder.begin(index: index, tracksKeys: typedItemCapturesRaw)
             if typedItemCapturesRaw {
                 rawCaptureStart = braceIndex
                 rawBuffer.removeAll(keepingCapacity: true)
             }
             state = .inTypedItem
-        case .raw, .typed, .typedAndRaw:
+        case .raw, .typed, .typedAndRaw, .normalized:
             rawCaptureStart = braceIndex
             rawBuffer.removeAll(keepingCapacity: true)
             state = .inRawItem(depth: 1)
@@ -465,16 +514,19 @@ struct ExportRouter: ~Copyable {
         let raw = RawMediaItem(index: index, json: token.value.compactJSON, location: itemStartLocation)
         let item = MediaItem.unreadable(index: index, value: token.value, location: itemStartLocation)
         switch index < skipItemsBefore ? .skip : itemMode {
-        case .typed: finishTypedItem(item)
+        case .typed, .normalized: finishTypedItem(item)
         case .typedAndRaw: finishTypedItem(item, raw: raw)
         case .raw: enqueue(.raw(raw))
         case .skip: break
         }
     }
 
-    /// Queues an item that is not an object (already warned about), with its bytes when given.
+    /// Queues an item that is not an object (already warned about), with its bytes when given,
+    /// or written in its normalized form in a normalized walk.
     private mutating func finishTypedItem(_ item: consuming MediaItem, raw: RawMediaItem? = nil) {
-        if let raw {
+        if itemMode == .normalized {
+            enqueue(.normalized(item.normalizedJSONBytes))
+        } else if let raw {
             enqueue(.typedAndRaw(item, raw))
         } else {
             enqueue(.typed(item))
@@ -539,6 +591,60 @@ struct ExportRouter: ~Copyable {
         let json = inputIsCompact ? rawBuffer : rawBuffer.withUnsafeBytes { JSONCompactor.compacted($0) }
         rawBuffer.removeAll(keepingCapacity: rawBuffer.capacity <= 1 << 20)
         return json
+    }
+
+    /// Queues the item the normalized writer has just closed: its output, or, when the writer
+    /// gave up on it, the normalized form of the typed item read again from its bytes.
+    private mutating func finishNormalizedItem(_ tokenizer: Tokenizer) throws(VLExportError) {
+        guard normalizedWriter.gaveUp else {
+            if !rawBuffer.isEmpty { rawBuffer.removeAll(keepingCapacity: rawBuffer.capacity <= 1 << 20) }
+            // Queued as it is: a transform leaves normalized items so (and touching the shared
+            // transform from every worker for every item costs its reference count's cache line).
+            ready.append(.normalized(normalizedWriter.takeOutput()))
+            return
+        }
+        let item = try typedItemReadAgain(from: takeCapturedBytes(tokenizer))
+        itemsReadAgain += 1
+        enqueue(.normalized(item.normalizedJSONBytes))
+    }
+
+    /// The item just read, built typed from its bytes (as they stand in the input, white space
+    /// and all) by a parser placed where the item starts, so that its values, warnings and their
+    /// locations are the typed walk's. Its warnings are added to the walk's.
+    private mutating func typedItemReadAgain(from bytes: [UInt8]) throws(VLExportError) -> MediaItem {
+        let index = itemCount - 1
+        // Set when the item began.
+        let start = itemStartLocation!
+        let place = BatchPlace(
+            offset: start.offset, line: start.line, lineStart: start.offset - (start.column - 1), precedingBytes: [], firstItemIndex: index
+        )
+        let parser = ExportParser(batchOf: options, itemMode: .typed, at: place, expectedItems: 1, isCompact: false)
+        bytes.withUnsafeBytes { parser.feed($0) }
+        // The bracket brings out the item, as the comma after it would.
+        Self.closingBracket.withUnsafeBytes { parser.feed($0) }
+        var result = parser.batchResult()
+        if let failure = result.failure { throw failure }
+        warningCount += result.warningCount
+        for warning in result.warnings where warnings.count < maxKeptWarnings { warnings.append(warning) }
+        guard result.items.count == 1, case .typed(let item)? = result.items[0].take() else {
+            preconditionFailure("an item yajl has read whole is read again as one typed item")
+        }
+        return item
+    }
+
+    private static let closingBracket: [UInt8] = [UInt8(ascii: "]")]
+
+    /// The bytes of the item captured, which ends with the token just read, as they stand in the input.
+    private mutating func takeCapturedBytes(_ tokenizer: Tokenizer) -> [UInt8] {
+        let chunk = tokenizer.currentChunk
+        let end = tokenizer.tokenEndIndex
+        if rawBuffer.isEmpty {
+            return Array(UnsafeRawBufferPointer(rebasing: chunk[rawCaptureStart..<end]))
+        }
+        rawBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<end]))
+        let bytes = rawBuffer
+        rawBuffer.removeAll(keepingCapacity: rawBuffer.capacity <= 1 << 20)
+        return bytes
     }
 
     private mutating func finishRawItem(_ tokenizer: Tokenizer) {

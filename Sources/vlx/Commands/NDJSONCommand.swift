@@ -30,14 +30,8 @@ struct NDJSONCommand: AsyncParsableCommand {
         try await ExportRun.perform(file, read) { run in
             let out = run.adopt(try OutputStream(path: output))
             if normalize {
-                // Each item is written out on the worker that read it.
-                let lines = run.reader.mediaItems(mappedBy: { item in
-                    var writer = JSONWriter()
-                    writer.bytes.reserveCapacity(2048)
-                    item.writeNormalized(to: &writer)
-                    return writer.bytes
-                })
-                for try await line in lines {
+                // Each item is written out on the worker that read it, from the events.
+                for try await line in run.reader.normalizedItems {
                     try out.writeLine(line)
                     run.input.progress.addItem()
                 }
