@@ -85,10 +85,10 @@ struct NormalizedItemWriter: ~Copyable {
 
     /// The item's normalized JSON, once its closing brace was reported and the writer did not
     /// give up, moved out: the next item is written into a new buffer, of room for a quarter
-    /// more than this one took (handing out a copy instead cost a copy of every item).
+    /// more than this one took, up to 1 MiB (handing out a copy instead cost a copy of every item).
     mutating func takeOutput() -> [UInt8] {
         var taken: [UInt8] = []
-        taken.reserveCapacity(writer.bytes.count + writer.bytes.count / 4 + 64)
+        taken.reserveCapacity(min(writer.bytes.count + writer.bytes.count / 4 + 64, 1 << 20))
         swap(&taken, &writer.bytes)
         return taken
     }
