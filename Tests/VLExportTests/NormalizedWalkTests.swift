@@ -155,6 +155,13 @@ import Testing
         try await ParallelWalkTests.expectSameWalks(bytes, "odd items", threads: [1, 2], batchBytes: [1, 300], readSizes: [5, 4096])
     }
 
+    /// The writer keeps the slots met in an object as bits of one `UInt64`: every slot fits.
+    @Test func everySlotHasABitOfItsOwn() {
+        let slots = (0...255).compactMap { PropertySlot(rawValue: UInt8($0)) }
+        #expect(slots.count > 40)
+        #expect(slots.map(\.rawValue).max()! < 64)
+    }
+
     /// Number text that ``ShortestDecimal`` writes as itself, and text that it does not, against
     /// what reading the text and writing the `Double` gives.
     @Test func numberTextCopiedIsTheTextWritten() {

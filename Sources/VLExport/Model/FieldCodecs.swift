@@ -29,6 +29,13 @@ protocol FieldCodec {
 extension FieldCodec {
     @inline(__always)
     static func writeNormalizedMember(_ token: ScalarToken, key: StaticString, _ vocabulary: Vocabulary, escapeFree: Bool, to writer: inout JSONWriter) -> Bool {
+        writeNormalizedMemberAsRead(token, key: key, vocabulary, to: &writer)
+    }
+
+    /// ``writeNormalizedMember(_:key:_:escapeFree:to:)`` by way of the value: read with
+    /// ``read(_:_:)``, then written; what a codec's own way of writing leaves to the general one.
+    @inline(__always)
+    static func writeNormalizedMemberAsRead(_ token: ScalarToken, key: StaticString, _ vocabulary: Vocabulary, to writer: inout JSONWriter) -> Bool {
         if case .null = token { return true }
         guard let value = read(token, vocabulary) else { return false }
         writeNormalized(value, key: key, to: &writer)
@@ -124,10 +131,7 @@ enum IntCodec: FieldCodec {
             writer.number(verbatim: text, appendingPointZero: false)
             return true
         }
-        if case .null = token { return true }
-        guard let value = read(token, vocabulary) else { return false }
-        writeNormalized(value, key: key, to: &writer)
-        return true
+        return writeNormalizedMemberAsRead(token, key: key, vocabulary, to: &writer)
     }
 
     /// Whether whole-number text is as ``JSONWriter/appendDecimal(_:to:)`` spells its value.
@@ -203,14 +207,10 @@ enum DoubleCodec: FieldCodec {
                 writer.number(verbatim: spelling.text, appendingPointZero: spelling.appendsPointZero)
                 return true
             }
-        case .null:
-            return true
         default:
             break
         }
-        guard let value = read(token, vocabulary) else { return false }
-        writeNormalized(value, key: key, to: &writer)
-        return true
+        return writeNormalizedMemberAsRead(token, key: key, vocabulary, to: &writer)
     }
 
     static func writeNormalized(_ value: Double, key: StaticString, to writer: inout JSONWriter) {
@@ -332,10 +332,7 @@ enum DuplicateGroupIDCodec: FieldCodec {
     @inline(__always)
     static func writeNormalizedMember(_ token: ScalarToken, key: StaticString, _ vocabulary: Vocabulary, escapeFree: Bool, to writer: inout JSONWriter) -> Bool {
         if case .string = token { return StringCodec.writeNormalizedMember(token, key: key, vocabulary, escapeFree: escapeFree, to: &writer) }
-        if case .null = token { return true }
-        guard let value = read(token, vocabulary) else { return false }
-        writeNormalized(value, key: key, to: &writer)
-        return true
+        return writeNormalizedMemberAsRead(token, key: key, vocabulary, to: &writer)
     }
 
     static func writeNormalized(_ value: DuplicateGroupID, key: StaticString, to writer: inout JSONWriter) {
