@@ -147,7 +147,7 @@ public final class ExportReader {
     /// ``MediaItem/writeNormalized(to:)`` writes, which `vlx ndjson --normalize` prints.
     ///
     /// Under a tolerant schema the walk writes them as the events come, without building
-    /// typed items, which takes about a third less work than `mediaItems` and
+    /// typed items, which takes about a fifth less CPU than `mediaItems` and
     /// `writeNormalized`. An item with something the common way does not cover (an unknown
     /// field, a value to convert or keep as it was) is read typed from its bytes and written
     /// from that, so the bytes and the ``warnings`` are the same either way.
