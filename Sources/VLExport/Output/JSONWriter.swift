@@ -72,7 +72,8 @@ public struct JSONWriter {
         needsComma = true
     }
 
-    /// Writes a string value from its UTF-8 bytes, which must be valid UTF-8 (the tokenizer's are).
+    /// Writes a string value from its UTF-8 bytes, with the escapes JSON requires. The bytes are
+    /// copied as they are: give it valid UTF-8 (a `String`'s bytes, or text checked as ASCII).
     public mutating func string(utf8 bytes: UnsafeRawBufferPointer) {
         writeString(utf8: bytes, afterComma: needsComma)
         needsComma = true
