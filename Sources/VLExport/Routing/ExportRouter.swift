@@ -581,16 +581,7 @@ struct ExportRouter: ~Copyable {
 
     /// The compact JSON of the item captured as bytes, which ends with the token just read.
     private mutating func takeRawJSON(_ tokenizer: Tokenizer) -> [UInt8] {
-        let chunk = tokenizer.currentChunk
-        let end = tokenizer.tokenEndIndex
-        if rawBuffer.isEmpty {
-            let bytes = UnsafeRawBufferPointer(rebasing: chunk[rawCaptureStart..<end])
-            return inputIsCompact ? Array(bytes) : JSONCompactor.compacted(bytes)
-        }
-        rawBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<end]))
-        let json = inputIsCompact ? rawBuffer : rawBuffer.withUnsafeBytes { JSONCompactor.compacted($0) }
-        rawBuffer.removeAll(keepingCapacity: rawBuffer.capacity <= 1 << 20)
-        return json
+        takeCapturedBytes(tokenizer, compacting: !inputIsCompact)
     }
 
     /// Queues the item the normalized writer has just closed: its output, or, when the writer
@@ -603,7 +594,7 @@ struct ExportRouter: ~Copyable {
             ready.append(.normalized(normalizedWriter.takeOutput()))
             return
         }
-        let item = try typedItemReadAgain(from: takeCapturedBytes(tokenizer))
+        let item = try typedItemReadAgain(from: takeCapturedBytes(tokenizer, compacting: false))
         itemsReadAgain += 1
         enqueue(.normalized(item.normalizedJSONBytes))
     }
@@ -634,17 +625,19 @@ struct ExportRouter: ~Copyable {
 
     private static let closingBracket: [UInt8] = [UInt8(ascii: "]")]
 
-    /// The bytes of the item captured, which ends with the token just read, as they stand in the input.
-    private mutating func takeCapturedBytes(_ tokenizer: Tokenizer) -> [UInt8] {
+    /// The bytes of the item captured, which ends with the token just read: as they stand in
+    /// the input, or `compacting` them (white space outside strings dropped).
+    private mutating func takeCapturedBytes(_ tokenizer: Tokenizer, compacting: Bool) -> [UInt8] {
         let chunk = tokenizer.currentChunk
         let end = tokenizer.tokenEndIndex
         if rawBuffer.isEmpty {
-            return Array(UnsafeRawBufferPointer(rebasing: chunk[rawCaptureStart..<end]))
+            let bytes = UnsafeRawBufferPointer(rebasing: chunk[rawCaptureStart..<end])
+            return compacting ? JSONCompactor.compacted(bytes) : Array(bytes)
         }
         rawBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<end]))
-        let bytes = rawBuffer
+        let taken = compacting ? rawBuffer.withUnsafeBytes { JSONCompactor.compacted($0) } : rawBuffer
         rawBuffer.removeAll(keepingCapacity: rawBuffer.capacity <= 1 << 20)
-        return bytes
+        return taken
     }
 
     private mutating func finishRawItem(_ tokenizer: Tokenizer) {
