@@ -20,23 +20,34 @@ extension KnownKey {
 /// chosen when the table is made so that no two words share a slot, so a
 /// lookup is a few loads, a multiply and one comparison, with no loop, no call
 /// to memcmp and no reference counting (raw pointers are not counted).
+///
+/// A slot holds one byte, the word's place in a dense list of the words' loads:
+/// the slots and the list of the 70 known keys take 3.3 KB, where a table of
+/// full entries took 40 KB and lost its lines to the input streaming through
+/// the cache.
 struct WordTable: @unchecked Sendable {
     private struct Entry {
         var loads: (UInt64, UInt64, UInt64)
-        var length: Int
-        /// The word's position in the list the table was made from; -1 for an empty slot.
-        var index: Int
+        /// 0 in the entry for empty slots, which no word of 1 byte or more matches.
+        var length: Int32
+        /// The word's position in the list the table was made from.
+        var index: Int32
     }
 
     static let maxLength = 24
 
+    /// One byte per slot: the position in ``entries`` of the word in that slot, or of the empty entry.
+    private let slots: UnsafeMutablePointer<UInt8>
+    /// The words, then the empty entry.
     private let entries: UnsafeMutablePointer<Entry>
     private let shift: UInt64
     private let multipliers: (UInt64, UInt64)
 
-    /// A table of `words`, each 1 to 24 bytes long and all different; a lookup gives a word's position in the list.
+    /// A table of `words`, each 1 to 24 bytes long and all different, fewer than 255 of them;
+    /// a lookup gives a word's position in the list.
     init(_ words: [String]) {
         precondition(Set(words).count == words.count, "a word table's words must all be different")
+        precondition(words.count < Int(UInt8.max), "a word table holds fewer than 255 words")
         let keyed = words.map { word -> ((UInt64, UInt64, UInt64), Int) in
             let utf8 = Array(word.utf8)
             precondition(!utf8.isEmpty && utf8.count <= Self.maxLength, "\(word) is not 1 to \(Self.maxLength) bytes long")
@@ -48,22 +59,23 @@ struct WordTable: @unchecked Sendable {
         let slotCount = 1 << Int(bits)
         var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
         var chosen: (UInt64, UInt64)?
-        var slots: [Int] = []
+        var slotOfWord: [Int] = []
         while chosen == nil {
             // splitmix64: a fixed sequence of odd multipliers, so every run builds the same table.
             seed &+= 0x9E37_79B9_7F4A_7C15
             let first = Self.mix(seed) | 1
             let second = Self.mix(seed ^ 0xD1B5_4A32_D192_ED03) | 1
-            slots = keyed.map { Int(Self.hash($0.0, $0.1, (first, second), 64 - bits)) }
-            if Set(slots).count == slots.count { chosen = (first, second) }
+            slotOfWord = keyed.map { Int(Self.hash($0.0, $0.1, (first, second), 64 - bits)) }
+            if Set(slotOfWord).count == slotOfWord.count { chosen = (first, second) }
         }
         multipliers = chosen!
         shift = 64 - bits
-        entries = .allocate(capacity: slotCount)
-        entries.initialize(repeating: Entry(loads: (0, 0, 0), length: 0, index: -1), count: slotCount)
-        for (index, slot) in slots.enumerated() {
-            entries[slot] = Entry(loads: keyed[index].0, length: keyed[index].1, index: index)
-        }
+        var slotBytes = [UInt8](repeating: UInt8(words.count), count: slotCount)
+        for (index, slot) in slotOfWord.enumerated() { slotBytes[slot] = UInt8(index) }
+        slots = neverFreed(slotBytes)
+        entries = neverFreed(keyed.enumerated().map { index, word in
+            Entry(loads: word.0, length: Int32(word.1), index: Int32(index))
+        } + [Entry(loads: (0, 0, 0), length: 0, index: -1)])
     }
 
     private static func mix(_ value: UInt64) -> UInt64 {
@@ -106,53 +118,76 @@ struct WordTable: @unchecked Sendable {
         let count = bytes.count
         guard count > 0, count <= Self.maxLength, let base = bytes.baseAddress else { return -1 }
         let loads = Self.loads(base, count)
-        let entry = entries[Int(Self.hash(loads, count, multipliers, shift))]
-        return entry.length == count && entry.loads == loads ? entry.index : -1
+        let entry = entries[Int(slots[Int(Self.hash(loads, count, multipliers, shift))])]
+        return Int(entry.length) == count && entry.loads == loads ? Int(entry.index) : -1
     }
 }
 
 /// The word tables the typed reader matches bytes against, made once.
 ///
-/// Code on the hot path keeps its own reference, so it does not go through the
-/// lazy initialisation check of a global on every lookup. A class, so that
-/// handing it to a function beside an `inout` writer copies a pointer, not
-/// the tables (a struct was copied whole there, once per value written).
-final class Vocabulary: @unchecked Sendable {
-    /// ``KnownKey`` names, in ``KnownKey/ordered`` order.
-    let keys: WordTable
-    /// ``MetadataKind`` names, in `allCases` order.
-    let metadataKinds: WordTable
-    /// The kinds ``metadataKinds`` matches, at the index it gives.
-    let metadataKindValues: UnsafeMutablePointer<MetadataKind>
-    /// Their names, made once rather than once per metadata item.
-    let metadataKindNames: UnsafeMutablePointer<String>
-    /// Every spelling ``IssueType`` knows, in ``IssueType/spellings`` order.
-    let issueTypes: WordTable
-    /// The issue types ``issueTypes`` matches, at the index it gives.
-    let issueTypeValues: UnsafeMutablePointer<IssueType>
-    /// The media types this version knows, in `MediaType.known` order.
-    let mediaTypes: WordTable
-    /// The media types ``mediaTypes`` matches, at the index it gives (here rather than read from
-    /// `MediaType.known`, a global array whose reference count every worker would touch).
-    let mediaTypeValues: UnsafeMutablePointer<MediaType>
-
-    static let shared = Vocabulary()
-
-    private init() {
-        keys = WordTable(KnownKey.ordered.map(\.rawValue))
-        metadataKinds = WordTable(MetadataKind.allCases.map(\.rawValue))
-        metadataKindValues = .allocate(capacity: MetadataKind.allCases.count)
-        metadataKindValues.initialize(from: MetadataKind.allCases, count: MetadataKind.allCases.count)
-        metadataKindNames = .allocate(capacity: MetadataKind.allCases.count)
-        metadataKindNames.initialize(from: MetadataKind.allCases.map(\.rawValue), count: MetadataKind.allCases.count)
-        issueTypes = WordTable(IssueType.spellings.map(\.spelling))
-        let issueTypes = IssueType.spellings.map { IssueType(rawValue: $0.spelling) }
-        issueTypeValues = .allocate(capacity: issueTypes.count)
-        issueTypeValues.initialize(from: issueTypes, count: issueTypes.count)
-        mediaTypes = WordTable(MediaType.known.map(\.rawValue))
-        mediaTypeValues = .allocate(capacity: MediaType.known.count)
-        mediaTypeValues.initialize(from: MediaType.known, count: MediaType.known.count)
+/// A pointer to tables that are never freed, so handing it to a function is
+/// a copy of one word that touches no reference count. Every worker reads the
+/// same tables: a class instance, retained for each value read, had its count
+/// bounce between the cores' caches (a tenth of `vlx stats`'s CPU went to it
+/// and to the misses it caused), and a struct holding the tables was copied
+/// whole beside an `inout` writer, once per value written.
+///
+/// Code on the hot path keeps its own copy, so it does not go through the
+/// lazy initialisation check of a global on every lookup.
+struct Vocabulary: @unchecked Sendable {
+    /// What the tables are.
+    struct Tables {
+        /// ``KnownKey`` names, in ``KnownKey/ordered`` order.
+        let keys = WordTable(KnownKey.ordered.map(\.rawValue))
+        /// ``MetadataKind`` names, in `allCases` order.
+        let metadataKinds = WordTable(MetadataKind.allCases.map(\.rawValue))
+        /// The kinds ``metadataKinds`` matches, at the index it gives.
+        let metadataKindValues = neverFreed(MetadataKind.allCases)
+        /// Their names, made once rather than once per metadata item.
+        let metadataKindNames = neverFreed(MetadataKind.allCases.map(\.rawValue))
+        /// Every spelling ``IssueType`` knows, in ``IssueType/spellings`` order.
+        let issueTypes = WordTable(IssueType.spellings.map(\.spelling))
+        /// The issue types ``issueTypes`` matches, at the index it gives.
+        let issueTypeValues = neverFreed(IssueType.spellings.map { IssueType(rawValue: $0.spelling) })
+        /// The media types this version knows, in `MediaType.known` order.
+        let mediaTypes = WordTable(MediaType.known.map(\.rawValue))
+        /// The media types ``mediaTypes`` matches, at the index it gives (here rather than read from
+        /// `MediaType.known`, a global array whose reference count every worker would touch).
+        let mediaTypeValues = neverFreed(MediaType.known)
     }
+
+    private let tables: UnsafePointer<Tables>
+
+    static let shared = Vocabulary(tables: UnsafePointer(neverFreed([Tables()])))
+
+    /// ``Tables/keys``.
+    var keys: WordTable { tables.pointee.keys }
+    /// ``Tables/metadataKinds``.
+    var metadataKinds: WordTable { tables.pointee.metadataKinds }
+    /// ``Tables/metadataKindValues``.
+    var metadataKindValues: UnsafeMutablePointer<MetadataKind> { tables.pointee.metadataKindValues }
+    /// ``Tables/metadataKindNames``.
+    var metadataKindNames: UnsafeMutablePointer<String> { tables.pointee.metadataKindNames }
+    /// ``Tables/issueTypes``.
+    var issueTypes: WordTable { tables.pointee.issueTypes }
+    /// ``Tables/issueTypeValues``.
+    var issueTypeValues: UnsafeMutablePointer<IssueType> { tables.pointee.issueTypeValues }
+    /// ``Tables/mediaTypes``.
+    var mediaTypes: WordTable { tables.pointee.mediaTypes }
+    /// ``Tables/mediaTypeValues``.
+    var mediaTypeValues: UnsafeMutablePointer<MediaType> { tables.pointee.mediaTypeValues }
+}
+
+/// `values` copied into memory that is never freed, in whole cache lines of their own, so
+/// that the cores that read it never lose it to a write to something beside it.
+func neverFreed<Value>(_ values: [Value]) -> UnsafeMutablePointer<Value> {
+    let cacheLine = 64
+    let bytes = (max(values.count, 1) * MemoryLayout<Value>.stride + cacheLine - 1) / cacheLine * cacheLine
+    let alignment = max(cacheLine, MemoryLayout<Value>.alignment)
+    let memory = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: alignment)
+        .bindMemory(to: Value.self, capacity: values.count)
+    memory.initialize(from: values, count: values.count)
+    return memory
 }
 
 /// An object key, known or not.

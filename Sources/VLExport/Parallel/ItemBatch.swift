@@ -123,7 +123,7 @@ final class ItemBatch: @unchecked Sendable {
         let parser = ExportParser(
             batchOf: options, itemMode: itemMode, at: place, expectedItems: objectItemSpans?.count ?? 0, isCompact: !mayHoldWhitespace
         )
-        parser.transformOnFinish = transform
+        parser.transformOnFinish = transform?.copyForOneWorker()
         bytes.withUnsafeBytes { parser.feed($0) }
         if endsInput {
             parser.finish()

@@ -1,6 +1,19 @@
+import Synchronization
+
 /// A function a walk applies to each item where the item is read: on the worker thread that
 /// read it, in the parallel walk; on the walk's own thread, in the serial walk.
 final class ItemTransform: Sendable {
+    /// Which transform mapped an item. Items carry this rather than the transform: a reference
+    /// would be counted up on a worker and down on the loop's thread for every item, one count
+    /// that every core writes.
+    struct ID: Hashable, Sendable {
+        fileprivate let value: UInt64
+    }
+
+    private static let madeCount = Atomic<UInt64>(0)
+
+    /// This transform's ``ID``, unique in the process, and shared by its copies only.
+    let id: ID
     /// Whether the function is given the item's compact JSON too.
     let readsJSON: Bool
     /// Whether the function writes the item's normalized form, which the walk writes from the
@@ -9,9 +22,23 @@ final class ItemTransform: Sendable {
     private let apply: @Sendable (MediaItem, RawMediaItem?) -> any Sendable
 
     init(readsJSON: Bool, writesNormalized: Bool = false, _ apply: @escaping @Sendable (MediaItem, RawMediaItem?) -> any Sendable) {
+        id = ID(value: Self.madeCount.wrappingAdd(1, ordering: .relaxed).newValue)
         self.readsJSON = readsJSON
         self.writesNormalized = writesNormalized
         self.apply = apply
+    }
+
+    private init(copying original: ItemTransform) {
+        id = original.id
+        readsJSON = original.readsJSON
+        writesNormalized = original.writesNormalized
+        apply = original.apply
+    }
+
+    /// A copy for one worker's parser: the same function and ``id``, in an object whose
+    /// reference count, taken for every item it maps, no other core writes.
+    func copyForOneWorker() -> ItemTransform {
+        ItemTransform(copying: self)
     }
 
     /// The function that writes each item's normalized JSON.
@@ -32,9 +59,9 @@ final class ItemTransform: Sendable {
     func mapped(_ item: consuming ParsedItem) -> ParsedItem {
         switch consume item {
         case .typed(let typed):
-            readsJSON ? .typed(typed) : .mapped(apply(typed, nil), by: self)
+            readsJSON ? .typed(typed) : .mapped(apply(typed, nil), by: id)
         case .typedAndRaw(let typed, let raw):
-            .mapped(apply(typed, readsJSON ? raw : nil), by: self)
+            .mapped(apply(typed, readsJSON ? raw : nil), by: id)
         case .raw(let raw):
             .raw(raw)
         case .mapped(let value, let transform):
@@ -49,7 +76,7 @@ final class ItemTransform: Sendable {
     func output(of item: consuming ParsedItem, schema: ReaderOptions.SchemaPolicy) throws(VLExportError) -> any Sendable {
         switch consume item {
         case .mapped(let value, let transform):
-            guard transform === self else { throw ExportWalk.otherTransformError }
+            guard transform == id else { throw ExportWalk.otherTransformError }
             return value
         case .typed(let typed):
             guard !readsJSON else { throw ExportWalk.noBytesError }

@@ -20,7 +20,7 @@ enum ParsedItem {
     case raw(RawMediaItem)
     case typedAndRaw(MediaItem, RawMediaItem)
     /// What a loop's function made of the item, on the worker that read it.
-    case mapped(any Sendable, by: ItemTransform)
+    case mapped(any Sendable, by: ItemTransform.ID)
     /// The item's normalized JSON.
     case normalized([UInt8])
 }
