@@ -89,12 +89,14 @@ final class Tokenizer {
     // The last byte before the current chunk that is not white space, for errors that look back.
     private var lastSignificantBeforeChunk: (byte: UInt8, location: SourceLocation)?
 
-    /// Creates a tokenizer that sends events to `sink`.
-    init(sink: TokenSink, dialect: JSONDialect) {
+    /// Creates a tokenizer that sends events to `sink`, by `callbacks`: by default, the
+    /// table that calls the sink's methods through ``TokenSink``; a sink may give a table
+    /// of its own that calls it directly (each entry going through ``deliver(_:_:)``).
+    init(sink: TokenSink, dialect: JSONDialect, callbacks table: yajl_callbacks = Tokenizer.yajlCallbacks) {
         self.sink = .passUnretained(sink)
         self.lenientFilter = dialect == .lenient ? LenientFilter() : nil
         callbacks = .allocate(capacity: 1)
-        callbacks.initialize(to: Tokenizer.yajlCallbacks)
+        callbacks.initialize(to: table)
         let context = Unmanaged.passUnretained(self).toOpaque()
         let handle = yajl_alloc(callbacks, nil, context)
         // The defaults, stated: RFC 8259 and one document, nothing after it.
@@ -277,7 +279,7 @@ final class Tokenizer {
                 excerpt: excerpt(around: valid)
             ))
         }
-        let stop = Tokenizer.deliver(Unmanaged.passUnretained(self).toOpaque()) { (sink, tokenizer) throws(VLExportError) in
+        let stop = Tokenizer.deliver(Unmanaged.passUnretained(self).toOpaque(), to: TokenSink.self) { (sink, tokenizer) throws(VLExportError) in
             try sink.chunkEnded(tokenizer)
         }
         if stop == 0, let sinkError {
@@ -422,15 +424,17 @@ final class Tokenizer {
 
     // MARK: - The callback bridge
 
-    /// Recovers the tokenizer from yajl's context without touching its reference count,
-    /// runs one sink call, and turns a thrown error into yajl's "stop" (0).
+    /// Recovers the tokenizer and its sink, as a `Sink`, from yajl's context without touching
+    /// a reference count, runs one sink call, and turns a thrown error into yajl's "stop" (0).
+    /// Every entry of a callback table calls it; `Sink` is the sink's class, or ``TokenSink``.
     @inline(__always)
-    private static func deliver(
+    static func deliver<Sink: TokenSink>(
         _ context: UnsafeMutableRawPointer?,
-        _ body: (TokenSink, Tokenizer) throws(VLExportError) -> Void
+        to _: Sink.Type,
+        _ body: (Sink, Tokenizer) throws(VLExportError) -> Void
     ) -> Int32 {
         Unmanaged<Tokenizer>.fromOpaque(context!)._withUnsafeGuaranteedRef { tokenizer in
-            tokenizer.sink._withUnsafeGuaranteedRef { sink in
+            Unmanaged<Sink>.fromOpaque(tokenizer.sink.toOpaque())._withUnsafeGuaranteedRef { sink in
                 do throws(VLExportError) {
                     try body(sink, tokenizer)
                     return 1
@@ -442,23 +446,24 @@ final class Tokenizer {
         }
     }
 
-    private static let yajlCallbacks: yajl_callbacks = {
+    /// The callbacks that call the sink through ``TokenSink``'s methods.
+    static let yajlCallbacks: yajl_callbacks = {
         var table = yajl_callbacks()
-        table.yajl_null = { context in deliver(context) { (sink, tokenizer) throws(VLExportError) in try sink.null(tokenizer) } }
-        table.yajl_boolean = { context, value in deliver(context) { (sink, tokenizer) throws(VLExportError) in try sink.bool(value != 0, tokenizer) } }
+        table.yajl_null = { context in deliver(context, to: TokenSink.self) { (sink, tokenizer) throws(VLExportError) in try sink.null(tokenizer) } }
+        table.yajl_boolean = { context, value in deliver(context, to: TokenSink.self) { (sink, tokenizer) throws(VLExportError) in try sink.bool(value != 0, tokenizer) } }
         table.yajl_number = { context, text, length in
-            deliver(context) { (sink, tokenizer) throws(VLExportError) in try sink.number(UnsafeRawBufferPointer(start: text, count: length), tokenizer) }
+            deliver(context, to: TokenSink.self) { (sink, tokenizer) throws(VLExportError) in try sink.number(UnsafeRawBufferPointer(start: text, count: length), tokenizer) }
         }
         table.yajl_string = { context, bytes, length in
-            deliver(context) { (sink, tokenizer) throws(VLExportError) in try sink.string(UnsafeRawBufferPointer(start: bytes, count: length), tokenizer) }
+            deliver(context, to: TokenSink.self) { (sink, tokenizer) throws(VLExportError) in try sink.string(UnsafeRawBufferPointer(start: bytes, count: length), tokenizer) }
         }
         table.yajl_map_key = { context, bytes, length in
-            deliver(context) { (sink, tokenizer) throws(VLExportError) in try sink.key(UnsafeRawBufferPointer(start: bytes, count: length), tokenizer) }
+            deliver(context, to: TokenSink.self) { (sink, tokenizer) throws(VLExportError) in try sink.key(UnsafeRawBufferPointer(start: bytes, count: length), tokenizer) }
         }
-        table.yajl_start_map = { context in deliver(context) { (sink, tokenizer) throws(VLExportError) in try sink.startObject(tokenizer) } }
-        table.yajl_end_map = { context in deliver(context) { (sink, tokenizer) throws(VLExportError) in try sink.endObject(tokenizer) } }
-        table.yajl_start_array = { context in deliver(context) { (sink, tokenizer) throws(VLExportError) in try sink.startArray(tokenizer) } }
-        table.yajl_end_array = { context in deliver(context) { (sink, tokenizer) throws(VLExportError) in try sink.endArray(tokenizer) } }
+        table.yajl_start_map = { context in deliver(context, to: TokenSink.self) { (sink, tokenizer) throws(VLExportError) in try sink.startObject(tokenizer) } }
+        table.yajl_end_map = { context in deliver(context, to: TokenSink.self) { (sink, tokenizer) throws(VLExportError) in try sink.endObject(tokenizer) } }
+        table.yajl_start_array = { context in deliver(context, to: TokenSink.self) { (sink, tokenizer) throws(VLExportError) in try sink.startArray(tokenizer) } }
+        table.yajl_end_array = { context in deliver(context, to: TokenSink.self) { (sink, tokenizer) throws(VLExportError) in try sink.endArray(tokenizer) } }
         return table
     }()
 }
