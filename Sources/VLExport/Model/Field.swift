@@ -18,7 +18,7 @@ extension KnownKey {
 /// overlap for shorter words, and words under 8 bytes are read in smaller
 /// pieces). The table is a perfect hash over those loads: the multipliers are
 /// chosen when the table is made so that no two words share a slot, so a
-/// lookup is a few loads, a multiply and one comparison, with no loop, no call
+/// lookup is a few loads, three multiplies and one comparison, with no loop, no call
 /// to memcmp and no reference counting (raw pointers are not counted).
 ///
 /// A slot holds one byte, the word's place in a dense list of the words' loads:
@@ -40,8 +40,9 @@ struct WordTable: @unchecked Sendable {
     private let slots: UnsafeMutablePointer<UInt8>
     /// The words, then the empty entry.
     private let entries: UnsafeMutablePointer<Entry>
+    private let entryCount: Int
     private let shift: UInt64
-    private let multipliers: (UInt64, UInt64)
+    private let multipliers: (UInt64, UInt64, UInt64)
 
     /// A table of `words`, each 1 to 24 bytes long and all different, fewer than 255 of them;
     /// a lookup gives a word's position in the list.
@@ -53,21 +54,30 @@ struct WordTable: @unchecked Sendable {
             precondition(!utf8.isEmpty && utf8.count <= Self.maxLength, "\(word) is not 1 to \(Self.maxLength) bytes long")
             return (utf8.withUnsafeBytes { Self.loads($0.baseAddress!, utf8.count) }, utf8.count)
         }
-        // Eight slots per word or more: a multiplier pair without collisions turns up within a few dozen tries.
+        // Eight slots per word or more: for the format's lists (70 keys at most) a multiplier pair
+        // without collisions turns up within a few dozen tries. A longer list needs more room
+        // (the chance of no collision falls with the square of the count): after 64 tries
+        // without one, the slots double.
         var bits: UInt64 = 3
         while (1 << bits) < words.count * 8 { bits += 1 }
-        let slotCount = 1 << Int(bits)
         var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var chosen: (UInt64, UInt64)?
+        var chosen: (UInt64, UInt64, UInt64)?
         var slotOfWord: [Int] = []
+        var tries = 0
         while chosen == nil {
+            if tries == 64 {
+                bits += 1
+                tries = 0
+            }
+            tries += 1
             // splitmix64: a fixed sequence of odd multipliers, so every run builds the same table.
             seed &+= 0x9E37_79B9_7F4A_7C15
-            let first = Self.mix(seed) | 1
-            let second = Self.mix(seed ^ 0xD1B5_4A32_D192_ED03) | 1
-            slotOfWord = keyed.map { Int(Self.hash($0.0, $0.1, (first, second), 64 - bits)) }
-            if Set(slotOfWord).count == slotOfWord.count { chosen = (first, second) }
+            precondition(bits < 32, "no perfect hash found for a word table")
+            let candidate = (Self.mix(seed) | 1, Self.mix(seed ^ 0xD1B5_4A32_D192_ED03) | 1, Self.mix(seed ^ 0x94D0_49BB_1331_11EB) | 1)
+            slotOfWord = keyed.map { Int(Self.hash($0.0, $0.1, candidate, 64 - bits)) }
+            if Set(slotOfWord).count == slotOfWord.count { chosen = candidate }
         }
+        let slotCount = 1 << Int(bits)
         multipliers = chosen!
         shift = 64 - bits
         var slotBytes = [UInt8](repeating: UInt8(words.count), count: slotCount)
@@ -76,6 +86,12 @@ struct WordTable: @unchecked Sendable {
         entries = neverFreed(keyed.enumerated().map { index, word in
             Entry(loads: word.0, length: Int32(word.1), index: Int32(index))
         } + [Entry(loads: (0, 0, 0), length: 0, index: -1)])
+        entryCount = keyed.count + 1
+    }
+
+    /// The bytes the table reads: its slots and its list of words.
+    var byteCount: Int {
+        (1 << Int(64 - shift)) + entryCount * MemoryLayout<Entry>.stride
     }
 
     private static func mix(_ value: UInt64) -> UInt64 {
@@ -86,8 +102,12 @@ struct WordTable: @unchecked Sendable {
     }
 
     @inline(__always)
-    private static func hash(_ loads: (UInt64, UInt64, UInt64), _ length: Int, _ multipliers: (UInt64, UInt64), _ shift: UInt64) -> UInt64 {
-        ((loads.0 &+ loads.1 &+ UInt64(truncatingIfNeeded: length)) &* multipliers.0 ^ loads.2 &* multipliers.1) >> shift
+    /// Multiply, add, shift: each load with its own multiplier, so that two different words
+    /// share a slot only for some multipliers, never for all. (Adding two loads before one
+    /// multiply made words whose first and middle eight bytes trade values, `"ab…"`
+    /// against `"ba…"` in the right places, share a slot whatever the multipliers.)
+    private static func hash(_ loads: (UInt64, UInt64, UInt64), _ length: Int, _ multipliers: (UInt64, UInt64, UInt64), _ shift: UInt64) -> UInt64 {
+        (loads.0 &* multipliers.0 &+ loads.1 &* multipliers.1 &+ loads.2 &* multipliers.2 &+ UInt64(truncatingIfNeeded: length)) >> shift
     }
 
     /// The loads that identify a word of `count` bytes, 1 to 24.
