@@ -14,7 +14,9 @@ import Darwin
 /// callbacks millions of times a second, and a class reference held as
 /// `Unmanaged` is called with no reference counting and one indirect call,
 /// where an existential would be retained and released on every event.
-/// Subclasses override every method.
+/// Subclasses override every method. The export's own parser goes further:
+/// it gives the tokenizer callbacks that call it directly
+/// (`ExportParser.directCallbacks`), with no call through the class table.
 ///
 /// Byte buffers handed to a sink are valid only during the call: copy what
 /// you keep. Each event comes with the tokenizer, for positions. Throwing
