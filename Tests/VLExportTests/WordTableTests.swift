@@ -53,7 +53,7 @@ import Testing
     /// A table as large as one may be, of random words of every length it takes, against
     /// random probes of every length (including ones too long to be a word).
     @Test func randomWordsAndProbesAgreeWithADictionary() {
-        var generator = SplitMix(seed: 0x5EED)
+        var generator = SeededGenerator(state: 0x5EED)
         var words: Set<[UInt8]> = []
         while words.count < 254 {
             let length = Int.random(in: 1...WordTable.maxLength, using: &generator)
@@ -79,20 +79,5 @@ import Testing
 
     private static func lookUp(_ word: String, in table: WordTable) -> Int {
         Array(word.utf8).withUnsafeBytes { table.index(of: $0) }
-    }
-}
-
-/// splitmix64, for random words that are the same on every run.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
