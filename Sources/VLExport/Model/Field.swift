@@ -68,11 +68,11 @@ struct WordTable: @unchecked Sendable {
             if tries == 64 {
                 bits += 1
                 tries = 0
+                precondition(bits < 32, "no perfect hash found for a word table")
             }
             tries += 1
             // splitmix64: a fixed sequence of odd multipliers, so every run builds the same table.
             seed &+= 0x9E37_79B9_7F4A_7C15
-            precondition(bits < 32, "no perfect hash found for a word table")
             let candidate = (Self.mix(seed) | 1, Self.mix(seed ^ 0xD1B5_4A32_D192_ED03) | 1, Self.mix(seed ^ 0x94D0_49BB_1331_11EB) | 1)
             slotOfWord = keyed.map { Int(Self.hash($0.0, $0.1, candidate, 64 - bits)) }
             if Set(slotOfWord).count == slotOfWord.count { chosen = candidate }
@@ -101,11 +101,11 @@ struct WordTable: @unchecked Sendable {
         return z ^ (z >> 31)
     }
 
-    @inline(__always)
     /// Multiply, add, shift: each load with its own multiplier, so that two different words
     /// share a slot only for some multipliers, never for all. (Adding two loads before one
     /// multiply made words whose first and middle eight bytes trade values, `"ab…"`
     /// against `"ba…"` in the right places, share a slot whatever the multipliers.)
+    @inline(__always)
     private static func hash(_ loads: (UInt64, UInt64, UInt64), _ length: Int, _ multipliers: (UInt64, UInt64, UInt64), _ shift: UInt64) -> UInt64 {
         (loads.0 &* multipliers.0 &+ loads.1 &* multipliers.1 &+ loads.2 &* multipliers.2 &+ UInt64(truncatingIfNeeded: length)) >> shift
     }
