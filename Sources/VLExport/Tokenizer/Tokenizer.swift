@@ -93,7 +93,7 @@ final class Tokenizer {
 
     /// Creates a tokenizer that sends events to `sink`, by `callbacks`: by default, the
     /// table that calls the sink's methods through ``TokenSink``; a sink may give a table
-    /// of its own that calls it directly (each entry going through ``deliver(_:_:)``).
+    /// of its own that calls it directly (each entry going through ``deliver(_:to:_:)``).
     init(sink: TokenSink, dialect: JSONDialect, callbacks table: yajl_callbacks = Tokenizer.yajlCallbacks) {
         self.sink = .passUnretained(sink)
         self.lenientFilter = dialect == .lenient ? LenientFilter() : nil
