@@ -10,8 +10,10 @@
 //                               writes), written from the events, on this thread
 //   vlx-walk normalize-typed-inline FILE  the same bytes written from the typed items of
 //                               typed-inline into a reused buffer, the way before
+//   vlx-walk scan FILE          the parallel walk's first stage alone: the file read in the walk's
+//                               chunks and scanned for structure; prints the items that end
 
-import VLExport
+@_spi(Parallel) import VLExport
 
 #if canImport(Glibc)
 import Glibc
@@ -23,9 +25,35 @@ func printError(_ message: String) {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 3, ["raw", "typed", "typed-inline", "normalize-inline", "normalize-typed-inline"].contains(arguments[1]) else {
-    printError("usage: vlx-walk raw|typed|typed-inline|normalize-inline|normalize-typed-inline FILE")
+guard arguments.count == 3, ["raw", "typed", "typed-inline", "normalize-inline", "normalize-typed-inline", "scan"].contains(arguments[1]) else {
+    printError("usage: vlx-walk raw|typed|typed-inline|normalize-inline|normalize-typed-inline|scan FILE")
     exit(2)
+}
+
+if arguments[1] == "scan" {
+    let descriptor = arguments[2] == "-" ? STDIN_FILENO : open(arguments[2], O_RDONLY)
+    guard descriptor >= 0 else {
+        printError("vlx-walk: cannot open \(arguments[2])")
+        exit(1)
+    }
+    var scanner = StructureScanner()
+    var itemEnds = 0
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ReaderOptions().chunkSize, alignment: 64)
+    while true {
+        let count = read(descriptor, buffer.baseAddress, buffer.count)
+        guard count > 0 else {
+            if count < 0 {
+                printError("vlx-walk: cannot read \(arguments[2])")
+                exit(1)
+            }
+            break
+        }
+        scanner.scan(UnsafeRawBufferPointer(rebasing: buffer[..<count])) { bracket in
+            if bracket.depthAfter == 2, !bracket.opens { itemEnds += 1 }
+        }
+    }
+    print("items \(itemEnds) bytes \(scanner.offset) depth \(scanner.depth)")
+    exit(0)
 }
 
 if arguments[1] == "normalize-inline" {

@@ -1,16 +1,19 @@
 import CVLXScan
+import Foundation
 import Testing
 @_spi(Parallel) @testable import VLExport
 
 /// The scanner against a byte-at-a-time reference, in every chunking.
 @Suite struct StructureScannerTests {
     /// What the reference and the scanner both report: the brackets that leave the depth at
-    /// most 2, then the final depth and whether the scan ends inside a string.
+    /// most 2, then the final depth, whether the scan ends inside a string, and where the last
+    /// byte up to 0x20 outside strings ends.
     struct Outcome: Equatable, CustomStringConvertible {
         var brackets: [String] = []
         var depth = 0
         var inString = false
-        var description: String { "\(brackets) depth \(depth) inString \(inString)" }
+        var whitespaceEnd = 0
+        var description: String { "\(brackets) depth \(depth) inString \(inString) whitespaceEnd \(whitespaceEnd)" }
     }
 
     /// The reference: one byte at a time, as the JSON grammar reads strings and escapes. (A
@@ -21,6 +24,7 @@ import Testing
         var inString = false
         var escaped = false
         for (offset, byte) in bytes.enumerated() {
+            if !inString, byte <= 0x20 { outcome.whitespaceEnd = offset + 1 }
             if escaped {
                 escaped = false
                 continue
@@ -48,8 +52,34 @@ import Testing
         return outcome
     }
 
-    static func scanned(_ bytes: [UInt8], chunkSizes: [Int]) -> Outcome {
-        var scanner = StructureScanner()
+    /// The deepest depth any bracket outside strings reaches, by the reference's reading.
+    static func deepest(_ bytes: [UInt8]) -> Int {
+        var deepest = 0
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for byte in bytes {
+            if escaped {
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") {
+                escaped = true
+            } else if byte == UInt8(ascii: "\"") {
+                inString.toggle()
+            } else if !inString, byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+                depth += 1
+                deepest = max(deepest, depth)
+            } else if !inString, byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
+                depth -= 1
+            }
+        }
+        return deepest
+    }
+
+    /// Every way this processor can classify bytes: one at a time, SSE2, AVX2.
+    static let levels = Array(0...CVLXScan_bestLevel())
+
+    static func scanned(_ bytes: [UInt8], chunkSizes: [Int], level: Int32) -> Outcome {
+        var scanner = StructureScanner(level: level)
         var outcome = Outcome()
         var start = 0
         var turn = 0
@@ -66,7 +96,10 @@ import Testing
         }
         outcome.depth = scanner.depth
         outcome.inString = scanner.isInString
+        outcome.whitespaceEnd = scanner.whitespaceEnd
         #expect(scanner.offset == bytes.count)
+        // The bound holds every depth a bracket reached (the start's 0 included).
+        #expect(scanner.depthBound >= deepest(bytes), "depth bound \(scanner.depthBound)")
         return outcome
     }
 
@@ -74,10 +107,12 @@ import Testing
 
     func expectAgreement(_ bytes: [UInt8], _ name: String) {
         let expected = Self.reference(bytes)
-        for sizes in Self.chunkings {
-            let got = Self.scanned(bytes, chunkSizes: sizes)
-            let firstDifference = zip(got.brackets, expected.brackets).enumerated().first { $0.element.0 != $0.element.1 }?.offset
-            #expect(got == expected, "\(name), chunks \(sizes): first difference at \(firstDifference.map { "\($0): \(got.brackets[$0]) vs \(expected.brackets[$0])" } ?? "the end: \(got) vs \(expected)")")
+        for level in Self.levels {
+            for sizes in Self.chunkings {
+                let got = Self.scanned(bytes, chunkSizes: sizes, level: level)
+                let firstDifference = zip(got.brackets, expected.brackets).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                #expect(got == expected, "\(name), level \(level), chunks \(sizes): first difference at \(firstDifference.map { "\($0): \(got.brackets[$0]) vs \(expected.brackets[$0])" } ?? "the end: \(got) vs \(expected)")")
+            }
         }
     }
 
@@ -122,9 +157,9 @@ import Testing
         #expect(Self.reference(bytes).brackets.count == 6)
     }
 
-    /// The vector classes of each 64-byte block against the byte loop, on blocks of every byte
-    /// value (the bytes next to the classes' bounds above all: 0x20 and 0x21, 0x7F and 0x80,
-    /// and the bytes that differ from a bracket by one bit).
+    /// The vector classes of each 64-byte block, at every level this processor has, against
+    /// the byte loop, on blocks of every byte value (the bytes next to the classes' bounds above
+    /// all: 0x20 and 0x21, 0x7F and 0x80, and the bytes that differ from a bracket by one bit).
     @Test func vectorClassesAreTheByteLoopsClasses() {
         var generator = SeededGenerator(state: 0xC1A5)
         let nearBounds: [UInt8] = [0x00, 0x09, 0x0A, 0x1F, 0x20, 0x21, 0x22, 0x5B, 0x5C, 0x5D, 0x7B, 0x7D, 0x7F, 0x80, 0xA0, 0xDB, 0xFB, 0xFD, 0xFF]
@@ -134,14 +169,17 @@ import Testing
                 Bool.random(using: &generator) ? nearBounds.randomElement(using: &generator)! : UInt8.random(in: 0...255, using: &generator)
             })
         }
+        func masks(_ classes: CVLXScan_Classes) -> [UInt64] {
+            [classes.quotes, classes.backslashes, classes.brackets, classes.closers, classes.spaces, classes.commas]
+        }
         for block in blocks {
-            let (vector, bytes) = block.withUnsafeBufferPointer { ($0.baseAddress.map(CVLXScan_classify), $0.baseAddress.map(CVLXScan_classifyBytes)) }
-            guard let vector, let bytes else { Issue.record("no block"); return }
-            #expect(
-                [vector.quotes, vector.backslashes, vector.brackets, vector.closers, vector.spaces, vector.commas]
-                    == [bytes.quotes, bytes.backslashes, bytes.brackets, bytes.closers, bytes.spaces, bytes.commas],
-                "\(block)"
-            )
+            let bytes = block.withUnsafeBufferPointer { masks(CVLXScan_classifyBytes($0.baseAddress!)) }
+            let inlined = block.withUnsafeBufferPointer { masks(CVLXScan_classify($0.baseAddress!)) }
+            #expect(inlined == bytes, "\(block)")
+            for level in Self.levels {
+                let atLevel = block.withUnsafeBufferPointer { masks(CVLXScan_classifyAtLevel(level, $0.baseAddress!)) }
+                #expect(atLevel == bytes, "level \(level): \(block)")
+            }
         }
         // Every byte value is in the blocks once; the classes count them as JSON does.
         let counts = blocks.prefix(4).reduce(into: [0, 0, 0, 0, 0, 0]) { counts, block in
@@ -151,5 +189,17 @@ import Testing
             }
         }
         #expect(counts == [1, 1, 4, 2, 33, 1])
+    }
+
+    /// The scan uses AVX2 where `/proc/cpuinfo` shows the processor has it (with POPCNT), and
+    /// SSE2 on any other x86-64 processor.
+    @Test func theBestLevelIsWhatTheProcessorHas() throws {
+        #if arch(x86_64) && os(Linux)
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let flags = Set(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
+        #expect(!flags.isEmpty)
+        let expected = flags.contains("avx2") && flags.contains("popcnt") ? CVLXScan_levelAVX2 : CVLXScan_levelSSE2
+        #expect(CVLXScan_bestLevel() == Int32(expected))
+        #endif
     }
 }

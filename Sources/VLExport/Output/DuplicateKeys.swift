@@ -90,8 +90,8 @@ enum DuplicateKeyScanner {
     /// Each open object keeps a 64-bit filter of its keys (one bit per key, chosen by a hash of
     /// its length and first eight bytes): a key whose bit is not yet set is new, with no
     /// comparison. Only when the bit is set are the object's earlier keys compared, by length
-    /// and first eight bytes, then byte by byte. (A plain loop over the blocks: with
-    /// ``StringBlocks/forEachBlock(of:_:)`` and a closure, its state was boxed and `validate`
+    /// and first eight bytes, then byte by byte. (A plain loop over the blocks: with a
+    /// function that called a closure for each block, its state was boxed and `validate`
     /// took 25% longer.)
     static func hasRepeatedKey(in bytes: UnsafeRawBufferPointer) -> Bool {
         guard let base = bytes.baseAddress else { return false }

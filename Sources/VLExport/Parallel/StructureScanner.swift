@@ -9,15 +9,16 @@ import CVLXScan
 /// may see a bracket where there is none, but only at or after the first invalid byte,
 /// which the parser of that stretch reports.
 ///
-/// Each block of 64 bytes is classified with vector instructions (`CVLXScan`: SSE2 on
-/// x86-64, a byte loop elsewhere) into 64-bit masks, one bit per byte: quotes, backslashes,
-/// brackets, closing brackets, white space. (Lines are not counted here: the places that
-/// need a line number are few, and `memchr` counts the line feeds up to them faster.)
-/// Backslashes mark the bytes they escape (a short loop, only in blocks that have one),
-/// a prefix XOR of the unescaped quotes
-/// gives the bytes inside strings, and the brackets outside strings change the depth.
-/// A block whose brackets cannot bring the depth down to ``reportedDepth`` is counted in
-/// one step; otherwise its brackets are visited one by one.
+/// The loop over blocks is C (`CVLXScan_scan`), compiled twice on x86-64: with SSE2, which
+/// every x86-64 processor has, and with AVX2 and POPCNT, chosen at run time when the
+/// processor has them (a byte loop elsewhere). Each block is classified into 64-bit masks,
+/// one bit per byte: quotes, backslashes, brackets, closing brackets, white space. (Lines
+/// are not counted here: the places that need a line number are few, and `memchr` counts
+/// the line feeds up to them faster.) Backslashes mark the bytes they escape (a short loop,
+/// only in blocks that have one), a prefix XOR of the unescaped quotes gives the bytes
+/// inside strings, and the brackets outside strings change the depth. A block whose
+/// brackets cannot bring the depth down to ``reportedDepth`` is counted in one step;
+/// otherwise the loop returns here, and its brackets are visited one by one.
 ///
 /// It is public as SPI (`@_spi(Parallel) import VLExport`) for the benchmark package only.
 @_spi(Parallel)
@@ -39,74 +40,84 @@ public struct StructureScanner {
         public var opens: Bool { byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") }
     }
 
-    /// Which bytes stand inside strings.
-    private var strings = StringBlocks()
+    /// Where the scan stands: strings, depth, offset.
+    private var state = CVLXScan_ScanState()
+    /// How bytes are classified (a `CVLXScan_level…`).
+    private let level: Int32
+
     /// The depth after the bytes scanned so far.
-    public private(set) var depth = 0
+    public var depth: Int { Int(state.depth) }
     /// The bytes scanned so far.
-    public private(set) var offset = 0
+    public var offset: Int { Int(state.offset) }
     /// At least the deepest depth reached since the last ``resetDepthBound()`` (for each block
     /// with brackets, the depth before it plus its opening brackets): when it is within a
     /// limit, no bracket scanned since went past it.
-    public private(set) var depthBound = 0
+    public var depthBound: Int { Int(state.depthBound) }
 
     /// Just past the last byte of white space (or any byte up to space) scanned outside a
     /// string, as an offset from the start of the scan; 0 when there has been none. Bytes
     /// before the first item that begin after it can be copied without compacting.
-    public private(set) var whitespaceEnd = 0
+    public var whitespaceEnd: Int { Int(state.whitespaceEnd) }
 
     /// Starts a new ``depthBound`` from the depth where the scan stands.
     public mutating func resetDepthBound() {
-        depthBound = depth
+        state.depthBound = state.depth
     }
 
-    /// A scanner at the start of a document.
-    public init() {}
+    /// A scanner at the start of a document, with the fastest instructions the processor has.
+    public init() {
+        self.init(level: CVLXScan_bestLevel())
+    }
+
+    /// A scanner at the start of a document that classifies bytes at `level` (a
+    /// `CVLXScan_level…` no higher than `CVLXScan_bestLevel()`), so that tests can check each.
+    init(level: Int32) {
+        precondition(level >= 0 && level <= CVLXScan_bestLevel(), "this processor has no scan level \(level)")
+        self.level = level
+    }
 
     /// Whether the scan stands inside a string.
-    public var isInString: Bool { strings.inString != 0 }
+    public var isInString: Bool { state.strings.inString != 0 }
 
     /// Scans the next bytes, passing each reported bracket to `visit` in order.
     public mutating func scan(_ bytes: UnsafeRawBufferPointer, _ visit: (Bracket) -> Void) {
-        StringBlocks.forEachBlock(of: bytes) { block, _, count in
-            scanBlock(block, count: count, visit)
-            return true
-        }
-    }
-
-    @inline(__always)
-    private mutating func scanBlock(_ block: UnsafeRawPointer, count: Int, _ visit: (Bracket) -> Void) {
-        let classes = CVLXScan_classify(block.assumingMemoryBound(to: UInt8.self))
-        let (inside, escaped) = strings.read(quotes: classes.quotes, backslashes: classes.backslashes, count: count)
-
-        // The zeros that pad a short block are no input.
-        let spacesOutside = classes.spaces & ~inside & (count == 64 ? ~0 : (1 << UInt64(count)) - 1)
-        if spacesOutside != 0 { whitespaceEnd = offset + 64 - spacesOutside.leadingZeroBitCount }
-
-        let structural = classes.brackets & ~inside & ~escaped
-        if structural != 0 {
-            let closers = classes.closers & structural
-            let closeCount = closers.nonzeroBitCount
-            depthBound = max(depthBound, depth + structural.nonzeroBitCount - closeCount)
-            if depth - closeCount > Self.reportedDepth {
-                depth += structural.nonzeroBitCount - 2 * closeCount
-            } else {
-                visitBrackets(structural, closers: closers, block: block, visit)
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let wholeBlocks = bytes.count / 64
+        var blocksRead = 0
+        while blocksRead < wholeBlocks {
+            var brackets = CVLXScan_Brackets()
+            blocksRead += CVLXScan_scan(level, &state, base + 64 * blocksRead, wholeBlocks - blocksRead, 64, Int64(Self.reportedDepth), &brackets)
+            if brackets.structural != 0 {
+                visitBrackets(brackets, block: UnsafeRawPointer(base + 64 * (blocksRead - 1)), visit)
+                state.offset += 64
             }
         }
-        offset += count
+        let lastCount = bytes.count - 64 * wholeBlocks
+        guard lastCount > 0 else { return }
+        // The last bytes, in a block of zeros: a zero byte is white space, masked off by the count.
+        var padded: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &padded) { block in
+            block.baseAddress!.copyMemory(from: base + 64 * wholeBlocks, byteCount: lastCount)
+            var brackets = CVLXScan_Brackets()
+            _ = CVLXScan_scan(level, &state, block.baseAddress!.assumingMemoryBound(to: UInt8.self), 1, Int32(lastCount), Int64(Self.reportedDepth), &brackets)
+            if brackets.structural != 0 {
+                visitBrackets(brackets, block: UnsafeRawPointer(block.baseAddress!), visit)
+                state.offset += Int64(lastCount)
+            }
+        }
     }
 
+    /// Visits the brackets of the block at ``offset`` one by one, moving the depth.
     @inline(never)
-    private mutating func visitBrackets(
-        _ structural: UInt64, closers: UInt64, block: UnsafeRawPointer, _ visit: (Bracket) -> Void
-    ) {
-        var remaining = structural
+    private mutating func visitBrackets(_ brackets: CVLXScan_Brackets, block: UnsafeRawPointer, _ visit: (Bracket) -> Void) {
+        var remaining = brackets.structural
+        var depth = self.depth
+        let offset = self.offset
         while remaining != 0 {
             let position = remaining.trailingZeroBitCount
             let bit = UInt64(1) << UInt64(position)
             remaining &= remaining &- 1
-            let closes = closers & bit != 0
+            let closes = brackets.closers & bit != 0
             depth += closes ? -1 : 1
             // (A block whose closing brackets cannot bring the depth down to the reported depth
             // cannot hold an opening one from it either: it is never visited for those.)
@@ -114,39 +125,19 @@ public struct StructureScanner {
                 visit(Bracket(byte: block.load(fromByteOffset: position, as: UInt8.self), offset: offset + position, depthAfter: depth))
             }
         }
+        state.depth = Int64(depth)
     }
 }
 
 /// Which bytes of consecutive blocks of 64 bytes stand inside strings: the quotes no backslash
 /// escapes, paired by a prefix XOR, with what the end of a block leaves open carried to the
-/// next. (The structure scanner and the search for repeated keys read strings this way.)
+/// next (`CVLXScan_readStrings`, which the structure scan's loop reads strings with too). The
+/// search for repeated keys reads strings this way.
 struct StringBlocks {
-    /// All ones while the bytes read end inside a string, zero outside.
-    private(set) var inString: UInt64 = 0
-    /// Whether the next byte is escaped: the last byte read was an unpaired backslash.
-    private var nextIsEscaped = false
+    private var strings = CVLXScan_Strings()
 
-    /// Calls `body` with each block of 64 bytes of `bytes` in order, with its offset in `bytes`
-    /// and its count of bytes; the last bytes (fewer than 64) come in a block of zeros, which
-    /// is none of the bytes a scanner looks for but white space (masked off by the count).
-    /// Stops when `body` returns false.
-    @inline(__always)
-    static func forEachBlock(of bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawPointer, Int, Int) -> Bool) {
-        guard let base = bytes.baseAddress else { return }
-        var position = 0
-        while bytes.count - position >= 64 {
-            guard body(base + position, position, 64) else { return }
-            position += 64
-        }
-        if position < bytes.count {
-            var padded: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-            let count = bytes.count - position
-            withUnsafeMutableBytes(of: &padded) { block in
-                block.baseAddress!.copyMemory(from: base + position, byteCount: count)
-                _ = body(UnsafeRawPointer(block.baseAddress!), position, count)
-            }
-        }
-    }
+    /// All ones while the bytes read end inside a string, zero outside.
+    var inString: UInt64 { strings.inString }
 
     /// Reads the next block of `count` bytes (64, or fewer for the last), given the bits of
     /// its quotes and backslashes. Returns the bytes inside strings (each opening quote
@@ -154,41 +145,7 @@ struct StringBlocks {
     @inline(__always)
     mutating func read(quotes: UInt64, backslashes: UInt64, count: Int) -> (inside: UInt64, escaped: UInt64) {
         var escaped: UInt64 = 0
-        if backslashes != 0 || nextIsEscaped {
-            escaped = escapedBytes(backslashes, count: count)
-        }
-        // Inside a string from an opening quote up to its closing quote: a prefix XOR.
-        var inside = quotes & ~escaped
-        inside ^= inside << 1
-        inside ^= inside << 2
-        inside ^= inside << 4
-        inside ^= inside << 8
-        inside ^= inside << 16
-        inside ^= inside << 32
-        inside ^= inString
-        inString = UInt64(bitPattern: Int64(bitPattern: inside) >> 63)
+        let inside = CVLXScan_readStrings(&strings, quotes, backslashes, Int32(count), &escaped)
         return (inside, escaped)
-    }
-
-    /// The bytes a backslash escapes, with ``nextIsEscaped`` carried in and out.
-    @inline(never)
-    private mutating func escapedBytes(_ backslashes: UInt64, count: Int) -> UInt64 {
-        var escaped: UInt64 = nextIsEscaped ? 1 : 0
-        // A backslash that is itself escaped escapes nothing.
-        var firstFree = nextIsEscaped ? 1 : 0
-        var remaining = backslashes
-        nextIsEscaped = false
-        while remaining != 0 {
-            let position = remaining.trailingZeroBitCount
-            remaining &= remaining &- 1
-            guard position >= firstFree, position < count else { continue }
-            if position == count - 1 {
-                nextIsEscaped = true
-            } else {
-                escaped |= 1 << UInt64(position + 1)
-            }
-            firstFree = position + 2
-        }
-        return escaped
     }
 }
