@@ -132,9 +132,14 @@ static int hasAVX2(void) {
 
 int CVLXScan_bestLevel(void) {
 #if CVLXSCAN_HAS_AVX2_PATH
+    /* Any thread may be the first to ask; each finds the same answer. */
     static int best = -1;
-    if (best < 0) best = hasAVX2() ? CVLXScan_levelAVX2 : CVLXScan_levelSSE2;
-    return best;
+    int level = __atomic_load_n(&best, __ATOMIC_RELAXED);
+    if (level < 0) {
+        level = hasAVX2() ? CVLXScan_levelAVX2 : CVLXScan_levelSSE2;
+        __atomic_store_n(&best, level, __ATOMIC_RELAXED);
+    }
+    return level;
 #elif defined(__SSE2__)
     return CVLXScan_levelSSE2;
 #else
