@@ -83,26 +83,27 @@ public struct StructureScanner {
     public mutating func scan(_ bytes: UnsafeRawBufferPointer, _ visit: (Bracket) -> Void) {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let wholeBlocks = bytes.count / 64
-        var blocksRead = 0
-        while blocksRead < wholeBlocks {
-            var brackets = CVLXScan_Brackets()
-            blocksRead += CVLXScan_scan(level, &state, base + 64 * blocksRead, wholeBlocks - blocksRead, 64, Int64(Self.reportedDepth), &brackets)
-            if brackets.structural != 0 {
-                visitBrackets(brackets, block: UnsafeRawPointer(base + 64 * (blocksRead - 1)), visit)
-                state.offset += 64
-            }
-        }
+        scanBlocks(base, count: wholeBlocks, lastCount: 64, visit)
         let lastCount = bytes.count - 64 * wholeBlocks
         guard lastCount > 0 else { return }
         // The last bytes, in a block of zeros: a zero byte is white space, masked off by the count.
         var padded: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         withUnsafeMutableBytes(of: &padded) { block in
             block.baseAddress!.copyMemory(from: base + 64 * wholeBlocks, byteCount: lastCount)
+            scanBlocks(block.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 1, lastCount: lastCount, visit)
+        }
+    }
+
+    /// Scans `count` blocks of 64 bytes, the last of which holds `lastCount` bytes of input,
+    /// visiting the brackets of each block the C loop stops at.
+    private mutating func scanBlocks(_ blocks: UnsafePointer<UInt8>, count: Int, lastCount: Int, _ visit: (Bracket) -> Void) {
+        var blocksRead = 0
+        while blocksRead < count {
             var brackets = CVLXScan_Brackets()
-            _ = CVLXScan_scan(level, &state, block.baseAddress!.assumingMemoryBound(to: UInt8.self), 1, Int32(lastCount), Int64(Self.reportedDepth), &brackets)
+            blocksRead += CVLXScan_scan(level, &state, blocks + 64 * blocksRead, count - blocksRead, Int32(lastCount), Int64(Self.reportedDepth), &brackets)
             if brackets.structural != 0 {
-                visitBrackets(brackets, block: UnsafeRawPointer(block.baseAddress!), visit)
-                state.offset += Int64(lastCount)
+                visitBrackets(brackets, block: UnsafeRawPointer(blocks + 64 * (blocksRead - 1)), visit)
+                state.offset += Int64(blocksRead == count ? lastCount : 64)
             }
         }
     }
