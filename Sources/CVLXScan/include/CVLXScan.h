@@ -4,7 +4,8 @@
 /*
  * The byte classes that the parallel walk's structure scanner and `vlx validate`'s search
  * for repeated keys read, 64 bytes at a time, with the processor's vector instructions
- * where there are some (SSE2 on x86-64). Swift has no portable way to turn a vector
+ * where there are some (SSE2 on x86-64, and AVX2 for the structure scan when the processor
+ * has it). Swift has no portable way to turn a vector
  * comparison into a bit mask (x86's pmovmskb), which is most of this work. The structure
  * scanner's loop over blocks is here too (CVLXScan.c), so that it can be compiled for AVX2
  * and chosen at run time; what it reports is read in Swift (StructureScanner.swift, and
