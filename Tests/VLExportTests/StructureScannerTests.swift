@@ -20,7 +20,18 @@ import Testing
     /// backslash escapes the next byte wherever it stands, as in the scanner: outside a
     /// string, where JSON has none, that only changes what invalid input is taken for.)
     static func reference(_ bytes: [UInt8]) -> Outcome {
+        referenceReading(bytes).outcome
+    }
+
+    /// The deepest depth any bracket outside strings reaches, by the reference's reading.
+    static func deepest(_ bytes: [UInt8]) -> Int {
+        referenceReading(bytes).deepest
+    }
+
+    /// The reference's reading: its outcome, and the deepest depth on the way.
+    static func referenceReading(_ bytes: [UInt8]) -> (outcome: Outcome, deepest: Int) {
         var outcome = Outcome()
+        var deepest = 0
         var inString = false
         var escaped = false
         for (offset, byte) in bytes.enumerated() {
@@ -41,6 +52,7 @@ import Testing
                 case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "}"), UInt8(ascii: "]"):
                     let opens = byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[")
                     outcome.depth += opens ? 1 : -1
+                    deepest = max(deepest, outcome.depth)
                     if outcome.depth <= StructureScanner.reportedDepth || (opens && outcome.depth == StructureScanner.reportedDepth + 1) {
                         outcome.brackets.append("\(Character(UnicodeScalar(byte)))@\(offset)d\(outcome.depth)")
                     }
@@ -49,30 +61,7 @@ import Testing
             }
         }
         outcome.inString = inString
-        return outcome
-    }
-
-    /// The deepest depth any bracket outside strings reaches, by the reference's reading.
-    static func deepest(_ bytes: [UInt8]) -> Int {
-        var deepest = 0
-        var depth = 0
-        var inString = false
-        var escaped = false
-        for byte in bytes {
-            if escaped {
-                escaped = false
-            } else if byte == UInt8(ascii: "\\") {
-                escaped = true
-            } else if byte == UInt8(ascii: "\"") {
-                inString.toggle()
-            } else if !inString, byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
-                depth += 1
-                deepest = max(deepest, depth)
-            } else if !inString, byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
-                depth -= 1
-            }
-        }
-        return deepest
+        return (outcome, deepest)
     }
 
     /// Every way this processor can classify bytes: one at a time, SSE2, AVX2.
