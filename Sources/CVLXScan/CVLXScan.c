@@ -62,16 +62,6 @@ size_t scanBlocks(CVLXScan_Classes (*classify)(const uint8_t *), CVLXScan_ScanSt
     return read;
 }
 
-static CVLXScan_Classes classifyBytesForScan(const uint8_t *block) {
-    return CVLXScan_classifyBytes(block);
-}
-
-#if defined(__SSE2__)
-static CVLXScan_Classes classifySSE2ForScan(const uint8_t *block) {
-    return CVLXScan_classify(block);
-}
-#endif
-
 #if CVLXSCAN_HAS_AVX2_PATH
 /* The classes of the 64 bytes at `block`, 32 at a time. (Inlined in the scan, which reads
  * no commas, the commas' comparisons go.) */
@@ -153,9 +143,9 @@ size_t CVLXScan_scan(int level, CVLXScan_ScanState *state, const uint8_t *blocks
     if (level >= CVLXScan_levelAVX2) return scanAVX2(state, blocks, blockCount, lastCount, reportedDepth, brackets);
 #endif
 #if defined(__SSE2__)
-    if (level >= CVLXScan_levelSSE2) return scanBlocks(classifySSE2ForScan, state, blocks, blockCount, lastCount, reportedDepth, brackets);
+    if (level >= CVLXScan_levelSSE2) return scanBlocks(CVLXScan_classify, state, blocks, blockCount, lastCount, reportedDepth, brackets);
 #endif
-    return scanBlocks(classifyBytesForScan, state, blocks, blockCount, lastCount, reportedDepth, brackets);
+    return scanBlocks(CVLXScan_classifyBytes, state, blocks, blockCount, lastCount, reportedDepth, brackets);
 }
 
 CVLXScan_Classes CVLXScan_classifyAtLevel(int level, const uint8_t *block) {
