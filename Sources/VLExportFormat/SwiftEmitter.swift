@@ -359,6 +359,7 @@ public enum SwiftEmitter {
         for owner in FormatDeclaration.metadataContents {
             out.line("extension \(owner.typeName): DeclaredProperties, EmptyInitializable {")
             out.line("    init() { self.init(otherProperties: JSONObject()) }")
+            out.line("    static let empty = \(owner.typeName)()")
             out.line("}")
         }
         out.line()

@@ -1067,21 +1067,27 @@ extension MetadataItem.Content {
 
 extension Issue: DeclaredProperties, EmptyInitializable {
     init() { self.init(otherProperties: JSONObject()) }
+    static let empty = Issue()
 }
 extension UserTag: DeclaredProperties, EmptyInitializable {
     init() { self.init(otherProperties: JSONObject()) }
+    static let empty = UserTag()
 }
 extension ImageLabel: DeclaredProperties, EmptyInitializable {
     init() { self.init(otherProperties: JSONObject()) }
+    static let empty = ImageLabel()
 }
 extension ObjectLabel: DeclaredProperties, EmptyInitializable {
     init() { self.init(otherProperties: JSONObject()) }
+    static let empty = ObjectLabel()
 }
 extension VideoInfo: DeclaredProperties, EmptyInitializable {
     init() { self.init(otherProperties: JSONObject()) }
+    static let empty = VideoInfo()
 }
 extension Caption: DeclaredProperties, EmptyInitializable {
     init() { self.init(otherProperties: JSONObject()) }
+    static let empty = Caption()
 }
 
 extension MediaItem {

@@ -107,12 +107,14 @@ struct WordTable: @unchecked Sendable {
     /// against `"ba…"` in the right places, share a slot whatever the multipliers.)
     @inline(__always)
     private static func hash(_ loads: (UInt64, UInt64, UInt64), _ length: Int, _ multipliers: (UInt64, UInt64, UInt64), _ shift: UInt64) -> UInt64 {
-        (loads.0 &* multipliers.0 &+ loads.1 &* multipliers.1 &+ loads.2 &* multipliers.2 &+ UInt64(truncatingIfNeeded: length)) >> shift
+        // A masking shift: `shift` is below 64, and the smart shift's check for more cost a compare and a branch a word.
+        (loads.0 &* multipliers.0 &+ loads.1 &* multipliers.1 &+ loads.2 &* multipliers.2 &+ UInt64(truncatingIfNeeded: length)) &>> shift
     }
 
-    /// The loads that identify a word of `count` bytes, 1 to 24.
+    /// The loads that identify a word of `count` bytes, 1 to 24 (with `count`: two words of
+    /// the same length and loads are the same word). Every byte is in a load.
     @inline(__always)
-    private static func loads(_ bytes: UnsafeRawPointer, _ count: Int) -> (UInt64, UInt64, UInt64) {
+    static func loads(_ bytes: UnsafeRawPointer, _ count: Int) -> (UInt64, UInt64, UInt64) {
         if count >= 8 {
             let first = bytes.loadUnaligned(as: UInt64.self)
             let middle = count > 16 ? bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self) : 0
@@ -177,8 +179,19 @@ struct Vocabulary: @unchecked Sendable {
     }
 
     private let tables: UnsafePointer<Tables>
+    /// The short strings made lately, on the one thread that reads with this copy; none in
+    /// ``shared``. (A builder puts its own here: see ``string(_:)``.)
+    var shortStrings: ShortStrings?
 
     static let shared = Vocabulary(tables: UnsafePointer(neverFreed([Tables()])))
+
+    /// The string `bytes` spell (invalid UTF-8 repaired), found among ``shortStrings`` when
+    /// it is one of them.
+    @inline(__always)
+    func string(_ bytes: UnsafeRawBufferPointer) -> String {
+        if let shortStrings { return shortStrings.string(bytes) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 
     /// ``Tables/keys``.
     var keys: WordTable { tables.pointee.keys }

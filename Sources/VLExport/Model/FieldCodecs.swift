@@ -56,7 +56,7 @@ enum StringCodec: FieldCodec {
     @inline(__always)
     static func read(_ token: ScalarToken, _ vocabulary: Vocabulary) -> String? {
         switch token {
-        case .string(let bytes), .number(let bytes): String(decoding: bytes, as: UTF8.self)
+        case .string(let bytes), .number(let bytes): vocabulary.string(bytes)
         default: nil
         }
     }

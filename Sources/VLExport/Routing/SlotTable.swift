@@ -71,6 +71,7 @@ struct SlotTable: @unchecked Sendable {
     /// The slot of the key at `keyIndex` in ``KnownKey/ordered`` (-1 for an unknown key) in `context`.
     @inline(__always)
     func slot(_ keyIndex: Int, in context: BuilderContext) -> PropertySlot {
-        slots[context.rawValue * rowLength + keyIndex + 1]
+        // Wrapping arithmetic: the table's size bounds every index, and the overflow checks were three branches a key.
+        slots[context.rawValue &* rowLength &+ keyIndex &+ 1]
     }
 }
