@@ -2,7 +2,7 @@ import Testing
 @testable import VLExport
 
 /// What the typed walk keeps so as not to make it again: short strings found by their bytes,
-/// empty values to leave behind.
+/// empty values to leave behind, batch buffers recycled.
 @Suite struct ReusedStorageTests {
     /// Every string a table hands out is the string `String(decoding:as:)` makes of the same
     /// bytes: for words that differ from each other in one byte only, at every place and every
@@ -91,5 +91,29 @@ import Testing
         issue.suggestedLabel = "next"
         #expect(swappedOut(&issue) == VLExport.Issue(suggestedLabel: "next"))
         #expect(issue == VLExport.Issue() && VLExport.Issue.empty == VLExport.Issue())
+    }
+
+    /// A buffer given back is the next one taken, emptied, with its room; buffers past the
+    /// limit, or larger than the pool keeps, are let go.
+    @Test func theBufferPoolRecyclesWhatItKeeps() {
+        let pool = ByteBufferPool(limit: 2, largestKept: 1 << 16)
+        var first = pool.take(capacity: 1000)
+        #expect(first.isEmpty && first.capacity >= 1000)
+        first.append(contentsOf: [1, 2, 3])
+        let address = first.withUnsafeBufferPointer { $0.baseAddress }
+        pool.give(consume first)
+        let again = pool.take(capacity: 10)
+        #expect(again.isEmpty)
+        #expect(again.capacity >= 1000)
+        #expect(again.withUnsafeBufferPointer { $0.baseAddress } == address)
+
+        var large: [UInt8] = []
+        large.reserveCapacity(1 << 17)
+        pool.give(large)
+        #expect(pool.take(capacity: 1).capacity < 1 << 17)
+
+        for _ in 0..<3 { pool.give([UInt8](repeating: 7, count: 100)) }
+        let kept = (0..<3).map { _ in pool.take(capacity: 1) }
+        #expect(kept.filter { $0.capacity >= 100 }.count == 2)
     }
 }

@@ -68,7 +68,8 @@ final class ItemBatch: @unchecked Sendable {
 
     /// The items' bytes. For the last batch, the `]` that closes `media_items` follows
     /// them, so that the worker also checks what stands before it (a trailing comma).
-    let bytes: [UInt8]
+    /// Empty once ``releaseBytes()`` has taken them.
+    private(set) var bytes: [UInt8]
     /// Where the bytes begin.
     let place: BatchPlace
     /// Where the walk's own parser goes on after the batch: past the items and the comma
@@ -136,6 +137,13 @@ final class ItemBatch: @unchecked Sendable {
     }
 
     private static let closingBracket: [UInt8] = [UInt8(ascii: "]")]
+
+    /// Moves the bytes out, once the batch has been read: nothing made of it refers to them.
+    func releaseBytes() -> [UInt8] {
+        var released: [UInt8] = []
+        swap(&released, &bytes)
+        return released
+    }
 
     /// The raw walk's fast path: a batch of objects within the limits that yajl, with no
     /// callbacks, finds valid holds exactly the items the scanner proposed, and nothing the

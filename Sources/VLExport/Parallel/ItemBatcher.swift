@@ -73,9 +73,13 @@ struct ItemBatcher {
     private var pendingDepthBound = 0
     private var lastScanDepthBound = 0
 
-    init(batchTarget: Int, maxBatchBytes: Int) {
+    /// Where the buffer that replaces one handed out comes from, if not made new.
+    let recycledBuffers: ByteBufferPool?
+
+    init(batchTarget: Int, maxBatchBytes: Int, recycledBuffers: ByteBufferPool? = nil) {
         self.batchTarget = batchTarget
         self.maxBatchBytes = maxBatchBytes
+        self.recycledBuffers = recycledBuffers
         buffer.reserveCapacity(batchTarget * 2)
     }
 
@@ -391,8 +395,9 @@ struct ItemBatcher {
             BatchPlace.countLines(in: base, from: 0, to: count, startingAt: bufferStart, line: &line, lineStart: &lineStart)
         }
         precedingBytes = lastBytes(before: count)
-        var taken = [UInt8]()
-        taken.reserveCapacity(max(batchTarget * 2, buffer.count - count))
+        let room = max(batchTarget * 2, buffer.count - count)
+        var taken = recycledBuffers?.take(capacity: room) ?? []
+        taken.reserveCapacity(room)
         taken.append(contentsOf: buffer[count...])
         swap(&taken, &buffer)
         taken.removeSubrange(end...)

@@ -26,6 +26,8 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
     private let readSize: Int
     /// Pieces cut and not yet taken by the walk, at most.
     let segmentsInFlight: Int
+    /// The batches' buffers, back from the workers for the reading thread.
+    private let recycledBuffers: ByteBufferPool
     private let state = Mutex(State())
     /// Room for another piece.
     private let freeSlots: UnsafeMutablePointer<sem_t>
@@ -90,8 +92,12 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
         self.options = options
         workerCount = max(1, workers)
         readSize = options.chunkSize
-        batcher = ItemBatcher(batchTarget: options.parallelBatchBytes, maxBatchBytes: options.maxItemBytes + 2 * options.parallelBatchBytes + options.chunkSize)
         segmentsInFlight = workerCount + 3
+        recycledBuffers = ByteBufferPool(limit: segmentsInFlight + workerCount, largestKept: 4 * options.parallelBatchBytes + options.chunkSize)
+        batcher = ItemBatcher(
+            batchTarget: options.parallelBatchBytes, maxBatchBytes: options.maxItemBytes + 2 * options.parallelBatchBytes + options.chunkSize,
+            recycledBuffers: recycledBuffers
+        )
         freeSlots = .allocate(capacity: 1)
         workAvailable = .allocate(capacity: 1)
         stopped = .allocate(capacity: 1)
@@ -257,6 +263,7 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
             }
             guard let batch else { return }
             batch.read(options)
+            recycledBuffers.give(batch.releaseBytes())
             changeState { $0.done.insert(ObjectIdentifier(batch)) }
         }
     }
@@ -293,7 +300,7 @@ final class ParallelSource: ByteSource, @unchecked Sendable {
         sem_destroy(workAvailable)
         sem_init(workAvailable, 0, 0)
         state.withLock { $0 = State() }
-        batcher = ItemBatcher(batchTarget: batcher.batchTarget, maxBatchBytes: batcher.maxBatchBytes)
+        batcher = ItemBatcher(batchTarget: batcher.batchTarget, maxBatchBytes: batcher.maxBatchBytes, recycledBuffers: recycledBuffers)
         return true
     }
 
