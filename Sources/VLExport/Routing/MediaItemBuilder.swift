@@ -46,7 +46,7 @@ struct MediaItemBuilder: ~Copyable {
     private var context = BuilderContext.item
     private(set) var depth = 0
     /// The contexts around the current one.
-    private var stack: [Frame] = []
+    private var stack = ReusedBuffer<Frame>()
     /// The keys read so far in the open typed object, one bit each: a known key's bit is its
     /// index in ``KnownKey/ordered``, the other keys share the bits above
     /// (see ``keyBit(index:_:)``).
@@ -136,7 +136,7 @@ struct MediaItemBuilder: ~Copyable {
     mutating func begin(index: Int, tracksKeys: Bool) {
         context = .item
         depth = 0
-        stack.removeAll(keepingCapacity: true)
+        stack.removeAll()
         generic.reset()
         generic.keysMayRepeat = false
         keyFilter = 0
@@ -494,7 +494,7 @@ struct MediaItemBuilder: ~Copyable {
 /// Not copyable: it owns its list's buffer, which goes when the level does.
 struct MetadataLevel: ~Copyable {
     /// The finished metadata items of the open list.
-    var list = MetadataListBuffer()
+    var list = ReusedBuffer<MetadataItem>()
     var typeName: String?
     var typeKey = MetadataItem.TypeKey.type
     /// The known kind ``typeName`` names.
@@ -641,26 +641,36 @@ struct MetadataLevelStorage: ~Copyable {
     }
 }
 
-/// The metadata items of an open list, in a buffer kept from item to item.
+/// Elements in a buffer kept from item to item: the metadata items of an open
+/// list, the builder's stack of contexts.
 ///
 /// An array kept with its capacity cannot hand its elements over without
 /// copying them (and retaining everything they hold); this buffer moves them
-/// into an array of exactly their count when the list closes. Not copyable,
-/// so the buffer has one owner, and freed when that owner goes.
-struct MetadataListBuffer: ~Copyable {
+/// into an array of exactly their count when the list closes. Its pointee is
+/// not checked for uniqueness at each write either: as an array, the stack of
+/// contexts cost 57 instructions a push (callgrind). Not copyable, so the
+/// buffer has one owner, and freed when that owner goes.
+struct ReusedBuffer<Element>: ~Copyable {
     private(set) var count = 0
     private var capacity = 0
-    private var base: UnsafeMutablePointer<MetadataItem>?
+    private var base: UnsafeMutablePointer<Element>?
 
     /// Adds an item at the end.
-    mutating func append(_ item: consuming MetadataItem) {
+    mutating func append(_ item: consuming Element) {
         if count == capacity { grow() }
         (base.unsafelyUnwrapped + count).initialize(to: item)
         count += 1
     }
 
+    /// Moves the last item out; there must be one.
+    mutating func removeLast() -> Element {
+        precondition(count > 0, "removeLast on an empty buffer")
+        count -= 1
+        return (base.unsafelyUnwrapped + count).move()
+    }
+
     /// Moves the items out, in order; the buffer is then empty.
-    mutating func takeAll() -> [MetadataItem] {
+    mutating func takeAll() -> [Element] {
         guard count > 0, let source = base else { return [] }
         let taken = count
         count = 0
@@ -683,7 +693,7 @@ struct MetadataListBuffer: ~Copyable {
 
     private mutating func grow() {
         let grownCapacity = max(16, capacity * 2)
-        let grown = UnsafeMutablePointer<MetadataItem>.allocate(capacity: grownCapacity)
+        let grown = UnsafeMutablePointer<Element>.allocate(capacity: grownCapacity)
         if let base {
             grown.moveInitialize(from: base, count: count)
             base.deallocate()
