@@ -29,11 +29,10 @@ final class ByteBufferPool: Sendable {
     }
 
     /// Keeps `buffer` for a later ``take(capacity:)``, unless enough are kept or it is too large.
-    func give(_ buffer: consuming [UInt8]) {
+    func give(_ buffer: [UInt8]) {
         guard buffer.capacity <= largestKept else { return }
-        var kept: [UInt8]? = buffer
         buffers.withLock { buffers in
-            if buffers.count < limit, let taken = kept.take() { buffers.append(taken) }
+            if buffers.count < limit { buffers.append(buffer) }
         }
     }
 }
