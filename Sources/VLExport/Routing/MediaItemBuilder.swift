@@ -598,14 +598,12 @@ func swappedOut<Value: EmptyInitializable>(_ value: inout Value) -> Value {
 
 /// A value with an empty state to leave behind.
 protocol EmptyInitializable {
-    init()
     /// An empty value, made once, for ``swappedOut(_:)`` to copy.
     static var empty: Self { get }
 }
 
 extension MediaItem: EmptyInitializable {
-    init() { self.init(index: 0) }
-    static let empty = MediaItem()
+    static let empty = MediaItem(index: 0)
 }
 
 // The metadata contents' conformances are generated with the types (Generated/Format.swift).
