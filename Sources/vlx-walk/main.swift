@@ -87,7 +87,7 @@ if arguments[1].hasSuffix("-inline") {
             if normalizes {
                 writer.reset()
                 item.writeNormalized(to: &writer)
-                normalizedBytes += writer.bytes.count
+                normalizedBytes += writer.count
             }
         }
         print("items \(items) raw_bytes 0 metadata_items \(metadata)" + (normalizes ? " normalized_bytes \(normalizedBytes)" : ""))

@@ -90,4 +90,31 @@ import VLExport
         writer.endObject()
         #expect(String(decoding: writer.bytes, as: UTF8.self) == #"{"a":[{},[],6120.0,-0.5,-42,-9223372036854775808],"b":{"x\"":true}}"#)
     }
+
+    /// The writer keeps its text in memory of its own: what it writes past its first room
+    /// (strings longer than it, and many small writes) is all there after it grows, and a taken
+    /// text leaves the writer empty for the next document, without a comma carried over.
+    @Test func itGrowsAndHandsOverItsText() throws {
+        var writer = JSONWriter(capacity: 64)
+        let long = String(repeating: "long \"text\" ", count: 40)
+        var expected: [JSONValue] = []
+        writer.beginArray()
+        for number in 0..<500 {
+            writer.integer(number)
+            expected.append(.number(JSONNumber(text: String(number))))
+            if number % 100 == 0 {
+                writer.string(long)
+                expected.append(.string(long))
+            }
+        }
+        writer.endArray()
+        #expect(writer.count == writer.bytes.count)
+        #expect(writer.withBytes { try? JSONValue(parsing: $0) } == .array(expected))
+        let taken = writer.takeBytes()
+        #expect(try JSONValue(parsing: taken) == .array(expected))
+        #expect(writer.count == 0)
+        writer.integer(7)
+        writer.appendVerbatim(0x0A)
+        #expect(writer.bytes == Array("7\n".utf8))
+    }
 }

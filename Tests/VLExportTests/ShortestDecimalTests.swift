@@ -41,11 +41,21 @@ import Testing
     /// above would only test `description` against itself).
     @Test func theFastPathTakesTheCommonNumbers() {
         for value in [0.887193, 0.96, 6120.0, -42.5, 0.001, 123_456.789] {
-            var bytes: [UInt8] = []
-            #expect(ShortestDecimal.appendScaled(value, to: &bytes), "\(value)")
-            #expect(String(decoding: bytes, as: UTF8.self) == value.description)
+            let (taken, text) = Self.scaled(value)
+            #expect(taken, "\(value)")
+            #expect(text == value.description)
         }
-        var bytes: [UInt8] = []
-        #expect(!ShortestDecimal.appendScaled(1.0 / 3, to: &bytes) && bytes.isEmpty)
+        let (taken, text) = Self.scaled(1.0 / 3)
+        #expect(!taken && text.isEmpty)
+    }
+
+    /// Whether the fast path took `value`, and what it wrote.
+    static func scaled(_ value: Double) -> (Bool, String) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ShortestDecimal.longestText) { buffer in
+            let start = buffer.baseAddress!
+            var at = start
+            let taken = ShortestDecimal.putScaled(value, at: &at)
+            return (taken, String(decoding: UnsafeBufferPointer(start: start, count: start.distance(to: at)), as: UTF8.self))
+        }
     }
 }

@@ -53,7 +53,7 @@ extension MediaItem {
     public var normalizedJSONBytes: [UInt8] {
         var writer = JSONWriter()
         writeNormalized(to: &writer)
-        return writer.bytes
+        return writer.takeBytes()
     }
 
     /// Writes the item in its canonical form.
@@ -177,7 +177,7 @@ extension MetadataItem {
         var writer = JSONWriter()
         writeNormalized(to: &writer)
         // What the writer wrote is JSON, so parsing it cannot fail.
-        return (try? JSONValue(parsing: writer.bytes)) ?? .null
+        return writer.withBytes { (try? JSONValue(parsing: $0)) ?? .null }
     }
 
     /// The key of the type in the normalized form, whichever key the export used.

@@ -4,19 +4,65 @@
 /// piece by piece (``beginObject()``, ``key(_:)``, a value, …, ``endObject()``),
 /// which is how the normalized form of an item is written without building a
 /// ``JSONValue`` first. The writer puts the commas in.
-public struct JSONWriter {
-    /// The text written so far, as UTF-8.
-    public var bytes: [UInt8] = []
+///
+/// The text is kept in memory the writer owns: each write checks the room left and copies
+/// its bytes, where an array would also check its storage's uniqueness and go through a
+/// closure (12% of `vlx ndjson --normalize`'s instructions, callgrind). So the writer is
+/// not copyable; read the text with ``withBytes(_:)``, or take it with ``takeBytes()``.
+public struct JSONWriter: ~Copyable {
+    private var memory: UnsafeMutablePointer<UInt8>
+    /// How many bytes were written.
+    public private(set) var count = 0
+    /// How many bytes it has room for before it grows.
+    public private(set) var capacity: Int
     /// Whether a value was written in the open container, so the next one needs a comma.
     private var needsComma = false
 
-    /// Creates an empty writer.
-    public init() {}
+    /// Creates an empty writer with room for `capacity` bytes before it grows.
+    public init(capacity: Int = 256) {
+        self.capacity = max(capacity, 64)
+        memory = .allocate(capacity: self.capacity)
+    }
 
-    /// Forgets what was written, keeping the buffer's capacity, to write the next document.
+    deinit { memory.deallocate() }
+
+    /// A copy of the text written so far, as UTF-8.
+    public var bytes: [UInt8] {
+        Array(UnsafeBufferPointer(start: memory, count: count))
+    }
+
+    /// Calls `body` with the text written so far, as UTF-8, in place.
+    public func withBytes<Result, Failure: Error>(_ body: (UnsafeRawBufferPointer) throws(Failure) -> Result) throws(Failure) -> Result {
+        try body(UnsafeRawBufferPointer(start: memory, count: count))
+    }
+
+    /// Calls `body` with the text written so far, to change bytes in place.
+    mutating func withMutableBytes<Result>(_ body: (UnsafeMutableBufferPointer<UInt8>) -> Result) -> Result {
+        body(UnsafeMutableBufferPointer(start: memory, count: count))
+    }
+
+    /// The text written so far, in an array of its size, and the writer emptied (with its room
+    /// kept) for the next document.
+    public mutating func takeBytes() -> [UInt8] {
+        let taken = count
+        let source = memory
+        reset()
+        return Array(unsafeUninitializedCapacity: taken) { buffer, initialized in
+            buffer.baseAddress.unsafelyUnwrapped.initialize(from: source, count: taken)
+            initialized = taken
+        }
+    }
+
+    /// Forgets what was written, keeping the room, to write the next document.
     public mutating func reset() {
-        bytes.removeAll(keepingCapacity: true)
+        count = 0
         needsComma = false
+    }
+
+    /// Appends a byte as it is, outside the JSON the writer writes and without a comma: the
+    /// line feed after an NDJSON line, a separator between documents.
+    public mutating func appendVerbatim(_ byte: UInt8) {
+        write(maximum: 1, afterComma: false) { at in Self.put(byte, at: &at) }
     }
 
     /// Opens an object.
@@ -27,7 +73,7 @@ public struct JSONWriter {
 
     /// Closes the open object.
     public mutating func endObject() {
-        bytes.append(UInt8(ascii: "}"))
+        write(maximum: 1, afterComma: false) { at in Self.put(UInt8(ascii: "}"), at: &at) }
         needsComma = true
     }
 
@@ -39,7 +85,7 @@ public struct JSONWriter {
 
     /// Closes the open array.
     public mutating func endArray() {
-        bytes.append(UInt8(ascii: "]"))
+        write(maximum: 1, afterComma: false) { at in Self.put(UInt8(ascii: "]"), at: &at) }
         needsComma = true
     }
 
@@ -47,7 +93,7 @@ public struct JSONWriter {
     public mutating func plainKey(_ key: StaticString) {
         let comma = needsComma
         let count = key.utf8CodeUnitCount
-        appendRaw(maximum: count + 3, afterComma: comma) { at in
+        write(maximum: count + 3, afterComma: comma) { at in
             Self.put(UInt8(ascii: "\""), at: &at)
             Self.copyShort(UnsafeRawPointer(key.utf8Start), count: count, to: at)
             at += count
@@ -59,9 +105,9 @@ public struct JSONWriter {
 
     /// Writes an object member's key; its value comes next.
     public mutating func key(_ key: String) {
-        separate()
-        writeString(key)
-        bytes.append(UInt8(ascii: ":"))
+        let comma = needsComma
+        key.withUTF8Bytes { writeString(utf8: $0, afterComma: comma) }
+        write(maximum: 1, afterComma: false) { at in Self.put(UInt8(ascii: ":"), at: &at) }
         needsComma = false
     }
 
@@ -84,7 +130,7 @@ public struct JSONWriter {
     mutating func string(escapeFreeUTF8 bytes: UnsafeRawBufferPointer) {
         let comma = needsComma
         let count = bytes.count
-        appendRaw(maximum: count + 2, afterComma: comma) { at in
+        write(maximum: count + 2, afterComma: comma) { at in
             Self.put(UInt8(ascii: "\""), at: &at)
             if let base = bytes.baseAddress { Self.copyShort(base, count: count, to: at) }
             at += count
@@ -98,7 +144,7 @@ public struct JSONWriter {
     mutating func number(verbatim text: UnsafeRawBufferPointer, appendingPointZero: Bool) {
         let comma = needsComma
         let count = text.count
-        appendRaw(maximum: count + 2, afterComma: comma) { at in
+        write(maximum: count + 2, afterComma: comma) { at in
             Self.copyShort(text.baseAddress.unsafelyUnwrapped, count: count, to: at)
             at += count
             if appendingPointZero {
@@ -111,38 +157,33 @@ public struct JSONWriter {
 
     /// Writes `null`.
     public mutating func null() {
-        separate()
-        append("null")
+        write(maximum: 4, afterComma: needsComma) { at in Self.put("null", at: &at) }
         needsComma = true
     }
 
     /// Writes a whole number.
     public mutating func integer(_ value: Int) {
-        separate()
-        JSONWriter.appendDecimal(value, to: &bytes)
+        write(maximum: Self.longestDecimal, afterComma: needsComma) { at in Self.putDecimal(value, at: &at) }
         needsComma = true
     }
 
+    /// Writes a finite number in its shortest form that reads back the same (`0.88`, `6120.0`).
+    public mutating func double(_ value: Double) {
+        write(maximum: ShortestDecimal.longestText, afterComma: needsComma) { at in ShortestDecimal.put(value, at: &at) }
+        needsComma = true
+    }
+
+    /// The most bytes an `Int` takes in decimal: 19 digits and a sign.
+    private static var longestDecimal: Int { 20 }
+
     /// Appends the decimal digits of `value` (with a minus sign when negative) to `bytes`.
     public static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
-        var value = value
-        if value < 0 {
-            bytes.append(UInt8(ascii: "-"))
-            if value == .min {
-                bytes.append(contentsOf: "9223372036854775808".utf8)
-                return
+        bytes.append(addingCapacity: longestDecimal) { span in
+            span.withUnsafeMutableBufferPointer { buffer, initialized in
+                var at = buffer.baseAddress.unsafelyUnwrapped + initialized
+                putDecimal(value, at: &at)
+                initialized = buffer.baseAddress.unsafelyUnwrapped.distance(to: at)
             }
-            value = -value
-        }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var end = buffer.count
-            repeat {
-                end -= 1
-                buffer[end] = UInt8(ascii: "0") + UInt8(value % 10)
-                value /= 10
-            } while value > 0
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[end...]))
         }
     }
 
@@ -152,41 +193,53 @@ public struct JSONWriter {
         ShortestDecimal.append(value, to: &bytes)
     }
 
-    /// Writes a finite number in its shortest form that reads back the same (`0.88`, `6120.0`).
-    public mutating func double(_ value: Double) {
-        separate()
-        ShortestDecimal.append(value, to: &bytes)
-        needsComma = true
-    }
-
+    /// Writes the decimal digits of `value`, with a minus sign when negative, at `at`, which has
+    /// room for ``longestDecimal`` bytes, and moves `at` past them.
     @inline(__always)
-    private mutating func separate() {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    private static func putDecimal(_ value: Int, at: inout UnsafeMutablePointer<UInt8>) {
+        if value < 0 { put(UInt8(ascii: "-"), at: &at) }
+        var remaining = value.magnitude
+        var digits = 1
+        var bound: UInt = 10
+        while remaining >= bound, digits < 19 {
+            digits += 1
+            bound &*= 10
+        }
+        var digit = at + digits
+        repeat {
+            digit -= 1
+            digit.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: remaining % 10)
+            remaining /= 10
+        } while remaining > 0
+        at += digits
     }
 
     /// Appends `byte`, after a comma when a value came before it in the open container.
     @inline(__always)
     private mutating func separated(_ byte: UInt8) {
-        let comma = needsComma
-        appendRaw(maximum: 1, afterComma: comma) { at in
-            Self.put(byte, at: &at)
-        }
+        write(maximum: 1, afterComma: needsComma) { at in Self.put(byte, at: &at) }
     }
 
     /// Appends a comma when asked, then at most `maximum` bytes, which `body` writes from the
-    /// pointer it is given, moving the pointer past them: one check of the buffer's room and
-    /// uniqueness, where appending byte by byte makes one per byte.
+    /// pointer it is given, moving the pointer past them: one check of the room left.
     @inline(__always)
-    private mutating func appendRaw(maximum: Int, afterComma comma: Bool, _ body: (inout UnsafeMutablePointer<UInt8>) -> Void) {
-        bytes.append(addingCapacity: maximum + 1) { span in
-            span.withUnsafeMutableBufferPointer { buffer, initialized in
-                let start = buffer.baseAddress.unsafelyUnwrapped + initialized
-                var at = start
-                if comma { Self.put(UInt8(ascii: ","), at: &at) }
-                body(&at)
-                initialized += start.distance(to: at)
-            }
-        }
+    private mutating func write(maximum: Int, afterComma comma: Bool, _ body: (inout UnsafeMutablePointer<UInt8>) -> Void) {
+        if capacity &- count <= maximum { grow(toHold: count + maximum + 1) }
+        var at = memory + count
+        if comma { Self.put(UInt8(ascii: ","), at: &at) }
+        body(&at)
+        count = memory.distance(to: at)
+    }
+
+    /// Moves the text to memory with room for `wanted` bytes or more.
+    @inline(never)
+    private mutating func grow(toHold wanted: Int) {
+        let grownCapacity = max(wanted, capacity * 2)
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: grownCapacity)
+        grown.initialize(from: memory, count: count)
+        memory.deallocate()
+        memory = grown
+        capacity = grownCapacity
     }
 
     /// Copies `count` bytes, as `memcpy` does, without the call for the short keys and strings
@@ -219,9 +272,17 @@ public struct JSONWriter {
         pointer += 1
     }
 
+    /// Puts a word of at most eight bytes, such as `null`.
+    @inline(__always)
+    private static func put(_ text: StaticString, at pointer: inout UnsafeMutablePointer<UInt8>) {
+        let count = text.utf8CodeUnitCount
+        copyShort(UnsafeRawPointer(text.utf8Start), count: count, to: pointer)
+        pointer += count
+    }
+
     /// Writes a whole value.
     public mutating func write(_ value: JSONValue) {
-        separate()
+        if needsComma { appendVerbatim(UInt8(ascii: ",")) }
         writeValue(value)
         needsComma = true
     }
@@ -230,24 +291,24 @@ public struct JSONWriter {
         switch value {
         case .null: append("null")
         case .bool(let flag): append(flag ? "true" : "false")
-        case .number(let number): number.withUTF8 { bytes.append(contentsOf: $0) }
+        case .number(let number): number.withUTF8 { appendBytes(UnsafeRawBufferPointer($0)) }
         case .string(let text): writeString(text)
         case .array(let elements):
-            bytes.append(UInt8(ascii: "["))
+            appendVerbatim(UInt8(ascii: "["))
             for (position, element) in elements.enumerated() {
-                if position > 0 { bytes.append(UInt8(ascii: ",")) }
+                if position > 0 { appendVerbatim(UInt8(ascii: ",")) }
                 writeValue(element)
             }
-            bytes.append(UInt8(ascii: "]"))
+            appendVerbatim(UInt8(ascii: "]"))
         case .object(let object):
-            bytes.append(UInt8(ascii: "{"))
+            appendVerbatim(UInt8(ascii: "{"))
             for (position, member) in object.enumerated() {
-                if position > 0 { bytes.append(UInt8(ascii: ",")) }
+                if position > 0 { appendVerbatim(UInt8(ascii: ",")) }
                 writeString(member.key)
-                bytes.append(UInt8(ascii: ":"))
+                appendVerbatim(UInt8(ascii: ":"))
                 writeValue(member.value)
             }
-            bytes.append(UInt8(ascii: "}"))
+            appendVerbatim(UInt8(ascii: "}"))
         }
     }
 
@@ -267,7 +328,7 @@ public struct JSONWriter {
     private mutating func writeString(utf8 text: UnsafeRawBufferPointer, afterComma comma: Bool) {
         let count = text.count
         guard let base = text.baseAddress, count > 0 else {
-            appendRaw(maximum: 2, afterComma: comma) { at in
+            write(maximum: 2, afterComma: comma) { at in
                 Self.put(UInt8(ascii: "\""), at: &at)
                 Self.put(UInt8(ascii: "\""), at: &at)
             }
@@ -287,7 +348,7 @@ public struct JSONWriter {
             index += 1
         }
         if index == count {
-            appendRaw(maximum: count + 2, afterComma: comma) { at in
+            write(maximum: count + 2, afterComma: comma) { at in
                 Self.put(UInt8(ascii: "\""), at: &at)
                 Self.copyShort(base, count: count, to: at)
                 at += count
@@ -295,8 +356,8 @@ public struct JSONWriter {
             }
             return
         }
-        if comma { bytes.append(UInt8(ascii: ",")) }
-        bytes.append(UInt8(ascii: "\""))
+        if comma { appendVerbatim(UInt8(ascii: ",")) }
+        appendVerbatim(UInt8(ascii: "\""))
         var runStart = 0
         while index < count {
             // Eight bytes at a time while none of them needs an escape.
@@ -323,12 +384,12 @@ public struct JSONWriter {
             default:
                 let hex: StaticString = "0123456789abcdef"
                 append("\\u00")
-                bytes.append(hex.utf8Start[Int(byte >> 4)])
-                bytes.append(hex.utf8Start[Int(byte & 15)])
+                appendVerbatim(hex.utf8Start[Int(byte >> 4)])
+                appendVerbatim(hex.utf8Start[Int(byte & 15)])
             }
         }
         appendBytes(UnsafeRawBufferPointer(start: base + runStart, count: count - runStart))
-        bytes.append(UInt8(ascii: "\""))
+        appendVerbatim(UInt8(ascii: "\""))
     }
 
     /// Whether any of eight bytes is a control character, a quote or a backslash.
@@ -347,11 +408,16 @@ public struct JSONWriter {
     /// Appends bytes as one copy.
     @inline(__always)
     private mutating func appendBytes(_ raw: UnsafeRawBufferPointer) {
-        if !raw.isEmpty { bytes.append(contentsOf: raw.assumingMemoryBound(to: UInt8.self)) }
+        let count = raw.count
+        guard count > 0 else { return }
+        write(maximum: count, afterComma: false) { at in
+            at.update(from: raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self), count: count)
+            at += count
+        }
     }
 
     private mutating func append(_ text: StaticString) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        appendBytes(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 }
 
@@ -360,6 +426,6 @@ extension JSONValue {
     public var compactJSON: [UInt8] {
         var writer = JSONWriter()
         writer.write(self)
-        return writer.bytes
+        return writer.takeBytes()
     }
 }

@@ -9,11 +9,33 @@
 /// scaling could hide a shorter form (a number whose spacing to the next `Double` is not
 /// tiny next to the last digit), and for every other number, `description` is used.
 enum ShortestDecimal {
+    /// The most bytes ``put(_:at:)`` writes: the standard library spells a `Double` in a
+    /// buffer of 32 bytes.
+    static var longestText: Int { 32 }
+
     /// Appends the text of finite `value`, as `value.description` spells it.
     static func append(_ value: Double, to bytes: inout [UInt8]) {
-        if !appendScaled(value, to: &bytes) {
+        bytes.append(addingCapacity: longestText) { span in
+            span.withUnsafeMutableBufferPointer { buffer, initialized in
+                let start = buffer.baseAddress.unsafelyUnwrapped
+                var at = start + initialized
+                put(value, at: &at)
+                initialized = start.distance(to: at)
+            }
+        }
+    }
+
+    /// Writes the text of finite `value`, as `value.description` spells it, at `at`, which has
+    /// room for ``longestText`` bytes, and moves `at` past it.
+    @inline(__always)
+    static func put(_ value: Double, at: inout UnsafeMutablePointer<UInt8>) {
+        if !putScaled(value, at: &at) {
             var text = value.description  // a short string, stored inline: no allocation
-            text.withUTF8 { bytes.append(contentsOf: $0) }
+            text.withUTF8 { utf8 in
+                let count = min(utf8.count, longestText)
+                at.update(from: utf8.baseAddress.unsafelyUnwrapped, count: count)
+                at += count
+            }
         }
     }
 
@@ -67,7 +89,7 @@ enum ShortestDecimal {
 
     /// The fast path; false, with nothing written, when it does not apply.
     @inline(__always)
-    static func appendScaled(_ value: Double, to bytes: inout [UInt8]) -> Bool {
+    static func putScaled(_ value: Double, at: inout UnsafeMutablePointer<UInt8>) -> Bool {
         let magnitude = value.magnitude
         guard magnitude >= 1e-3, magnitude < 1e15 else { return false }
         let spacing = magnitude.ulp
@@ -82,7 +104,7 @@ enum ShortestDecimal {
             // the call into libm that `rounded()` is on x86-64.
             let scaled = Double(Int64(magnitude * power + 0.5))
             if scaled / power == magnitude {
-                write(digits: UInt64(scaled), decimals: decimals, negative: value < 0, to: &bytes)
+                put(digits: UInt64(scaled), decimals: decimals, negative: value < 0, at: &at)
                 return true
             }
             power *= 10
@@ -91,32 +113,41 @@ enum ShortestDecimal {
     }
 
     /// Writes `digits` with a point before its last `decimals` digits (and `.0` when there are
-    /// none), and a minus sign first when `negative`.
-    private static func write(digits: UInt64, decimals: Int, negative: Bool, to bytes: inout [UInt8]) {
-        // At most 16 digits, a point, a zero before it, and a sign.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
-            var end = buffer.count
-            var remaining = digits
-            func put(_ byte: UInt8) {
-                end -= 1
-                buffer[end] = byte
-            }
-            if decimals == 0 {
-                put(UInt8(ascii: "0"))
-                put(UInt8(ascii: "."))
-            } else {
-                for _ in 0..<decimals {
-                    put(UInt8(ascii: "0") + UInt8(remaining % 10))
-                    remaining /= 10
-                }
-                put(UInt8(ascii: "."))
-            }
-            repeat {
-                put(UInt8(ascii: "0") + UInt8(remaining % 10))
-                remaining /= 10
-            } while remaining > 0
-            if negative { put(UInt8(ascii: "-")) }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[end...]))
+    /// none), and a minus sign first when `negative`, at `at`, and moves `at` past them.
+    @inline(__always)
+    private static func put(digits: UInt64, decimals: Int, negative: Bool, at: inout UnsafeMutablePointer<UInt8>) {
+        var power: UInt64 = 1
+        for _ in 0..<decimals { power &*= 10 }
+        // The digits before the point (at least one), counted to write the text backwards
+        // from its end: below 10^15 here, so the bound cannot overflow.
+        let whole = digits / power
+        var wholeDigits = 1
+        var bound: UInt64 = 10
+        while whole >= bound {
+            wholeDigits += 1
+            bound &*= 10
         }
+        let length = (negative ? 1 : 0) + wholeDigits + 1 + max(decimals, 1)
+        var end = at + length
+        var remaining = digits
+        func putBefore(_ byte: UInt8) {
+            end -= 1
+            end.pointee = byte
+        }
+        if decimals == 0 {
+            putBefore(UInt8(ascii: "0"))
+        } else {
+            for _ in 0..<decimals {
+                putBefore(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: remaining % 10))
+                remaining /= 10
+            }
+        }
+        putBefore(UInt8(ascii: "."))
+        repeat {
+            putBefore(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: remaining % 10))
+            remaining /= 10
+        } while remaining > 0
+        if negative { putBefore(UInt8(ascii: "-")) }
+        at += length
     }
 }

@@ -105,7 +105,7 @@ extension ExportReader {
     /// let lines = reader.mediaItems(mappedBy: { item in
     ///     var writer = JSONWriter()
     ///     item.writeNormalized(to: &writer)
-    ///     return writer.bytes
+    ///     return writer.takeBytes()
     /// })
     /// for try await line in lines { … }
     /// ```

@@ -434,7 +434,7 @@ struct MediaItemBuilder: ~Copyable {
                 writer.beginObject()
                 level.pointee.takeContent(kind).writeNormalizedProperties(to: &writer)
                 writer.endObject()
-                members.append(JSONMember(key: "properties", value: (try? JSONValue(parsing: writer.bytes)) ?? .object([:])))
+                members.append(JSONMember(key: "properties", value: writer.withBytes { (try? JSONValue(parsing: $0)) ?? .object([:]) }))
             } else if level.pointee.sawPropertyFields {
                 members.append(JSONMember(key: "properties", value: .object(JSONObject(level.pointee.propertyFields.map(\.member)))))
             }

@@ -49,7 +49,7 @@ struct NormalizedItemWriter: ~Copyable {
     private let vocabulary = Vocabulary.shared
     private let slotTable = SlotTable.shared
     /// The item written so far; the whole item once ``endObject()`` has reported its end.
-    private var writer = JSONWriter()
+    private var writer = JSONWriter(capacity: initialRoom)
     private var current = Frame(context: .item, objectStart: 0, firstFragment: 0, memberSlot: .other, memberStart: 0)
     // Pointers rather than arrays: a write to an array held in a struct checks the array's
     // uniqueness at run time, and this is done for nearly every event.
@@ -68,10 +68,6 @@ struct NormalizedItemWriter: ~Copyable {
     /// Whether the writer gave up on the item; its events are then only counted.
     private(set) var gaveUp = false
 
-    init() {
-        writer.bytes.reserveCapacity(4096)
-    }
-
     /// Starts an item; the caller has seen its opening brace.
     mutating func begin() {
         writer.reset()
@@ -84,14 +80,16 @@ struct NormalizedItemWriter: ~Copyable {
     }
 
     /// The item's normalized JSON, once its closing brace was reported and the writer did not
-    /// give up, moved out: the next item is written into a new buffer, of room for a quarter
-    /// more than this one took, up to 1 MiB (handing out a copy instead cost a copy of every item).
+    /// give up, in an array of its size. The writer keeps its room for the next item, unless
+    /// this one was over 1 MiB: a worker does not hold on to the room of its largest item.
     mutating func takeOutput() -> [UInt8] {
-        var taken: [UInt8] = []
-        taken.reserveCapacity(min(writer.bytes.count + writer.bytes.count / 4 + 64, 1 << 20))
-        swap(&taken, &writer.bytes)
-        return taken
+        let output = writer.takeBytes()
+        if writer.capacity > Self.largestKeptRoom { writer = JSONWriter(capacity: Self.initialRoom) }
+        return output
     }
+
+    private static var initialRoom: Int { 4096 }
+    private static var largestKeptRoom: Int { 1 << 20 }
 
     // MARK: - Events
 
@@ -102,7 +100,7 @@ struct NormalizedItemWriter: ~Copyable {
         guard slot != .other, current.seenSlots & bit == 0 else { return giveUp() }
         current.seenSlots |= bit
         pendingSlot = slot
-        pendingStart = writer.bytes.count
+        pendingStart = writer.count
     }
 
     /// A scalar; `escapeFree` says a string's bytes need no escaping (``FieldCodec``).
@@ -140,7 +138,7 @@ struct NormalizedItemWriter: ~Copyable {
                 return
             }
             guard pendingSlot.writeNormalizedMember(token, vocabulary, escapeFree: escapeFree, to: &writer) else { return giveUp() }
-            if writer.bytes.count > pendingStart { noteFragment(slot: pendingSlot) }
+            if writer.count > pendingStart { noteFragment(slot: pendingSlot) }
         }
     }
 
@@ -150,13 +148,13 @@ struct NormalizedItemWriter: ~Copyable {
         switch current.context {
         case .metadataList:
             writer.beginObject()
-            push(Frame(context: .metadataItem, objectStart: writer.bytes.count - 1, firstFragment: fragments.count, memberSlot: .other, memberStart: 0))
+            push(Frame(context: .metadataItem, objectStart: writer.count - 1, firstFragment: fragments.count, memberSlot: .other, memberStart: 0))
         case .metadataItem where pendingSlot == .properties:
             guard let kind = current.kind else { return giveUp() }
             writer.plainKey(MetadataItem.propertiesKey)
             writer.beginObject()
             push(Frame(
-                context: BuilderContext(properties: kind), objectStart: writer.bytes.count - 1, firstFragment: fragments.count,
+                context: BuilderContext(properties: kind), objectStart: writer.count - 1, firstFragment: fragments.count,
                 memberSlot: .properties, memberStart: pendingStart
             ))
         default:
@@ -171,10 +169,10 @@ struct NormalizedItemWriter: ~Copyable {
         if let list = PropertySlot.list(in: context), pendingSlot == list {
             writer.plainKey(list.containerKey)
             writer.beginArray()
-            push(Frame(context: .metadataList, objectStart: writer.bytes.count - 1, firstFragment: fragments.count, memberSlot: list, memberStart: pendingStart))
+            push(Frame(context: .metadataList, objectStart: writer.count - 1, firstFragment: fragments.count, memberSlot: list, memberStart: pendingStart))
         } else if pendingSlot.holdsBox, context != .boundingBox {
             boxCount = 0
-            push(Frame(context: .boundingBox, objectStart: writer.bytes.count, firstFragment: fragments.count, memberSlot: pendingSlot, memberStart: pendingStart))
+            push(Frame(context: .boundingBox, objectStart: writer.count, firstFragment: fragments.count, memberSlot: pendingSlot, memberStart: pendingStart))
         } else {
             giveUp()
         }
@@ -208,7 +206,7 @@ struct NormalizedItemWriter: ~Copyable {
             return depth == 0
         }
         if let list = PropertySlot.list(in: context), current.seenSlots & Self.bit(list) == 0 {
-            pendingStart = writer.bytes.count
+            pendingStart = writer.count
             writer.plainKey(list.containerKey)
             writer.beginArray()
             writer.endArray()
@@ -254,7 +252,7 @@ struct NormalizedItemWriter: ~Copyable {
         let rank = slot.rawValue
         if rank < current.lastSlot { current.inSlotOrder = false }
         current.lastSlot = max(current.lastSlot, rank)
-        fragments.append(Fragment(slot: rank, start: pendingStart, end: writer.bytes.count))
+        fragments.append(Fragment(slot: rank, start: pendingStart, end: writer.count))
     }
 
     /// Rewrites the members of the open object in slot order, each after a comma but the first.
@@ -272,7 +270,7 @@ struct NormalizedItemWriter: ~Copyable {
             members[hole] = member
         }
         let bodyStart = current.objectStart + 1
-        writer.bytes.withUnsafeMutableBufferPointer { buffer in
+        writer.withMutableBytes { buffer in
             let body = buffer.baseAddress! + bodyStart
             let length = buffer.count - bodyStart
             reordering.removeAll()

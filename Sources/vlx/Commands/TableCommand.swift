@@ -190,7 +190,6 @@ struct TableFormat: Sendable {
             line.append(0x0A)
         case .ndjson:
             var writer = JSONWriter()
-            swap(&writer.bytes, &line)
             writer.beginObject()
             for (column, cell) in zip(columns, row) {
                 writer.key(column)
@@ -202,8 +201,8 @@ struct TableFormat: Sendable {
                 }
             }
             writer.endObject()
-            writer.bytes.append(0x0A)
-            swap(&writer.bytes, &line)
+            writer.withBytes { line.append(contentsOf: $0) }
+            line.append(0x0A)
         }
     }
 

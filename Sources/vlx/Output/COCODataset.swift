@@ -91,8 +91,8 @@ final class COCODataset: FinishingOutput {
         if let mediaID = item.mediaID { writer.string(mediaID) } else { writer.null() }
         writer.endObject()
         if counts.images > 0 { try out.write(CollectionOfOne(UInt8(ascii: ","))) }
-        try out.write(writer.bytes)
-        try annotations.stream.write(annotationWriter.bytes)
+        try writer.withBytes { bytes throws(CLIFailure) in try out.write(bytes) }
+        try annotationWriter.withBytes { bytes throws(CLIFailure) in try annotations.stream.write(bytes) }
         counts.images += 1
         counts.annotations += annotationCount
         return true
@@ -106,7 +106,7 @@ final class COCODataset: FinishingOutput {
     /// One annotation, with a comma before it unless it is the dataset's first.
     private func writeAnnotation(id: Int, imageID: Int, categoryID: Int, box: BoundingBox, object: ObjectLabel) {
         // The writer puts commas between the annotations of one item; this one goes between items.
-        if id > 1, annotationWriter.bytes.isEmpty { annotationWriter.bytes.append(UInt8(ascii: ",")) }
+        if id > 1, annotationWriter.count == 0 { annotationWriter.appendVerbatim(UInt8(ascii: ",")) }
         annotationWriter.beginObject()
         annotationWriter.plainKey("id")
         annotationWriter.integer(id)
@@ -170,7 +170,7 @@ final class COCODataset: FinishingOutput {
         }
         writer.endArray()
         try out.write("],\"categories\":")
-        try out.write(writer.bytes)
+        try writer.withBytes { bytes throws(CLIFailure) in try out.write(bytes) }
         try out.write(",\"info\":")
         try out.write(Self.cocoInfo(info()).compactJSON)
         try out.write(",\"licenses\":[]}\n")
