@@ -174,7 +174,10 @@ public struct JSONWriter: ~Copyable {
     }
 
     /// The most bytes an `Int` takes in decimal: 19 digits and a sign.
-    private static var longestDecimal: Int { 20 }
+    package static var longestDecimal: Int { 20 }
+
+    /// The most bytes a finite `Double` takes in its shortest form.
+    package static var longestDouble: Int { ShortestDecimal.longestText }
 
     /// Appends the decimal digits of `value` (with a minus sign when negative) to `bytes`.
     public static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
@@ -193,10 +196,16 @@ public struct JSONWriter: ~Copyable {
         ShortestDecimal.append(value, to: &bytes)
     }
 
+    /// Writes the text of finite `value` in its shortest form (``double(_:)``'s) at `at`, which
+    /// has room for ``longestDouble`` bytes, and moves `at` past it.
+    package static func putDouble(_ value: Double, at: inout UnsafeMutablePointer<UInt8>) {
+        ShortestDecimal.put(value, at: &at)
+    }
+
     /// Writes the decimal digits of `value`, with a minus sign when negative, at `at`, which has
     /// room for ``longestDecimal`` bytes, and moves `at` past them.
     @inline(__always)
-    private static func putDecimal(_ value: Int, at: inout UnsafeMutablePointer<UInt8>) {
+    package static func putDecimal(_ value: Int, at: inout UnsafeMutablePointer<UInt8>) {
         if value < 0 { put(UInt8(ascii: "-"), at: &at) }
         var remaining = value.magnitude
         var digits = 1

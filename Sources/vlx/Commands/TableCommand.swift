@@ -94,11 +94,14 @@ struct TableCommand: AsyncParsableCommand {
             // The item's own metadata (object index empty), then each object's, with the object's index.
             func appendRows(of metadataItems: [MetadataItem], objectIndex: Int?) {
                 let objectCell = objectIndex.map(TableCell.integer) ?? .empty
-                for index in metadataItems.indices {
-                    switch metadataItems[index].content {
-                    case .issue(let issue) where kind == .issues: rows.append(id, objectCell) { issue.appendTableCells(to: &$0) }
-                    case .userTag(let tag) where kind == .tags: rows.append(id, objectCell) { tag.appendTableCells(to: &$0) }
-                    default: break
+                // Read in place: indexing the array copies each metadata item out of it first.
+                metadataItems.withUnsafeBufferPointer { metadataItems in
+                    for index in metadataItems.indices {
+                        switch metadataItems[index].content {
+                        case .issue(let issue) where kind == .issues: rows.append(id, objectCell) { issue.appendTableCells(to: &$0) }
+                        case .userTag(let tag) where kind == .tags: rows.append(id, objectCell) { tag.appendTableCells(to: &$0) }
+                        default: break
+                        }
                     }
                 }
             }
@@ -124,10 +127,12 @@ struct TableCommand: AsyncParsableCommand {
     /// Calls `body` with each object label of `item` and its index among them, in place.
     private static func forEachObject(of item: MediaItem, _ body: (ObjectLabel, Int) -> Void) {
         var objectIndex = 0
-        for index in item.metadataItems.indices {
-            if case .objectLabel(let object) = item.metadataItems[index].content {
-                body(object, objectIndex)
-                objectIndex += 1
+        item.metadataItems.withUnsafeBufferPointer { metadataItems in
+            for index in metadataItems.indices {
+                if case .objectLabel(let object) = metadataItems[index].content {
+                    body(object, objectIndex)
+                    objectIndex += 1
+                }
             }
         }
     }
@@ -152,8 +157,13 @@ struct TableRows {
         if let first { cells.append(first) }
         if let second { cells.append(second) }
         appendCells(&cells)
+        // Room for a few rows at once, rather than growing from nothing row by row.
+        if bytes.isEmpty { bytes.reserveCapacity(Self.initialRoom) }
         format.append(cells, to: &bytes)
     }
+
+    /// Bytes enough for the rows of most items: a row of `table issues` takes about a hundred.
+    private static var initialRoom: Int { 512 }
 }
 
 /// Rows as CSV (RFC 4180), TSV or NDJSON objects.
@@ -176,18 +186,8 @@ struct TableFormat: Sendable {
     /// Appends `row`, with its line ending, to `line`.
     func append(_ row: [TableCell], to line: inout [UInt8]) {
         switch format {
-        case .csv:
-            for (position, cell) in row.enumerated() {
-                if position > 0 { line.append(UInt8(ascii: ",")) }
-                Self.appendField(cell, to: &line, escape: Self.appendCSVText)
-            }
-            line.append(contentsOf: [0x0D, 0x0A])
-        case .tsv:
-            for (position, cell) in row.enumerated() {
-                if position > 0 { line.append(UInt8(ascii: "\t")) }
-                Self.appendField(cell, to: &line, escape: Self.appendTSVText)
-            }
-            line.append(0x0A)
+        case .csv: Self.append(row, separator: UInt8(ascii: ","), lineEnd: "\r\n", to: &line, putText: Self.putCSVText)
+        case .tsv: Self.append(row, separator: UInt8(ascii: "\t"), lineEnd: "\n", to: &line, putText: Self.putTSVText)
         case .ndjson:
             var writer = JSONWriter()
             writer.beginObject()
@@ -206,28 +206,60 @@ struct TableFormat: Sendable {
         }
     }
 
-    /// Appends one cell: text through `escape`, numbers as their digits, nothing when empty.
-    private static func appendField(_ cell: TableCell, to line: inout [UInt8], escape: (UnsafeRawBufferPointer, inout [UInt8]) -> Void) {
-        switch cell {
-        case .empty: break
-        case .text(let text): text.withUTF8Bytes { escape($0, &line) }
-        case .integer(let value): JSONWriter.appendDecimal(value, to: &line)
-        case .number(let value): JSONWriter.appendDouble(value, to: &line)
+    /// Appends the cells of a CSV or TSV row, between `separator`s, and `lineEnd`: text through
+    /// `putText`, numbers as their digits, nothing for an empty cell. Room for the longest the row
+    /// can be (every text byte escaped) is made once, and the row is written in it.
+    private static func append(
+        _ row: [TableCell], separator: UInt8, lineEnd: StaticString, to line: inout [UInt8],
+        putText: (UnsafeRawBufferPointer, inout UnsafeMutablePointer<UInt8>) -> Void
+    ) {
+        var room = row.count + lineEnd.utf8CodeUnitCount
+        for cell in row {
+            switch cell {
+            case .empty: break
+            case .text(let text): room += 2 * text.utf8.count + 2
+            case .integer: room += JSONWriter.longestDecimal
+            case .number: room += JSONWriter.longestDouble
+            }
+        }
+        line.append(addingCapacity: room) { span in
+            span.withUnsafeMutableBufferPointer { buffer, initialized in
+                let start = buffer.baseAddress.unsafelyUnwrapped
+                var at = start + initialized
+                for (position, cell) in row.enumerated() {
+                    if position > 0 { put(separator, at: &at) }
+                    switch cell {
+                    case .empty: break
+                    case .text(let text): text.withUTF8Bytes { putText($0, &at) }
+                    case .integer(let value): JSONWriter.putDecimal(value, at: &at)
+                    case .number(let value): JSONWriter.putDouble(value, at: &at)
+                    }
+                }
+                for index in 0..<lineEnd.utf8CodeUnitCount { put(lineEnd.utf8Start[index], at: &at) }
+                initialized = start.distance(to: at)
+            }
         }
     }
 
+    @inline(__always)
+    private static func put(_ byte: UInt8, at: inout UnsafeMutablePointer<UInt8>) {
+        at.pointee = byte
+        at += 1
+    }
+
     /// RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
-    private static func appendCSVText(_ text: UnsafeRawBufferPointer, to line: inout [UInt8]) {
+    private static func putCSVText(_ text: UnsafeRawBufferPointer, at: inout UnsafeMutablePointer<UInt8>) {
         guard needsCSVQuotes(text) else {
-            line.append(contentsOf: text)
+            if let base = text.baseAddress { at.update(from: base.assumingMemoryBound(to: UInt8.self), count: text.count) }
+            at += text.count
             return
         }
-        line.append(UInt8(ascii: "\""))
+        put(UInt8(ascii: "\""), at: &at)
         for byte in text {
-            line.append(byte)
-            if byte == UInt8(ascii: "\"") { line.append(byte) }
+            put(byte, at: &at)
+            if byte == UInt8(ascii: "\"") { put(byte, at: &at) }
         }
-        line.append(UInt8(ascii: "\""))
+        put(UInt8(ascii: "\""), at: &at)
     }
 
     /// Whether `text` holds a comma, a quote or a line break: eight bytes at a time, then byte
@@ -252,14 +284,14 @@ struct TableFormat: Sendable {
     }
 
     /// TSV has no quoting: tabs, line breaks and backslashes are escaped as \t, \n, \r, \\.
-    private static func appendTSVText(_ text: UnsafeRawBufferPointer, to line: inout [UInt8]) {
+    private static func putTSVText(_ text: UnsafeRawBufferPointer, at: inout UnsafeMutablePointer<UInt8>) {
         for byte in text {
             switch byte {
-            case 0x09: line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0x0A: line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case UInt8(ascii: "\\"): line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            default: line.append(byte)
+            case 0x09: put(UInt8(ascii: "\\"), at: &at); put(UInt8(ascii: "t"), at: &at)
+            case 0x0A: put(UInt8(ascii: "\\"), at: &at); put(UInt8(ascii: "n"), at: &at)
+            case 0x0D: put(UInt8(ascii: "\\"), at: &at); put(UInt8(ascii: "r"), at: &at)
+            case UInt8(ascii: "\\"): put(UInt8(ascii: "\\"), at: &at); put(UInt8(ascii: "\\"), at: &at)
+            default: put(byte, at: &at)
             }
         }
     }
@@ -267,7 +299,7 @@ struct TableFormat: Sendable {
     /// A header field, quoted as RFC 4180 asks.
     static func csvField(_ text: String) -> String {
         var line: [UInt8] = []
-        text.withUTF8Bytes { appendCSVText($0, to: &line) }
+        append([.text(text)], separator: UInt8(ascii: ","), lineEnd: "", to: &line, putText: putCSVText)
         return String(decoding: line, as: UTF8.self)
     }
 }
