@@ -300,6 +300,26 @@ import Testing
         #expect(firstDifference == nil, "\(firstDifference.map { names[$0].debugDescription } ?? "")")
     }
 
+    /// TSV has no quoting: a tab, line break or backslash in a text is written as its escape,
+    /// at any place in the text, and nothing else is changed.
+    @Test func tsvEscapesTabsLineBreaksAndBackslashes() throws {
+        let names = ["plain", "a\tb", "\tfirst", "last\n", "cr\rlf\r\n", "back\\slash", "\\\\", "mixed \"quote\", comma\t\\"]
+        let items = names.enumerated().map { ["media_id": "m\($0.offset)", "file_name": $0.element] }
+        let scratch = try Paths.scratch()
+        let export = scratch.appendingPathComponent("tsv.json")
+        try JSONSerialization.data(withJSONObject: ["media_items": items]).write(to: export)
+        let table = try vlx(["table", "media", "--format", "tsv", export.path])
+        #expect(table.status == 0)
+        // The third column; nil for a line cut short by a line break left in a text.
+        let fileNames = table.lines.dropFirst().map { line -> Substring? in
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            return fields.count > 2 ? fields[2] : nil
+        }
+        #expect(fileNames == [
+            "plain", #"a\tb"#, #"\tfirst"#, #"last\n"#, #"cr\rlf\r\n"#, #"back\\slash"#, #"\\\\"#, #"mixed "quote", comma\t\\"#,
+        ])
+    }
+
     @Test func splitWritesShardsThatDuckDBReads() throws {
         let scratch = try Paths.scratch()
         for gzip in [false, true] {

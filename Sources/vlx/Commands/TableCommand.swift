@@ -286,12 +286,18 @@ struct TableFormat: Sendable {
     /// TSV has no quoting: tabs, line breaks and backslashes are escaped as \t, \n, \r, \\.
     private static func putTSVText(_ text: UnsafeRawBufferPointer, at: inout UnsafeMutablePointer<UInt8>) {
         for byte in text {
-            switch byte {
-            case 0x09: put(UInt8(ascii: "\\"), at: &at); put(UInt8(ascii: "t"), at: &at)
-            case 0x0A: put(UInt8(ascii: "\\"), at: &at); put(UInt8(ascii: "n"), at: &at)
-            case 0x0D: put(UInt8(ascii: "\\"), at: &at); put(UInt8(ascii: "r"), at: &at)
-            case UInt8(ascii: "\\"): put(UInt8(ascii: "\\"), at: &at); put(UInt8(ascii: "\\"), at: &at)
-            default: put(byte, at: &at)
+            let escaped: UInt8? = switch byte {
+            case 0x09: UInt8(ascii: "t")
+            case 0x0A: UInt8(ascii: "n")
+            case 0x0D: UInt8(ascii: "r")
+            case UInt8(ascii: "\\"): UInt8(ascii: "\\")
+            default: nil
+            }
+            if let escaped {
+                put(UInt8(ascii: "\\"), at: &at)
+                put(escaped, at: &at)
+            } else {
+                put(byte, at: &at)
             }
         }
     }
