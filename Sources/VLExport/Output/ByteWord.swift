@@ -28,6 +28,28 @@ package enum ByteWord {
         (word &- ones &* UInt64(bound)) & ~word & highs
     }
 
+    /// Whether `bytes` holds any of four bytes, eight at a time, then byte by byte: how the
+    /// CSV writer asks whether a text needs quotes. (Here, where ``matches(_:in:)`` is
+    /// inlined; another module calls it once per word and byte.)
+    package static func containsAny(_ first: UInt8, _ second: UInt8, _ third: UInt8, _ fourth: UInt8, in bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let count = bytes.count
+        var index = 0
+        while index + 8 <= count {
+            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            if matches(first, in: word) | matches(second, in: word) | matches(third, in: word) | matches(fourth, in: word) != 0 {
+                return true
+            }
+            index += 8
+        }
+        while index < count {
+            let byte = base.load(fromByteOffset: index, as: UInt8.self)
+            if byte == first || byte == second || byte == third || byte == fourth { return true }
+            index += 1
+        }
+        return false
+    }
+
     /// Whether every byte of `bytes` is ASCII (below 128), eight at a time.
     @inlinable
     package static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {

@@ -262,25 +262,9 @@ struct TableFormat: Sendable {
         put(UInt8(ascii: "\""), at: &at)
     }
 
-    /// Whether `text` holds a comma, a quote or a line break: eight bytes at a time, then byte
-    /// by byte.
+    /// Whether `text` holds a comma, a quote or a line break.
     private static func needsCSVQuotes(_ text: UnsafeRawBufferPointer) -> Bool {
-        guard let base = text.baseAddress else { return false }
-        let count = text.count
-        var index = 0
-        while index + 8 <= count {
-            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            let special = ByteWord.matches(UInt8(ascii: ","), in: word) | ByteWord.matches(UInt8(ascii: "\""), in: word)
-                | ByteWord.matches(0x0A, in: word) | ByteWord.matches(0x0D, in: word)
-            if special != 0 { return true }
-            index += 8
-        }
-        while index < count {
-            let byte = base.load(fromByteOffset: index, as: UInt8.self)
-            if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 0x0A || byte == 0x0D { return true }
-            index += 1
-        }
-        return false
+        ByteWord.containsAny(UInt8(ascii: ","), UInt8(ascii: "\""), 0x0A, 0x0D, in: text)
     }
 
     /// TSV has no quoting: tabs, line breaks and backslashes are escaped as \t, \n, \r, \\.
