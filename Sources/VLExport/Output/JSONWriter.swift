@@ -281,7 +281,7 @@ public struct JSONWriter: ~Copyable {
         pointer += 1
     }
 
-    /// Puts a word of at most eight bytes, such as `null`.
+    /// Puts static text, such as `null`.
     @inline(__always)
     private static func put(_ text: StaticString, at pointer: inout UnsafeMutablePointer<UInt8>) {
         let count = text.utf8CodeUnitCount
@@ -426,7 +426,7 @@ public struct JSONWriter: ~Copyable {
     }
 
     private mutating func append(_ text: StaticString) {
-        appendBytes(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        write(maximum: text.utf8CodeUnitCount, afterComma: false) { at in Self.put(text, at: &at) }
     }
 }
 

@@ -104,7 +104,7 @@ enum ShortestDecimal {
             // the call into libm that `rounded()` is on x86-64.
             let scaled = Double(Int64(magnitude * power + 0.5))
             if scaled / power == magnitude {
-                put(digits: UInt64(scaled), decimals: decimals, negative: value < 0, at: &at)
+                put(digits: UInt64(scaled), decimals: decimals, scale: UInt64(power), negative: value < 0, at: &at)
                 return true
             }
             power *= 10
@@ -114,13 +114,12 @@ enum ShortestDecimal {
 
     /// Writes `digits` with a point before its last `decimals` digits (and `.0` when there are
     /// none), and a minus sign first when `negative`, at `at`, and moves `at` past them.
+    /// `scale` is 10 to the power `decimals`.
     @inline(__always)
-    private static func put(digits: UInt64, decimals: Int, negative: Bool, at: inout UnsafeMutablePointer<UInt8>) {
-        var power: UInt64 = 1
-        for _ in 0..<decimals { power &*= 10 }
+    private static func put(digits: UInt64, decimals: Int, scale: UInt64, negative: Bool, at: inout UnsafeMutablePointer<UInt8>) {
         // The digits before the point (at least one), counted to write the text backwards
         // from its end: below 10^15 here, so the bound cannot overflow.
-        let whole = digits / power
+        let whole = digits / scale
         var wholeDigits = 1
         var bound: UInt64 = 10
         while whole >= bound {
