@@ -93,6 +93,25 @@ enum ShortestDecimal {
         let magnitude = value.magnitude
         guard magnitude >= 1e-3, magnitude < 1e15 else { return false }
         let spacing = magnitude.ulp
+        if spacing * 1e9 < 1e-3 {
+            // Below about 4,500, where nine decimals are unique (as below): the value scaled by
+            // 10^9 once, its trailing zeros dropped. A shorter form would read back the same
+            // and so scale to the same digits with zeros after them, and one that does not read
+            // back at nine decimals does not at fewer: this is the form the loop below finds,
+            // with one division where the loop makes one for each count of decimals it tries.
+            let scaled = Double(Int64(magnitude * 1e9 + 0.5))
+            guard scaled / 1e9 == magnitude else { return false }
+            var digits = UInt64(scaled)
+            var decimals = 9
+            var scale: UInt64 = 1_000_000_000
+            while decimals > 0, digits % 10 == 0 {
+                digits /= 10
+                decimals -= 1
+                scale /= 10
+            }
+            put(digits: digits, decimals: decimals, scale: scale, negative: value < 0, at: &at)
+            return true
+        }
         // 10^decimals, exact as a double.
         var power = 1.0
         for decimals in 0...9 {
