@@ -181,13 +181,7 @@ public struct JSONWriter: ~Copyable {
 
     /// Appends the decimal digits of `value` (with a minus sign when negative) to `bytes`.
     public static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
-        bytes.append(addingCapacity: longestDecimal) { span in
-            span.withUnsafeMutableBufferPointer { buffer, initialized in
-                var at = buffer.baseAddress.unsafelyUnwrapped + initialized
-                putDecimal(value, at: &at)
-                initialized = buffer.baseAddress.unsafelyUnwrapped.distance(to: at)
-            }
-        }
+        bytes.append(maximum: longestDecimal) { at in putDecimal(value, at: &at) }
     }
 
     /// Appends the text of a finite number, as its `description` spells it (`0.88`, `6120.0`):

@@ -15,14 +15,7 @@ enum ShortestDecimal {
 
     /// Appends the text of finite `value`, as `value.description` spells it.
     static func append(_ value: Double, to bytes: inout [UInt8]) {
-        bytes.append(addingCapacity: longestText) { span in
-            span.withUnsafeMutableBufferPointer { buffer, initialized in
-                let start = buffer.baseAddress.unsafelyUnwrapped
-                var at = start + initialized
-                put(value, at: &at)
-                initialized = start.distance(to: at)
-            }
-        }
+        bytes.append(maximum: longestText) { at in put(value, at: &at) }
     }
 
     /// Writes the text of finite `value`, as `value.description` spells it, at `at`, which has

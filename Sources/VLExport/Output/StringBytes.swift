@@ -12,3 +12,20 @@ extension String {
         return try contiguous.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
     }
 }
+
+extension [UInt8] {
+    /// Appends at most `maximum` bytes, which `body` writes from the pointer it is given, moving
+    /// the pointer past them: one check of the array's room and uniqueness for all of them,
+    /// where appending byte by byte makes one per byte.
+    @inlinable
+    package mutating func append(maximum: Int, writtenBy body: (inout UnsafeMutablePointer<UInt8>) -> Void) {
+        append(addingCapacity: maximum) { span in
+            span.withUnsafeMutableBufferPointer { buffer, initialized in
+                let start = buffer.baseAddress.unsafelyUnwrapped
+                var at = start + initialized
+                body(&at)
+                initialized = start.distance(to: at)
+            }
+        }
+    }
+}

@@ -222,22 +222,17 @@ struct TableFormat: Sendable {
             case .number: room += JSONWriter.longestDouble
             }
         }
-        line.append(addingCapacity: room) { span in
-            span.withUnsafeMutableBufferPointer { buffer, initialized in
-                let start = buffer.baseAddress.unsafelyUnwrapped
-                var at = start + initialized
-                for (position, cell) in row.enumerated() {
-                    if position > 0 { put(separator, at: &at) }
-                    switch cell {
-                    case .empty: break
-                    case .text(let text): text.withUTF8Bytes { putText($0, &at) }
-                    case .integer(let value): JSONWriter.putDecimal(value, at: &at)
-                    case .number(let value): JSONWriter.putDouble(value, at: &at)
-                    }
+        line.append(maximum: room) { at in
+            for (position, cell) in row.enumerated() {
+                if position > 0 { put(separator, at: &at) }
+                switch cell {
+                case .empty: break
+                case .text(let text): text.withUTF8Bytes { putText($0, &at) }
+                case .integer(let value): JSONWriter.putDecimal(value, at: &at)
+                case .number(let value): JSONWriter.putDouble(value, at: &at)
                 }
-                for index in 0..<lineEnd.utf8CodeUnitCount { put(lineEnd.utf8Start[index], at: &at) }
-                initialized = start.distance(to: at)
             }
+            for index in 0..<lineEnd.utf8CodeUnitCount { put(lineEnd.utf8Start[index], at: &at) }
         }
     }
 
