@@ -475,13 +475,13 @@ public enum SwiftEmitter {
         out.line("    /// The keys of the declared fields, for a walk that reads only what a table of this type needs.")
         out.line("    public static let propertyKeys: Set<PropertySelection.Key> = [\(keys.joined(separator: ", "))]")
         out.line()
-        out.line("    /// Appends one cell per column of ``tableColumns``; a list is flattened to its count.")
-        out.line("    public func appendTableCells(to cells: inout [TableCell]) {")
+        out.line("    /// Writes one cell per column of ``tableColumns`` into the open row; a list is flattened to its count.")
+        out.line("    public func writeTableCells(to row: inout TableRowWriter) {")
         for field in owner.fields {
             if field.kind == .metadataItems {
-                out.line("        cells.append(.integer(\(field.property).count))")
+                out.line("        row.integer(\(field.property).count)")
             } else {
-                out.line("        \(field.kind.codec!).appendCells(\(field.property), to: &cells)")
+                out.line("        \(field.kind.codec!).writeCells(\(field.property), to: &row)")
             }
         }
         out.line("    }")

@@ -12,6 +12,9 @@
 //                               typed-inline into a reused buffer, the way before
 //   vlx-walk scan FILE          the parallel walk's first stage alone: the file read in the walk's
 //                               chunks and scanned for structure; prints the items that end
+//
+// VLX_WALK_KEYS=media_type,issue_type,… reads only those keys in the typed walks (what a command's
+// PropertySelection reads), so that a profile shows what that command's walk costs.
 
 @_spi(Parallel) import VLExport
 
@@ -56,6 +59,12 @@ if arguments[1] == "scan" {
     exit(0)
 }
 
+/// The typed walks' options: every property, or those VLX_WALK_KEYS names.
+let options: ReaderOptions = {
+    guard let keys = getenv("VLX_WALK_KEYS").map({ String(cString: $0) }), !keys.isEmpty else { return ReaderOptions() }
+    return ReaderOptions(properties: .only(Set(keys.split(separator: ",").map { PropertySelection.Key.other(String($0)) })))
+}()
+
 if arguments[1] == "normalize-inline" {
     do {
         let reader = arguments[2] == "-" ? BlockingExportReader(fileDescriptor: STDIN_FILENO) : try BlockingExportReader(path: arguments[2])
@@ -76,7 +85,9 @@ if arguments[1] == "normalize-inline" {
 if arguments[1].hasSuffix("-inline") {
     let normalizes = arguments[1] == "normalize-typed-inline"
     do {
-        let reader = arguments[2] == "-" ? BlockingExportReader(fileDescriptor: STDIN_FILENO) : try BlockingExportReader(path: arguments[2])
+        let reader = arguments[2] == "-"
+            ? BlockingExportReader(fileDescriptor: STDIN_FILENO, options: options)
+            : try BlockingExportReader(path: arguments[2], options: options)
         var items = 0
         var metadata = 0
         var normalizedBytes = 0
@@ -100,8 +111,8 @@ if arguments[1].hasSuffix("-inline") {
 
 do {
     let reader = arguments[2] == "-"
-        ? ExportReader(fileDescriptor: STDIN_FILENO)
-        : try ExportReader(path: arguments[2])
+        ? ExportReader(fileDescriptor: STDIN_FILENO, options: options)
+        : try ExportReader(path: arguments[2], options: options)
     var items = 0
     var bytes = 0
     var metadata = 0

@@ -171,17 +171,18 @@ import VLExportFormat
                 #expect(columns.contains(field.key) || columns.contains(field.key + "_x") || columns.contains(field.key + "_seconds"),
                         "\(owner.typeName) has no column for \(field.key)")
             }
-            var cells: [TableCell] = []
+            var row = TableRowWriter(format: .tsv, columns: columns)
+            row.beginRow()
             switch owner.caseName {
-            case "item": MediaItem(index: 0).appendTableCells(to: &cells)
-            case "issue": Issue().appendTableCells(to: &cells)
-            case "userTag": UserTag().appendTableCells(to: &cells)
-            case "imageLabel": ImageLabel().appendTableCells(to: &cells)
-            case "objectLabel": ObjectLabel().appendTableCells(to: &cells)
-            case "videoInfo": VideoInfo().appendTableCells(to: &cells)
-            default: Caption().appendTableCells(to: &cells)
+            case "item": MediaItem(index: 0).writeTableCells(to: &row)
+            case "issue": Issue().writeTableCells(to: &row)
+            case "userTag": UserTag().writeTableCells(to: &row)
+            case "imageLabel": ImageLabel().writeTableCells(to: &row)
+            case "objectLabel": ObjectLabel().writeTableCells(to: &row)
+            case "videoInfo": VideoInfo().writeTableCells(to: &row)
+            default: Caption().writeTableCells(to: &row)
             }
-            #expect(cells.count == columns.count, "\(owner.typeName): one cell per column")
+            #expect(row.cellCount == columns.count, "\(owner.typeName): one cell per column")
         }
     }
 }

@@ -1304,19 +1304,19 @@ extension MediaItem {
     /// The keys of the declared fields, for a walk that reads only what a table of this type needs.
     public static let propertyKeys: Set<PropertySelection.Key> = [.mediaID, .mediaType, .fileName, .filePath, .fileSize, .height, .width, .url, .clusterID, .uniquenessScore]
 
-    /// Appends one cell per column of ``tableColumns``; a list is flattened to its count.
-    public func appendTableCells(to cells: inout [TableCell]) {
-        StringCodec.appendCells(mediaID, to: &cells)
-        MediaTypeCodec.appendCells(mediaType, to: &cells)
-        StringCodec.appendCells(fileName, to: &cells)
-        StringCodec.appendCells(filePath, to: &cells)
-        FileSizeCodec.appendCells(fileSize, to: &cells)
-        IntCodec.appendCells(height, to: &cells)
-        IntCodec.appendCells(width, to: &cells)
-        StringCodec.appendCells(url, to: &cells)
-        StringCodec.appendCells(clusterID, to: &cells)
-        DoubleCodec.appendCells(uniquenessScore, to: &cells)
-        cells.append(.integer(metadataItems.count))
+    /// Writes one cell per column of ``tableColumns`` into the open row; a list is flattened to its count.
+    public func writeTableCells(to row: inout TableRowWriter) {
+        StringCodec.writeCells(mediaID, to: &row)
+        MediaTypeCodec.writeCells(mediaType, to: &row)
+        StringCodec.writeCells(fileName, to: &row)
+        StringCodec.writeCells(filePath, to: &row)
+        FileSizeCodec.writeCells(fileSize, to: &row)
+        IntCodec.writeCells(height, to: &row)
+        IntCodec.writeCells(width, to: &row)
+        StringCodec.writeCells(url, to: &row)
+        StringCodec.writeCells(clusterID, to: &row)
+        DoubleCodec.writeCells(uniquenessScore, to: &row)
+        row.integer(metadataItems.count)
     }
 }
 
@@ -1327,17 +1327,17 @@ extension Issue {
     /// The keys of the declared fields, for a walk that reads only what a table of this type needs.
     public static let propertyKeys: Set<PropertySelection.Key> = [.issueType, .confidence, .duplicateGroupID, .duplicateThreshold, .similarityLevel, .actualLabel, .suggestedLabel, .suggestionConfidence, .issuesDescription]
 
-    /// Appends one cell per column of ``tableColumns``; a list is flattened to its count.
-    public func appendTableCells(to cells: inout [TableCell]) {
-        IssueTypeCodec.appendCells(issueType, to: &cells)
-        DoubleCodec.appendCells(confidence, to: &cells)
-        DuplicateGroupIDCodec.appendCells(duplicateGroupID, to: &cells)
-        DoubleCodec.appendCells(duplicateThreshold, to: &cells)
-        DoubleCodec.appendCells(similarityLevel, to: &cells)
-        StringCodec.appendCells(actualLabel, to: &cells)
-        StringCodec.appendCells(suggestedLabel, to: &cells)
-        DoubleCodec.appendCells(suggestionConfidence, to: &cells)
-        StringCodec.appendCells(issuesDescription, to: &cells)
+    /// Writes one cell per column of ``tableColumns`` into the open row; a list is flattened to its count.
+    public func writeTableCells(to row: inout TableRowWriter) {
+        IssueTypeCodec.writeCells(issueType, to: &row)
+        DoubleCodec.writeCells(confidence, to: &row)
+        DuplicateGroupIDCodec.writeCells(duplicateGroupID, to: &row)
+        DoubleCodec.writeCells(duplicateThreshold, to: &row)
+        DoubleCodec.writeCells(similarityLevel, to: &row)
+        StringCodec.writeCells(actualLabel, to: &row)
+        StringCodec.writeCells(suggestedLabel, to: &row)
+        DoubleCodec.writeCells(suggestionConfidence, to: &row)
+        StringCodec.writeCells(issuesDescription, to: &row)
     }
 }
 
@@ -1348,11 +1348,11 @@ extension UserTag {
     /// The keys of the declared fields, for a walk that reads only what a table of this type needs.
     public static let propertyKeys: Set<PropertySelection.Key> = [.tagName, .assignedDate, .assignedBy]
 
-    /// Appends one cell per column of ``tableColumns``; a list is flattened to its count.
-    public func appendTableCells(to cells: inout [TableCell]) {
-        StringCodec.appendCells(tagName, to: &cells)
-        StringCodec.appendCells(assignedDate, to: &cells)
-        StringCodec.appendCells(assignedBy, to: &cells)
+    /// Writes one cell per column of ``tableColumns`` into the open row; a list is flattened to its count.
+    public func writeTableCells(to row: inout TableRowWriter) {
+        StringCodec.writeCells(tagName, to: &row)
+        StringCodec.writeCells(assignedDate, to: &row)
+        StringCodec.writeCells(assignedBy, to: &row)
     }
 }
 
@@ -1363,12 +1363,12 @@ extension ImageLabel {
     /// The keys of the declared fields, for a walk that reads only what a table of this type needs.
     public static let propertyKeys: Set<PropertySelection.Key> = [.categoryID, .categoryName, .source, .originalID]
 
-    /// Appends one cell per column of ``tableColumns``; a list is flattened to its count.
-    public func appendTableCells(to cells: inout [TableCell]) {
-        IntCodec.appendCells(categoryID, to: &cells)
-        StringCodec.appendCells(categoryName, to: &cells)
-        StringCodec.appendCells(source, to: &cells)
-        IntCodec.appendCells(originalID, to: &cells)
+    /// Writes one cell per column of ``tableColumns`` into the open row; a list is flattened to its count.
+    public func writeTableCells(to row: inout TableRowWriter) {
+        IntCodec.writeCells(categoryID, to: &row)
+        StringCodec.writeCells(categoryName, to: &row)
+        StringCodec.writeCells(source, to: &row)
+        IntCodec.writeCells(originalID, to: &row)
     }
 }
 
@@ -1379,17 +1379,17 @@ extension ObjectLabel {
     /// The keys of the declared fields, for a walk that reads only what a table of this type needs.
     public static let propertyKeys: Set<PropertySelection.Key> = [.categoryID, .categoryName, .source, .originalID, .bbox, .uniquenessScore, .url, .clusterID]
 
-    /// Appends one cell per column of ``tableColumns``; a list is flattened to its count.
-    public func appendTableCells(to cells: inout [TableCell]) {
-        IntCodec.appendCells(categoryID, to: &cells)
-        StringCodec.appendCells(categoryName, to: &cells)
-        StringCodec.appendCells(source, to: &cells)
-        IntCodec.appendCells(originalID, to: &cells)
-        BoundingBoxCodec.appendCells(boundingBox, to: &cells)
-        DoubleCodec.appendCells(uniquenessScore, to: &cells)
-        StringCodec.appendCells(url, to: &cells)
-        StringCodec.appendCells(clusterID, to: &cells)
-        cells.append(.integer(metadataItems.count))
+    /// Writes one cell per column of ``tableColumns`` into the open row; a list is flattened to its count.
+    public func writeTableCells(to row: inout TableRowWriter) {
+        IntCodec.writeCells(categoryID, to: &row)
+        StringCodec.writeCells(categoryName, to: &row)
+        StringCodec.writeCells(source, to: &row)
+        IntCodec.writeCells(originalID, to: &row)
+        BoundingBoxCodec.writeCells(boundingBox, to: &row)
+        DoubleCodec.writeCells(uniquenessScore, to: &row)
+        StringCodec.writeCells(url, to: &row)
+        StringCodec.writeCells(clusterID, to: &row)
+        row.integer(metadataItems.count)
     }
 }
 
@@ -1400,13 +1400,13 @@ extension VideoInfo {
     /// The keys of the declared fields, for a walk that reads only what a table of this type needs.
     public static let propertyKeys: Set<PropertySelection.Key> = [.videoName, .frameTimestamp, .frameNumber, .videoID, .timestamp]
 
-    /// Appends one cell per column of ``tableColumns``; a list is flattened to its count.
-    public func appendTableCells(to cells: inout [TableCell]) {
-        StringCodec.appendCells(videoName, to: &cells)
-        FrameTimestampCodec.appendCells(frameTimestamp, to: &cells)
-        IntCodec.appendCells(frameNumber, to: &cells)
-        StringCodec.appendCells(videoID, to: &cells)
-        FrameTimestampCodec.appendCells(timestamp, to: &cells)
+    /// Writes one cell per column of ``tableColumns`` into the open row; a list is flattened to its count.
+    public func writeTableCells(to row: inout TableRowWriter) {
+        StringCodec.writeCells(videoName, to: &row)
+        FrameTimestampCodec.writeCells(frameTimestamp, to: &row)
+        IntCodec.writeCells(frameNumber, to: &row)
+        StringCodec.writeCells(videoID, to: &row)
+        FrameTimestampCodec.writeCells(timestamp, to: &row)
     }
 }
 
@@ -1417,10 +1417,10 @@ extension Caption {
     /// The keys of the declared fields, for a walk that reads only what a table of this type needs.
     public static let propertyKeys: Set<PropertySelection.Key> = [.text, .caption, .source]
 
-    /// Appends one cell per column of ``tableColumns``; a list is flattened to its count.
-    public func appendTableCells(to cells: inout [TableCell]) {
-        StringCodec.appendCells(text, to: &cells)
-        StringCodec.appendCells(source, to: &cells)
+    /// Writes one cell per column of ``tableColumns`` into the open row; a list is flattened to its count.
+    public func writeTableCells(to row: inout TableRowWriter) {
+        StringCodec.writeCells(text, to: &row)
+        StringCodec.writeCells(source, to: &row)
     }
 }
 

@@ -16,8 +16,8 @@ protocol FieldCodec {
     static func read(_ value: JSONValue) -> Value?
     /// Writes the value's normalized member (or members) under `key`.
     static func writeNormalized(_ value: Value, key: StaticString, to writer: inout JSONWriter)
-    /// Appends the table cells of a value, or of no value: one per column of the kind.
-    static func appendCells(_ value: Value?, to cells: inout [TableCell])
+    /// Writes the table cells of a value, or of no value: one per column of the kind.
+    static func writeCells(_ value: Value?, to row: inout TableRowWriter)
     /// Writes the normalized member (or members) of the value `token` holds, as
     /// ``writeNormalized(_:key:to:)-(Value,_,_)`` writes the value ``read(_:_:)`` reads from it; nothing for
     /// `null`, which is no value. False, with nothing written, when `read` gives nil.
@@ -99,8 +99,8 @@ enum StringCodec: FieldCodec {
         }
     }
 
-    static func appendCells(_ value: String?, to cells: inout [TableCell]) {
-        cells.append(value.map(TableCell.text) ?? .empty)
+    static func writeCells(_ value: String?, to row: inout TableRowWriter) {
+        if let value { row.text(value) } else { row.empty() }
     }
 }
 
@@ -156,8 +156,8 @@ enum IntCodec: FieldCodec {
         writer.integer(value)
     }
 
-    static func appendCells(_ value: Int?, to cells: inout [TableCell]) {
-        cells.append(value.map(TableCell.integer) ?? .empty)
+    static func writeCells(_ value: Int?, to row: inout TableRowWriter) {
+        if let value { row.integer(value) } else { row.empty() }
     }
 }
 
@@ -218,8 +218,8 @@ enum DoubleCodec: FieldCodec {
         writer.double(value)
     }
 
-    static func appendCells(_ value: Double?, to cells: inout [TableCell]) {
-        cells.append(value.map(TableCell.number) ?? .empty)
+    static func writeCells(_ value: Double?, to row: inout TableRowWriter) {
+        if let value { row.number(value) } else { row.empty() }
     }
 }
 
@@ -267,8 +267,8 @@ enum WordCodec<Word: VocabularyWord>: FieldCodec {
         writer.string(value.rawValue)
     }
 
-    static func appendCells(_ value: Word?, to cells: inout [TableCell]) {
-        cells.append(value.map { .text($0.rawValue) } ?? .empty)
+    static func writeCells(_ value: Word?, to row: inout TableRowWriter) {
+        if let value { row.text(value.rawValue) } else { row.empty() }
     }
 }
 
@@ -301,9 +301,9 @@ enum FileSizeCodec: FieldCodec {
         }
     }
 
-    static func appendCells(_ value: FileSize?, to cells: inout [TableCell]) {
-        cells.append(value.map { .text($0.text) } ?? .empty)
-        cells.append(value?.approximateBytes.map(TableCell.integer) ?? .empty)
+    static func writeCells(_ value: FileSize?, to row: inout TableRowWriter) {
+        if let value { row.text(value.text) } else { row.empty() }
+        if let bytes = value?.approximateBytes { row.integer(bytes) } else { row.empty() }
     }
 }
 
@@ -343,8 +343,8 @@ enum DuplicateGroupIDCodec: FieldCodec {
         }
     }
 
-    static func appendCells(_ value: DuplicateGroupID?, to cells: inout [TableCell]) {
-        cells.append(value.map { .text($0.description) } ?? .empty)
+    static func writeCells(_ value: DuplicateGroupID?, to row: inout TableRowWriter) {
+        if let value { row.text(value.description) } else { row.empty() }
     }
 }
 
@@ -374,9 +374,14 @@ enum FrameTimestampCodec: FieldCodec {
         if let text = value.text { writer.string(text) } else { writer.double(value.seconds) }
     }
 
-    static func appendCells(_ value: FrameTimestamp?, to cells: inout [TableCell]) {
-        cells.append(value.map { .number($0.seconds) } ?? .empty)
-        cells.append(value.map { .text($0.description) } ?? .empty)
+    static func writeCells(_ value: FrameTimestamp?, to row: inout TableRowWriter) {
+        if let value {
+            row.number(value.seconds)
+            row.text(value.description)
+        } else {
+            row.empty()
+            row.empty()
+        }
     }
 }
 
@@ -404,39 +409,14 @@ enum BoundingBoxCodec: FieldCodec {
         writer.endArray()
     }
 
-    static func appendCells(_ value: BoundingBox?, to cells: inout [TableCell]) {
-        cells.append(value.map { .number($0.x) } ?? .empty)
-        cells.append(value.map { .number($0.y) } ?? .empty)
-        cells.append(value.map { .number($0.width) } ?? .empty)
-        cells.append(value.map { .number($0.height) } ?? .empty)
-    }
-}
-
-/// One cell of a flat table row: `vlx table`'s CSV, TSV and NDJSON rows are made of these.
-public enum TableCell: Sendable, Hashable {
-    /// No value: an empty CSV field, a JSON null.
-    case empty
-    case text(String)
-    case integer(Int)
-    case number(Double)
-
-    /// The cell as text, for CSV and TSV; nil when empty.
-    public var text: String? {
-        switch self {
-        case .empty: nil
-        case .text(let text): text
-        case .integer(let value): String(value)
-        case .number(let value): value.description
+    static func writeCells(_ value: BoundingBox?, to row: inout TableRowWriter) {
+        guard let value else {
+            for _ in 0..<4 { row.empty() }
+            return
         }
-    }
-
-    /// The cell as a JSON value, for NDJSON rows.
-    public var json: JSONValue {
-        switch self {
-        case .empty: .null
-        case .text(let text): .string(text)
-        case .integer(let value): .integer(value)
-        case .number(let value): .double(value)
-        }
+        row.number(value.x)
+        row.number(value.y)
+        row.number(value.width)
+        row.number(value.height)
     }
 }
