@@ -27,6 +27,9 @@ import Glibc
         case raw, typed, both
         /// `mediaItemsWithJSON(mappedBy:)`, whose function runs on the workers, keeping both forms.
         case mapped
+        /// `mediaItemsWithJSON(mappedBy:combinedBy:)`: each item in an array of its own, the
+        /// arrays of the items a worker reads together joined there.
+        case combined
         /// `normalizedItems`, written from the events on the workers.
         case normalized
     }
@@ -54,6 +57,11 @@ import Glibc
                 for try await both in reader.mediaItemsWithJSON(mappedBy: { $0 }) {
                     outcome.raw.append(both.raw)
                     outcome.typed.append(both.item)
+                }
+            case .combined:
+                for try await run in reader.mediaItemsWithJSON(mappedBy: { [$0] }, combinedBy: { $0 += $1 }) {
+                    outcome.raw += run.map(\.raw)
+                    outcome.typed += run.map(\.item)
                 }
             case .normalized:
                 for try await line in reader.normalizedItems { outcome.normalized.append(line) }
@@ -89,7 +97,7 @@ import Glibc
                 var serialOptions = options
                 serialOptions.parallelism = .serial
                 let serial = await walk(path, serialOptions, form)
-                if form == .mapped {
+                if form == .mapped || form == .combined {
                     let both = await walk(path, serialOptions, .both)
                     #expect(serial == both, "\(name): mapping each item to itself gives the walk of both forms")
                 }
@@ -309,6 +317,59 @@ import Glibc
                 for try await _ in typedFirst.mediaItems { break }
                 await #expect(throws: VLExportError.self, "\(parallelism): bytes after typed items") {
                     for try await _ in typedFirst.mediaItemsWithJSON(mappedBy: { $0.raw.index }) {}
+                }
+            }
+        }
+    }
+
+    /// Combined values, through `mediaItems(mappedBy:combinedBy:)`: in the parallel walk one
+    /// value stands for the items a worker read together, in order, and in the serial walk for
+    /// one item. A loop left after its first value is continued by a loop over the same
+    /// sequence; `readInfo()` part way through an export whose `info` comes last passes over the
+    /// rest, which the next loop reads again from the start, with nothing twice and nothing lost.
+    @Test func combinedValuesStandForConsecutiveItemsInOrder() async throws {
+        let bytes = try Fixture.bytes("real-export-extreme.json")
+        let expected = try await Self.withFile(bytes) { path in
+            await Self.walk(path, ReaderOptions(parallelism: .serial), .typed).typed.map(\.mediaID)
+        }
+        #expect(expected.count == 56)
+        // The same export with `info` after `media_items`.
+        let split = try #require(bytes.firstRange(of: Array(#","media_items":"#.utf8))).lowerBound
+        let items: ArraySlice<UInt8> = bytes[(split + 1)..<(bytes.count - 1)]
+        let info: ArraySlice<UInt8> = bytes[8..<split]
+        var infoLast: [UInt8] = [UInt8(ascii: "{")]
+        infoLast += items
+        infoLast += Array(#","info":"#.utf8)
+        infoLast += info
+        infoLast.append(UInt8(ascii: "}"))
+        for (export, name) in [(bytes, "info first"), (infoLast, "info last")] {
+            try await Self.withFile(export) { path in
+                for parallelism in [ReaderOptions.Parallelism.serial, .threads(1), .threads(2), .threads(3)] {
+                    var options = ReaderOptions(parallelism: parallelism)
+                    // Batches of about five items, so that the first value leaves others to read.
+                    options.parallelBatchBytes = 16 << 10
+                    let reader = try ExportReader(path: path, options: options)
+                    let runs = reader.mediaItems(mappedBy: { [$0.mediaID] }, combinedBy: { $0 += $1 })
+                    var values = 0
+                    var found: [String?] = []
+                    for try await run in runs {
+                        values += 1
+                        found += run
+                        break
+                    }
+                    if name == "info last" {
+                        #expect(try await reader.readInfo()?.dataset == "Extreme", "\(name), \(parallelism)")
+                    }
+                    for try await run in runs {
+                        values += 1
+                        found += run
+                    }
+                    #expect(found == expected, "\(name), \(parallelism)")
+                    if parallelism == .serial {
+                        #expect(values == expected.count, "\(name): one value per item in the serial walk")
+                    } else {
+                        #expect(values < expected.count / 2, "\(name), \(parallelism): \(values) values for \(expected.count) items")
+                    }
                 }
             }
         }

@@ -22,7 +22,7 @@ final class ExportWalk {
     private var form: ItemMode?
     /// The function the items handed out so far were passed through, if any.
     private var formTransform: ItemTransform?
-    /// Items handed out so far.
+    /// Items handed out so far (a combined value counts the items it stands for).
     private var itemsTaken = 0
     /// Whether some loop has been told that the walk is over.
     private var endReported = false
@@ -94,9 +94,16 @@ final class ExportWalk {
         }
     }
 
-    private func taken(_ item: ParsedItem) -> ParsedItem {
-        itemsTaken += 1
-        return item
+    /// Counts the items `item` stands for (several, for a value combined from consecutive items').
+    private func taken(_ item: consuming ParsedItem) -> ParsedItem {
+        switch consume item {
+        case .mapped(let value, let transform, let items):
+            itemsTaken += items
+            return .mapped(value, by: transform, items: items)
+        case let other:
+            itemsTaken += 1
+            return other
+        }
     }
 
     private func ended() -> ParsedItem? {

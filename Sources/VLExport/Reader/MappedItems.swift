@@ -20,11 +20,18 @@ final class ItemTransform: Sendable {
     /// events instead of building the typed item first (``ItemMode/normalized``).
     let writesNormalized: Bool
     private let apply: @Sendable (MediaItem, RawMediaItem?) -> any Sendable
+    /// Makes one value of the values of consecutive items (two or more, in order), when the
+    /// loop's values may stand for several items.
+    private let combine: (@Sendable ([any Sendable]) -> any Sendable)?
 
-    init(readsJSON: Bool, writesNormalized: Bool = false, _ apply: @escaping @Sendable (MediaItem, RawMediaItem?) -> any Sendable) {
+    init(
+        readsJSON: Bool, writesNormalized: Bool = false, combine: (@Sendable ([any Sendable]) -> any Sendable)? = nil,
+        _ apply: @escaping @Sendable (MediaItem, RawMediaItem?) -> any Sendable
+    ) {
         id = ID(value: Self.madeCount.wrappingAdd(1, ordering: .relaxed).newValue)
         self.readsJSON = readsJSON
         self.writesNormalized = writesNormalized
+        self.combine = combine
         self.apply = apply
     }
 
@@ -32,7 +39,38 @@ final class ItemTransform: Sendable {
         id = original.id
         readsJSON = original.readsJSON
         writesNormalized = original.writesNormalized
+        combine = original.combine
         apply = original.apply
+    }
+
+    /// Whether the values of consecutive items are combined into one where a worker reads them.
+    var combinesValues: Bool { combine != nil }
+
+    /// A batch's items, with each run of consecutive values this transform made combined into
+    /// one value that stands for the run's items; everything else as it was, in order.
+    func combiningValues(of items: consuming [ParsedItem?]) -> [ParsedItem?] {
+        guard let combine else { return items }
+        var combined: [ParsedItem?] = []
+        var run: [any Sendable] = []
+        var runItems = 0
+        func endRun() {
+            guard let first = run.first else { return }
+            combined.append(.mapped(run.count == 1 ? first : combine(run), by: id, items: runItems))
+            run.removeAll(keepingCapacity: true)
+            runItems = 0
+        }
+        for item in consume items {
+            switch consume item {
+            case .some(.mapped(let value, let transform, let count)) where transform == id:
+                run.append(value)
+                runItems += count
+            case let other:
+                endRun()
+                combined.append(other)
+            }
+        }
+        endRun()
+        return combined
     }
 
     /// A copy for one worker's parser: the same function and ``id``, in an object whose
@@ -64,8 +102,8 @@ final class ItemTransform: Sendable {
             .mapped(apply(typed, readsJSON ? raw : nil), by: id)
         case .raw(let raw):
             .raw(raw)
-        case .mapped(let value, let transform):
-            .mapped(value, by: transform)
+        case .mapped(let value, let transform, let items):
+            .mapped(value, by: transform, items: items)
         case .normalized(let bytes):
             .normalized(bytes)
         }
@@ -75,7 +113,7 @@ final class ItemTransform: Sendable {
     /// Consumed, as in ``mapped(_:)``.
     func output(of item: consuming ParsedItem, schema: ReaderOptions.SchemaPolicy) throws(VLExportError) -> any Sendable {
         switch consume item {
-        case .mapped(let value, let transform):
+        case .mapped(let value, let transform, _):
             guard transform == id else { throw ExportWalk.otherTransformError }
             return value
         case .typed(let typed):
@@ -120,6 +158,56 @@ extension ExportReader {
         MappedItemSequence(walk: walk, transform: ItemTransform(readsJSON: false) { item, _ in transform(item) })
     }
 
+    /// The media items, each passed through `transform` as soon as it is read, and the values
+    /// of consecutive items combined by `combine`: each value the loop gets stands for one item
+    /// or for several consecutive ones, in order.
+    ///
+    /// In the parallel walk, the values of the items a worker reads together (a few hundred
+    /// kilobytes of the export) are combined on that worker, as a combiner does in MapReduce,
+    /// so that a loop that adds values up, or writes them out, takes one value for many items;
+    /// in the serial walk each value stands for one item. `combine(&total, next)` adds the
+    /// value of the items after `total`'s to it; the loop's result must not depend on how the
+    /// items were grouped. Otherwise the sequence is ``mediaItems(mappedBy:)``'s.
+    ///
+    /// ```swift
+    /// let counts = reader.mediaItems(
+    ///     mappedBy: { item in item.metadataItems.count },
+    ///     combinedBy: { total, next in total += next }
+    /// )
+    /// var metadataItems = 0
+    /// for try await count in counts { metadataItems += count }
+    /// ```
+    public func mediaItems<Mapped: Sendable>(
+        mappedBy transform: @escaping @Sendable (MediaItem) -> Mapped,
+        combinedBy combine: @escaping @Sendable (inout Mapped, consuming Mapped) -> Void
+    ) -> MappedItemSequence<Mapped> {
+        MappedItemSequence(walk: walk, transform: ItemTransform(readsJSON: false, combine: Self.combining(combine)) { item, _ in transform(item) })
+    }
+
+    /// The media items with their compact JSON, each pair passed through `transform` as soon as
+    /// it is read, and the values of consecutive items combined by `combine`; see
+    /// ``mediaItems(mappedBy:combinedBy:)``, which this is with the bytes.
+    public func mediaItemsWithJSON<Mapped: Sendable>(
+        mappedBy transform: @escaping @Sendable (MediaItemWithJSON) -> Mapped,
+        combinedBy combine: @escaping @Sendable (inout Mapped, consuming Mapped) -> Void
+    ) -> MappedItemSequence<Mapped> {
+        MappedItemSequence(walk: walk, transform: ItemTransform(readsJSON: true, combine: Self.combining(combine)) { item, raw in
+            transform(MediaItemWithJSON(item: item, raw: raw!))
+        })
+    }
+
+    /// `combine` as a worker calls it: on the values of two or more consecutive items, in order,
+    /// which the function that made them made `Mapped`.
+    private static func combining<Mapped: Sendable>(
+        _ combine: @escaping @Sendable (inout Mapped, consuming Mapped) -> Void
+    ) -> @Sendable ([any Sendable]) -> any Sendable {
+        { values in
+            var total = values[0] as! Mapped
+            for index in 1..<values.count { combine(&total, values[index] as! Mapped) }
+            return total
+        }
+    }
+
     /// The media items with their compact JSON, each pair passed through `transform` as soon
     /// as it is read, in order; see ``mediaItems(mappedBy:)``, which this is with the bytes.
     public func mediaItemsWithJSON<Mapped: Sendable>(
@@ -131,8 +219,9 @@ extension ExportReader {
     }
 }
 
-/// What a function makes of each media item, in order. Made by
-/// ``ExportReader/mediaItems(mappedBy:)`` and ``ExportReader/mediaItemsWithJSON(mappedBy:)``.
+/// What a function makes of each media item (or of runs of consecutive items, combined), in
+/// order. Made by ``ExportReader/mediaItems(mappedBy:)``, ``ExportReader/mediaItemsWithJSON(mappedBy:)``
+/// and their `combinedBy:` forms.
 public struct MappedItemSequence<Element: Sendable>: AsyncSequence {
     let walk: ExportWalk
     let transform: ItemTransform

@@ -19,8 +19,9 @@ enum ParsedItem {
     case typed(MediaItem)
     case raw(RawMediaItem)
     case typedAndRaw(MediaItem, RawMediaItem)
-    /// What a loop's function made of the item, on the worker that read it.
-    case mapped(any Sendable, by: ItemTransform.ID)
+    /// What a loop's function made of the item, on the worker that read it: of one item, or
+    /// of `items` consecutive items whose values the function's combiner made one.
+    case mapped(any Sendable, by: ItemTransform.ID, items: Int = 1)
     /// The item's normalized JSON.
     case normalized([UInt8])
 }

@@ -58,15 +58,19 @@ struct FilterCommand: AsyncParsableCommand {
             let out = try OutputStream(path: output)
             let document = format == .export ? run.adopt(try ExportDocumentWriter(out) { reader.info?.json ?? JSONObject() }) : nil
             if document == nil { run.adopt(out) }
-            // Each item is tested on the worker that read it; only the bytes of a match come back.
-            let matches = reader.mediaItemsWithJSON(mappedBy: { both in conditions.match(both.item) ? both.raw.json : nil })
+            // Each item is tested on the worker that read it; only the bytes of a match come back,
+            // those of the items a worker reads together in one value.
+            let matches = reader.mediaItemsWithJSON(mappedBy: { both in
+                FilterMatches(json: conditions.match(both.item) ? [both.raw.json] : [])
+            }, combinedBy: { $0.append($1) })
             for try await match in matches {
-                run.input.progress.addItem()
-                guard let json = match else { continue }
-                if let document {
-                    try document.append(json)
-                } else {
-                    try out.writeLine(json)
+                run.input.progress.addItems(match.mediaItems)
+                for json in match.json {
+                    if let document {
+                        try document.append(json)
+                    } else {
+                        try out.writeLine(json)
+                    }
                 }
             }
         }
@@ -75,6 +79,19 @@ struct FilterCommand: AsyncParsableCommand {
     /// What the conditions look at; the walk passes over everything else (the items are written
     /// from their bytes, which the walk keeps whole).
     static let properties = PropertySelection.only([.mediaType, .uniquenessScore, .issueType, .confidence, .categoryName, .tagName])
+}
+
+/// The items that matched among one item, or a run of consecutive items: their JSON, in order.
+struct FilterMatches: Sendable {
+    var json: [[UInt8]]
+    /// The items tested.
+    var mediaItems = 1
+
+    /// Adds the matches of the items that come next.
+    mutating func append(_ next: consuming FilterMatches) {
+        json.append(contentsOf: next.json)
+        mediaItems += next.mediaItems
+    }
 }
 
 /// The conditions of `vlx filter`: an item matches when it meets every one given.

@@ -35,10 +35,11 @@ struct StatsCommand: AsyncParsableCommand {
     func run() async throws {
         try await ExportRun.perform(file, read, properties: ExportStats.properties) { run in
             let report = run.adopt(StatsReport(out: try OutputStream(path: nil), json: json) { run.reader.info })
-            // What each item adds is read on the worker that read it; this loop only adds it up.
-            for try await counts in run.reader.mediaItems(mappedBy: ItemCounts.init) {
+            // What each item adds is read on the worker that read it, and the counts of the items
+            // a worker reads together are combined there: this loop only adds them up.
+            for try await counts in run.reader.mediaItems(mappedBy: ItemCounts.init, combinedBy: { $0.add($1) }) {
                 report.stats.add(counts)
-                run.input.progress.addItem()
+                run.input.progress.addItems(counts.mediaItems)
             }
         }
     }
@@ -100,21 +101,21 @@ struct ExportStats {
 
     static let typedMetadataTypes = ["issue", "user_tag", "image_label", "object_label", "video_info", "caption"]
 
-    /// Adds what one item counts.
+    /// Adds what one item, or a run of consecutive items, counts.
     mutating func add(_ counts: ItemCounts) {
-        mediaItems += 1
+        mediaItems += counts.mediaItems
         for path in counts.nonconformingPaths {
             nonconformingValues[path, default: 0] += 1
         }
-        mediaTypes.add(counts.mediaType)
         fileSizeBytes += counts.fileSizeBytes
         for kind in 0..<Self.typedMetadataTypes.count {
             typedMetadataItems[kind] += Int(counts.typedMetadataItems[kind])
         }
         objects += counts.objects
-        if counts.hasIssue { itemsWithIssues += 1 }
+        itemsWithIssues += counts.itemsWithIssues
         for value in counts.values {
             switch value.kind {
+            case .mediaType: mediaTypes.add(value.text, hash: value.hash)
             case .otherMetadataType: otherMetadataTypes.add(value.text, hash: value.hash)
             case .issueType: issueTypes.add(value.text, hash: value.hash)
             case .objectCategory: objectCategories.add(value.text, hash: value.hash)
@@ -202,13 +203,13 @@ struct ExportStats {
     }
 }
 
-/// What one media item adds to ``ExportStats``, read where the item is read (on a worker
-/// thread, in the parallel walk): its counts, and each value it tallies with its hash, so that
-/// the walk's own thread only adds them up and no item is handed to it.
+/// What one media item, or a run of consecutive items, adds to ``ExportStats``, read where the
+/// items are read (on a worker thread, in the parallel walk): their counts, and each value they
+/// tally with its hash, so that the walk's own thread only adds them up and no item is handed to it.
 struct ItemCounts: Sendable {
     /// Which tally a value goes to.
     enum Kind: UInt8, Sendable {
-        case otherMetadataType, issueType, objectCategory, label, tag, duplicateGroup
+        case mediaType, otherMetadataType, issueType, objectCategory, label, tag, duplicateGroup
     }
 
     /// A value to tally, with its ``StringHashing`` hash (a duplicate group has only its hash).
@@ -218,21 +219,22 @@ struct ItemCounts: Sendable {
         var text: String
     }
 
-    var mediaType: String
+    /// The items counted.
+    var mediaItems = 1
     var fileSizeBytes: Int
-    /// Metadata items of each of ``ExportStats/typedMetadataTypes``, the item's own.
+    /// Metadata items of each of ``ExportStats/typedMetadataTypes``, the items' own.
     var typedMetadataItems = SIMD8<Int32>()
     var objects = 0
-    var hasIssue = false
+    var itemsWithIssues = 0
     var values: [Value] = []
     /// The paths of the values that could not be read, indices left out.
     var nonconformingPaths: [String]
 
     init(_ item: MediaItem) {
         nonconformingPaths = item.nonconforming.map { ExportStats.pathPattern($0.path) }
-        mediaType = item.mediaType?.rawValue ?? "(none)"
         fileSizeBytes = item.fileSize?.approximateBytes ?? 0
-        values.reserveCapacity(item.metadataItems.count + 1)
+        values.reserveCapacity(item.metadataItems.count + 2)
+        tally(.mediaType, item.mediaType?.rawValue ?? "(none)")
         // Read in place: iterating the array would copy each 200-byte metadata item out, strings retained.
         item.metadataItems.withUnsafeBufferPointer { metadataItems in
             for index in metadataItems.indices {
@@ -278,13 +280,24 @@ struct ItemCounts: Sendable {
     }
 
     private mutating func count(_ issue: Issue) {
-        hasIssue = true
+        itemsWithIssues = 1
         tally(.issueType, issue.issueType?.rawValue ?? "(none)")
         switch issue.duplicateGroupID {
         case .identifier(let group)?: values.append(Value(kind: .duplicateGroup, hash: StringHashing.hash(group), text: ""))
         case .integer(let group)?: values.append(Value(kind: .duplicateGroup, hash: StringHashing.hash(String(group)), text: ""))
         case nil: break
         }
+    }
+
+    /// Adds the counts of the items that come next.
+    mutating func add(_ next: consuming ItemCounts) {
+        mediaItems += next.mediaItems
+        fileSizeBytes += next.fileSizeBytes
+        typedMetadataItems &+= next.typedMetadataItems
+        objects += next.objects
+        itemsWithIssues += next.itemsWithIssues
+        values.append(contentsOf: next.values)
+        nonconformingPaths.append(contentsOf: next.nonconformingPaths)
     }
 
     private mutating func tally(_ kind: Kind, _ text: String) {

@@ -46,16 +46,17 @@ struct TableCommand: AsyncParsableCommand {
             var header = TableRowWriter(format: format, columns: columns)
             header.writeHeader()
             try out.write(header.takeBytes())
-            // Each item's rows are written on the worker that read it.
+            // Each item's rows are written on the worker that read it, and the rows of the items
+            // a worker reads together are joined there: this loop writes them in order.
             let kind = kind
             let rows = run.reader.mediaItems(mappedBy: { item in
                 var rows = TableRowWriter(format: format, columns: columns, capacity: Self.initialRoom)
                 Self.writeRows(kind, of: item, to: &rows)
-                return rows.takeBytes()
-            })
+                return ItemRows(bytes: rows.takeBytes())
+            }, combinedBy: { $0.append($1) })
             for try await itemRows in rows {
-                run.input.progress.addItem()
-                if !itemRows.isEmpty { try out.write(itemRows) }
+                run.input.progress.addItems(itemRows.mediaItems)
+                if !itemRows.bytes.isEmpty { try out.write(itemRows.bytes) }
             }
         }
     }
@@ -174,6 +175,19 @@ struct TableCommand: AsyncParsableCommand {
                 }
             }
         }
+    }
+}
+
+/// The rows of one item, or of a run of consecutive items, as a table's bytes.
+struct ItemRows: Sendable {
+    var bytes: [UInt8]
+    /// The items the rows are of.
+    var mediaItems = 1
+
+    /// Adds the rows of the items that come next.
+    mutating func append(_ next: consuming ItemRows) {
+        bytes.append(contentsOf: next.bytes)
+        mediaItems += next.mediaItems
     }
 }
 

@@ -29,6 +29,20 @@ final class Progress {
     func addItem() {
         items += 1
         guard enabled, items % Self.itemsPerCheck == 1 else { return }
+        redrawIfDue()
+    }
+
+    /// Counts `count` items at once (a value that stands for a run of items); now and then,
+    /// redraws the line.
+    func addItems(_ count: Int) {
+        let before = items
+        items += count
+        guard enabled, before / Self.itemsPerCheck != items / Self.itemsPerCheck else { return }
+        redrawIfDue()
+    }
+
+    /// Redraws the line when a quarter of a second has passed since it was last drawn.
+    private func redrawIfDue() {
         let now = Progress.now()
         if now - lastPrint >= 0.25 {
             lastPrint = now
