@@ -32,6 +32,9 @@ import Glibc
         case combined
         /// `normalizedItems`, written from the events on the workers.
         case normalized
+        /// `normalizedLines`: the same JSON as lines of NDJSON, those of the items a worker
+        /// reads together joined there.
+        case normalizedLines
     }
 
     static func walk(_ path: String, _ options: ReaderOptions, _ form: Form, plan: ReaderOptions.WalkPlan? = nil) async -> Outcome {
@@ -65,6 +68,13 @@ import Glibc
                 }
             case .normalized:
                 for try await line in reader.normalizedItems { outcome.normalized.append(line) }
+            case .normalizedLines:
+                for try await lines in reader.normalizedLines {
+                    // Normalized JSON holds no line feed: each one ends an item's line.
+                    let items = lines.bytes.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+                    #expect(items.count == lines.itemCount && lines.bytes.last == 0x0A)
+                    outcome.normalized += items.map { Array($0) }
+                }
             }
         } catch var error as VLExportError {
             // The excerpt shows the bytes around the fault that the parser had at hand, which
@@ -101,7 +111,7 @@ import Glibc
                     let both = await walk(path, serialOptions, .both)
                     #expect(serial == both, "\(name): mapping each item to itself gives the walk of both forms")
                 }
-                if form == .normalized {
+                if form == .normalized || form == .normalizedLines {
                     // The oracle: the typed walk's items, each written by `writeNormalized`.
                     var typed = await walk(path, serialOptions, .typed)
                     typed.normalized = typed.typed.map(\.normalizedJSONBytes)
@@ -370,6 +380,17 @@ import Glibc
                     } else {
                         #expect(values < expected.count / 2, "\(name), \(parallelism): \(values) values for \(expected.count) items")
                     }
+
+                    // The lines of normalized items are joined on the workers in the same way.
+                    let linesReader = try ExportReader(path: path, options: options)
+                    var lineValues = 0
+                    var lineCount = 0
+                    for try await lines in linesReader.normalizedLines {
+                        lineValues += 1
+                        lineCount += lines.itemCount
+                    }
+                    #expect(lineCount == expected.count, "\(name), \(parallelism)")
+                    #expect(parallelism == .serial ? lineValues == lineCount : lineValues < lineCount / 2, "\(name), \(parallelism)")
                 }
             }
         }

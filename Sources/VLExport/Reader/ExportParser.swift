@@ -88,6 +88,12 @@ final class ExportParser: TokenSink {
         return BatchResult(items: items, warnings: warnings, warningCount: warningCount, itemCount: itemCount - firstItemIndexOfBatch, failure: failure)
     }
 
+    /// Makes room for `count` bytes of NDJSON lines, when ``transformOnFinish`` joins
+    /// normalized items into lines: about the size of the batch being read.
+    func reserveJoinedLines(_ count: Int) {
+        routerStorage.pointee.reserveJoinedLines(count)
+    }
+
     /// What items that start from now on become.
     var itemMode: ItemMode {
         get { router.itemMode }

@@ -30,10 +30,10 @@
 /// - A loop over ``mediaItems`` may follow one over ``rawItems`` or
 ///   ``mediaItemsWithJSON``. A loop over raw bytes after typed items throws a
 ///   ``VLExportError/Kind/usage`` error: typed items keep no bytes.
-/// - After a loop over ``mediaItems(mappedBy:)``, ``mediaItemsWithJSON(mappedBy:)`` or
-///   ``normalizedItems``, only a loop over the same sequence continues the walk; any other
-///   loop throws a usage error, because the items queued are mapped (or written) already.
-///   A loop over ``normalizedItems`` may follow any other.
+/// - After a loop over ``mediaItems(mappedBy:)``, ``mediaItemsWithJSON(mappedBy:)``,
+///   ``normalizedItems`` or ``normalizedLines``, only a loop over the same sequence continues
+///   the walk; any other loop throws a usage error, because the items queued are mapped (or
+///   written) already. A loop over ``normalizedItems`` or ``normalizedLines`` may follow any other.
 /// - Once a loop has reached the end, a new loop throws a usage error, and so
 ///   does any loop after ``close()``. A loop that failed throws the same error again.
 /// - ``readInfo(isolation:)`` on an export whose `info` comes after its items
@@ -50,6 +50,8 @@ public final class ExportReader {
     let walk: ExportWalk
     /// The function of ``normalizedItems``: one per reader, so that every loop over it goes on with the same.
     private let normalizedTransform = ItemTransform.normalizedJSON()
+    /// The function of ``normalizedLines``, one per reader in the same way.
+    private let normalizedLinesTransform = ItemTransform.normalizedLines()
     /// Reads the byte count of the source that reads a file or descriptor.
     private let bytesReadCounter: (() -> Int)?
 
@@ -156,6 +158,21 @@ public final class ExportReader {
     /// later loop over this property goes on where the last stopped, and a loop over another
     /// form after it throws a ``VLExportError/Kind/usage`` error.
     public var normalizedItems: MappedItemSequence<[UInt8]> { MappedItemSequence(walk: walk, transform: normalizedTransform) }
+
+    /// The same JSON as ``normalizedItems``, as NDJSON: each element holds the lines of one
+    /// item or of several consecutive ones, in order, each line ended by a line feed.
+    ///
+    /// In the parallel walk, each worker writes the lines of the items it reads together into
+    /// one buffer, so that a loop that writes them out takes one element for many items and no
+    /// array is made for each item. A loop over this property and one over ``normalizedItems``
+    /// do not continue each other. `vlx ndjson --normalize` runs this.
+    ///
+    /// ```swift
+    /// for try await lines in reader.normalizedLines {
+    ///     try output.write(lines.bytes)
+    /// }
+    /// ```
+    public var normalizedLines: MappedItemSequence<ItemLines> { MappedItemSequence(walk: walk, transform: normalizedLinesTransform) }
 
     /// Reads until the `info` object has been read, and returns it; nil for an export without one.
     ///

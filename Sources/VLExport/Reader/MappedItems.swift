@@ -19,18 +19,22 @@ final class ItemTransform: Sendable {
     /// Whether the function writes the item's normalized form, which the walk writes from the
     /// events instead of building the typed item first (``ItemMode/normalized``).
     let writesNormalized: Bool
+    /// Whether the normalized forms of the items a worker reads together are joined there into
+    /// lines of NDJSON, one ``ItemLines`` value (``normalizedLines()``).
+    let joinsNormalizedLines: Bool
     private let apply: @Sendable (MediaItem, RawMediaItem?) -> any Sendable
     /// Makes one value of the values of consecutive items (two or more, in order), when the
     /// loop's values may stand for several items.
     private let combine: (@Sendable ([any Sendable]) -> any Sendable)?
 
     init(
-        readsJSON: Bool, writesNormalized: Bool = false, combine: (@Sendable ([any Sendable]) -> any Sendable)? = nil,
-        _ apply: @escaping @Sendable (MediaItem, RawMediaItem?) -> any Sendable
+        readsJSON: Bool, writesNormalized: Bool = false, joinsNormalizedLines: Bool = false,
+        combine: (@Sendable ([any Sendable]) -> any Sendable)? = nil, _ apply: @escaping @Sendable (MediaItem, RawMediaItem?) -> any Sendable
     ) {
         id = ID(value: Self.madeCount.wrappingAdd(1, ordering: .relaxed).newValue)
         self.readsJSON = readsJSON
         self.writesNormalized = writesNormalized
+        self.joinsNormalizedLines = joinsNormalizedLines
         self.combine = combine
         self.apply = apply
     }
@@ -39,6 +43,7 @@ final class ItemTransform: Sendable {
         id = original.id
         readsJSON = original.readsJSON
         writesNormalized = original.writesNormalized
+        joinsNormalizedLines = original.joinsNormalizedLines
         combine = original.combine
         apply = original.apply
     }
@@ -84,6 +89,14 @@ final class ItemTransform: Sendable {
         ItemTransform(readsJSON: false, writesNormalized: true) { item, _ in item.normalizedJSONBytes }
     }
 
+    /// The function that writes each item's normalized JSON as a line of NDJSON; a worker
+    /// joins the lines of the items it reads together (``ExportRouter``).
+    static func normalizedLines() -> ItemTransform {
+        ItemTransform(readsJSON: false, writesNormalized: true, joinsNormalizedLines: true) { item, _ in
+            ItemLines(line: item.normalizedJSONBytes)
+        }
+    }
+
     /// The form the walk reads items in for this function.
     var itemMode: ItemMode { writesNormalized ? .normalized : readsJSON ? .typedAndRaw : .typed }
 
@@ -125,7 +138,7 @@ final class ItemTransform: Sendable {
             return apply(try raw.typedItem(schema: schema), readsJSON ? raw : nil)
         case .normalized(let bytes):
             guard writesNormalized else { throw ExportWalk.otherTransformError }
-            return bytes
+            return joinsNormalizedLines ? ItemLines(line: bytes) : bytes
         }
     }
 }
@@ -216,6 +229,31 @@ extension ExportReader {
         MappedItemSequence(walk: walk, transform: ItemTransform(readsJSON: true) { item, raw in
             transform(MediaItemWithJSON(item: item, raw: raw!))
         })
+    }
+}
+
+/// Lines of NDJSON, one per media item: those of one item, or of several consecutive items.
+/// The elements of ``ExportReader/normalizedLines``.
+public struct ItemLines: Sendable {
+    /// The lines, each ended by a line feed.
+    public let bytes: [UInt8]
+    /// How many items, and so lines, ``bytes`` holds.
+    public let itemCount: Int
+
+    /// Lines already joined, each ended by a line feed.
+    init(joined bytes: [UInt8], count: Int) {
+        self.bytes = bytes
+        itemCount = count
+    }
+
+    /// The line of one item: its JSON, which holds no line feed, and a line feed.
+    init(line json: [UInt8]) {
+        bytes = Array(unsafeUninitializedCapacity: json.count + 1) { buffer, initialized in
+            _ = buffer.initialize(fromContentsOf: json)
+            buffer[json.count] = 0x0A
+            initialized = json.count + 1
+        }
+        itemCount = 1
     }
 }
 

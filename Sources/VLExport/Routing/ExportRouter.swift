@@ -76,7 +76,17 @@ struct ExportRouter: ~Copyable {
     /// What each item becomes as it is finished, if anything. A worker's parser maps each
     /// item at once, so that the item's memory is freed before the next one is built and
     /// the allocator hands the same memory out again; the serial walk leaves it to the loop.
-    var transformOnFinish: ItemTransform?
+    var transformOnFinish: ItemTransform? {
+        didSet {
+            joinedLinesTransform = transformOnFinish.flatMap { $0.joinsNormalizedLines ? $0.id : nil }
+        }
+    }
+    /// Set when ``transformOnFinish`` joins normalized items into NDJSON: its id. Each such item
+    /// then goes into ``joinedLines``, a line feed after it, instead of an array of its own.
+    private var joinedLinesTransform: ItemTransform.ID?
+    /// The lines of the normalized items finished since the last was queued, and how many.
+    private var joinedLines: [UInt8] = []
+    private var joinedLineCount = 0
     /// The export's `info`, once read.
     private(set) var info: ExportInfo?
     /// Things noticed on the way, the first ``maxKeptWarnings`` of them.
@@ -149,6 +159,7 @@ struct ExportRouter: ~Copyable {
 
     /// Takes every finished item out at once, leaving ``ready`` empty.
     mutating func takeAllReady() -> [ParsedItem?] {
+        queueJoinedLines()
         var items: [ParsedItem?] = []
         swap(&items, &ready)
         return items
@@ -543,11 +554,40 @@ struct ExportRouter: ~Copyable {
 
     /// Queues a finished item, as ``transformOnFinish`` makes it.
     private mutating func enqueue(_ item: consuming ParsedItem) {
-        if let transformOnFinish {
+        if joinedLinesTransform != nil {
+            switch consume item {
+            case .normalized(let bytes):
+                joinedLines.append(contentsOf: bytes)
+                endJoinedLine()
+            case let other:
+                queueJoinedLines()
+                ready.append(transformOnFinish!.mapped(other))
+            }
+        } else if let transformOnFinish {
             ready.append(transformOnFinish.mapped(item))
         } else {
             ready.append(item)
         }
+    }
+
+    /// Makes room for `count` bytes of joined lines, when normalized items are joined.
+    mutating func reserveJoinedLines(_ count: Int) {
+        if joinedLinesTransform != nil { joinedLines.reserveCapacity(count) }
+    }
+
+    /// Ends the line of the normalized item just added to ``joinedLines``.
+    private mutating func endJoinedLine() {
+        joinedLines.append(0x0A)
+        joinedLineCount += 1
+    }
+
+    /// Queues the lines joined so far as one value, which stands for their items.
+    private mutating func queueJoinedLines() {
+        guard let joinedLinesTransform, joinedLineCount > 0 else { return }
+        let lines = ItemLines(joined: joinedLines, count: joinedLineCount)
+        ready.append(.mapped(lines, by: joinedLinesTransform, items: joinedLineCount))
+        joinedLines = []
+        joinedLineCount = 0
     }
 
     /// Places the values that could not be read and have no location of their own at `location`
@@ -599,7 +639,12 @@ struct ExportRouter: ~Copyable {
             if !rawBuffer.isEmpty { rawBuffer.removeAll(keepingCapacity: rawBuffer.capacity <= 1 << 20) }
             // Queued as it is: a transform leaves normalized items so (and touching the shared
             // transform from every worker for every item costs its reference count's cache line).
-            ready.append(.normalized(normalizedWriter.takeOutput()))
+            if joinedLinesTransform != nil {
+                normalizedWriter.appendOutput(to: &joinedLines)
+                endJoinedLine()
+            } else {
+                ready.append(.normalized(normalizedWriter.takeOutput()))
+            }
             return
         }
         let item = try typedItemReadAgain(from: takeCapturedBytes(tokenizer, compacting: false))

@@ -88,6 +88,13 @@ struct NormalizedItemWriter: ~Copyable {
         return output
     }
 
+    /// Appends the item's normalized JSON, as ``takeOutput()`` would give it, to `lines`.
+    mutating func appendOutput(to lines: inout [UInt8]) {
+        writer.withBytes { lines.append(contentsOf: $0) }
+        writer.reset()
+        if writer.capacity > Self.largestKeptRoom { writer = JSONWriter(capacity: Self.initialRoom) }
+    }
+
     private static var initialRoom: Int { 4096 }
     private static var largestKeptRoom: Int { 1 << 20 }
 

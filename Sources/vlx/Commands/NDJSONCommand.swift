@@ -30,10 +30,11 @@ struct NDJSONCommand: AsyncParsableCommand {
         try await ExportRun.perform(file, read) { run in
             let out = run.adopt(try OutputStream(path: output))
             if normalize {
-                // Each item is written out on the worker that read it, from the events.
-                for try await line in run.reader.normalizedItems {
-                    try out.writeLine(line)
-                    run.input.progress.addItem()
+                // Each item is written out on the worker that read it, from the events, and the
+                // lines of the items a worker reads together come in one piece.
+                for try await lines in run.reader.normalizedLines {
+                    try out.write(lines.bytes)
+                    run.input.progress.addItems(lines.itemCount)
                 }
             } else {
                 for try await item in run.reader.rawItems {
