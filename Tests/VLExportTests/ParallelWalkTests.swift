@@ -27,9 +27,9 @@ import Glibc
         case raw, typed, both
         /// `mediaItemsWithJSON(mappedBy:)`, whose function runs on the workers, keeping both forms.
         case mapped
-        /// `mediaItemsWithJSON(mappedBy:combinedBy:)`: each item in an array of its own, the
-        /// arrays of the items a worker reads together joined there.
-        case combined
+        /// `mediaItemsWithJSON(into:adding:)`: the items a worker reads together added to one
+        /// array there.
+        case partials
         /// `normalizedItems`, written from the events on the workers.
         case normalized
         /// `normalizedLines`: the same JSON as lines of NDJSON, those of the items a worker
@@ -61,8 +61,8 @@ import Glibc
                     outcome.raw.append(both.raw)
                     outcome.typed.append(both.item)
                 }
-            case .combined:
-                for try await run in reader.mediaItemsWithJSON(mappedBy: { [$0] }, combinedBy: { $0 += $1 }) {
+            case .partials:
+                for try await run in reader.mediaItemsWithJSON(into: { [MediaItemWithJSON]() }, adding: { $0.append($1) }) {
                     outcome.raw += run.map(\.raw)
                     outcome.typed += run.map(\.item)
                 }
@@ -107,7 +107,7 @@ import Glibc
                 var serialOptions = options
                 serialOptions.parallelism = .serial
                 let serial = await walk(path, serialOptions, form)
-                if form == .mapped || form == .combined {
+                if form == .mapped || form == .partials {
                     let both = await walk(path, serialOptions, .both)
                     #expect(serial == both, "\(name): mapping each item to itself gives the walk of both forms")
                 }
@@ -332,12 +332,13 @@ import Glibc
         }
     }
 
-    /// Combined values, through `mediaItems(mappedBy:combinedBy:)`: in the parallel walk one
-    /// value stands for the items a worker read together, in order, and in the serial walk for
-    /// one item. A loop left after its first value is continued by a loop over the same
-    /// sequence; `readInfo()` part way through an export whose `info` comes last passes over the
-    /// rest, which the next loop reads again from the start, with nothing twice and nothing lost.
-    @Test func combinedValuesStandForConsecutiveItemsInOrder() async throws {
+    /// Partial results, through `mediaItems(into:adding:)`: in the parallel walk one value
+    /// stands for the items a worker read together, in order, and in the serial walk for one
+    /// item. A loop left after its first value is continued by a loop over the same sequence;
+    /// `readInfo()` part way through an export whose `info` comes last passes over the rest,
+    /// which the next loop reads again from the start, with nothing twice and nothing lost.
+    /// `normalizedLines` joins the lines of a worker's items in the same way.
+    @Test func partialResultsStandForConsecutiveItemsInOrder() async throws {
         let bytes = try Fixture.bytes("real-export-extreme.json")
         let expected = try await Self.withFile(bytes) { path in
             await Self.walk(path, ReaderOptions(parallelism: .serial), .typed).typed.map(\.mediaID)
@@ -359,7 +360,7 @@ import Glibc
                     // Batches of about five items, so that the first value leaves others to read.
                     options.parallelBatchBytes = 16 << 10
                     let reader = try ExportReader(path: path, options: options)
-                    let runs = reader.mediaItems(mappedBy: { [$0.mediaID] }, combinedBy: { $0 += $1 })
+                    let runs = reader.mediaItems(into: { [String?]() }, adding: { $0.append($1.mediaID) })
                     var values = 0
                     var found: [String?] = []
                     for try await run in runs {

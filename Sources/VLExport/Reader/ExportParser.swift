@@ -82,9 +82,6 @@ final class ExportParser: TokenSink {
         var items = router.takeAllReady()
         items.removeFirst(readyHead)
         readyHead = 0
-        if let transform = router.transformOnFinish, transform.combinesValues {
-            items = transform.combiningValues(of: items)
-        }
         return BatchResult(items: items, warnings: warnings, warningCount: warningCount, itemCount: itemCount - firstItemIndexOfBatch, failure: failure)
     }
 

@@ -22,7 +22,7 @@ final class ExportWalk {
     private var form: ItemMode?
     /// The function the items handed out so far were passed through, if any.
     private var formTransform: ItemTransform?
-    /// Items handed out so far (a combined value counts the items it stands for).
+    /// Items handed out so far (a partial result of a run of items counts those items).
     private var itemsTaken = 0
     /// Whether some loop has been told that the walk is over.
     private var endReported = false
@@ -94,7 +94,7 @@ final class ExportWalk {
         }
     }
 
-    /// Counts the items `item` stands for (several, for a value combined from consecutive items').
+    /// Counts the items `item` stands for (several, for the partial result of a run of items).
     private func taken(_ item: consuming ParsedItem) -> ParsedItem {
         switch consume item {
         case .mapped(let value, let transform, let items):

@@ -23,19 +23,19 @@ final class ItemTransform: Sendable {
     /// lines of NDJSON, one ``ItemLines`` value (``normalizedLines()``).
     let joinsNormalizedLines: Bool
     private let apply: @Sendable (MediaItem, RawMediaItem?) -> any Sendable
-    /// Makes one value of the values of consecutive items (two or more, in order), when the
-    /// loop's values may stand for several items.
-    private let combine: (@Sendable ([any Sendable]) -> any Sendable)?
+    /// Makes the partial result a worker adds the items it reads to, when the loop's values
+    /// are partial results of runs of items (``ExportReader/mediaItems(into:adding:)``).
+    let makeAccumulator: (@Sendable () -> any ItemAccumulating)?
 
     init(
         readsJSON: Bool, writesNormalized: Bool = false, joinsNormalizedLines: Bool = false,
-        combine: (@Sendable ([any Sendable]) -> any Sendable)? = nil, _ apply: @escaping @Sendable (MediaItem, RawMediaItem?) -> any Sendable
+        makeAccumulator: (@Sendable () -> any ItemAccumulating)? = nil, _ apply: @escaping @Sendable (MediaItem, RawMediaItem?) -> any Sendable
     ) {
         id = ID(value: Self.madeCount.wrappingAdd(1, ordering: .relaxed).newValue)
         self.readsJSON = readsJSON
         self.writesNormalized = writesNormalized
         self.joinsNormalizedLines = joinsNormalizedLines
-        self.combine = combine
+        self.makeAccumulator = makeAccumulator
         self.apply = apply
     }
 
@@ -44,38 +44,8 @@ final class ItemTransform: Sendable {
         readsJSON = original.readsJSON
         writesNormalized = original.writesNormalized
         joinsNormalizedLines = original.joinsNormalizedLines
-        combine = original.combine
+        makeAccumulator = original.makeAccumulator
         apply = original.apply
-    }
-
-    /// Whether the values of consecutive items are combined into one where a worker reads them.
-    var combinesValues: Bool { combine != nil }
-
-    /// A batch's items, with each run of consecutive values this transform made combined into
-    /// one value that stands for the run's items; everything else as it was, in order.
-    func combiningValues(of items: consuming [ParsedItem?]) -> [ParsedItem?] {
-        guard let combine else { return items }
-        var combined: [ParsedItem?] = []
-        var run: [any Sendable] = []
-        var runItems = 0
-        func endRun() {
-            guard let first = run.first else { return }
-            combined.append(.mapped(run.count == 1 ? first : combine(run), by: id, items: runItems))
-            run.removeAll(keepingCapacity: true)
-            runItems = 0
-        }
-        for item in consume items {
-            switch consume item {
-            case .some(.mapped(let value, let transform, let count)) where transform == id:
-                run.append(value)
-                runItems += count
-            case let other:
-                endRun()
-                combined.append(other)
-            }
-        }
-        endRun()
-        return combined
     }
 
     /// A copy for one worker's parser: the same function and ``id``, in an object whose
@@ -171,53 +141,54 @@ extension ExportReader {
         MappedItemSequence(walk: walk, transform: ItemTransform(readsJSON: false) { item, _ in transform(item) })
     }
 
-    /// The media items, each passed through `transform` as soon as it is read, and the values
-    /// of consecutive items combined by `combine`: each value the loop gets stands for one item
-    /// or for several consecutive ones, in order.
+    /// Partial results of the media items, each item added to one as soon as it is read: each
+    /// value the loop gets is the partial result of one item or of several consecutive ones,
+    /// in order, like `reduce(into:_:)` over runs of items.
     ///
-    /// In the parallel walk, the values of the items a worker reads together (a few hundred
-    /// kilobytes of the export) are combined on that worker, as a combiner does in MapReduce,
-    /// so that a loop that adds values up, or writes them out, takes one value for many items;
-    /// in the serial walk each value stands for one item. `combine(&total, next)` adds the
-    /// value of the items after `total`'s to it; the loop's result must not depend on how the
-    /// items were grouped. Otherwise the sequence is ``mediaItems(mappedBy:)``'s.
+    /// In the parallel walk, each worker adds the items it reads together (a few hundred
+    /// kilobytes of the export) to one partial result that `makePartial` makes, as Spark's
+    /// `aggregate` does in each partition; in the serial walk each item gets a partial result
+    /// of its own. So a loop that adds results up, or writes them out, takes one value for
+    /// many items, and the work done per item stays on the workers, with no value made for
+    /// each item. The loop's result must not depend on how the items were grouped: it merges
+    /// the partial results in the order they come. Otherwise the sequence is
+    /// ``mediaItems(mappedBy:)``'s.
     ///
     /// ```swift
-    /// let counts = reader.mediaItems(
-    ///     mappedBy: { item in item.metadataItems.count },
-    ///     combinedBy: { total, next in total += next }
-    /// )
+    /// let counts = reader.mediaItems(into: { 0 }, adding: { count, item in count += item.metadataItems.count })
     /// var metadataItems = 0
     /// for try await count in counts { metadataItems += count }
     /// ```
-    public func mediaItems<Mapped: Sendable>(
-        mappedBy transform: @escaping @Sendable (MediaItem) -> Mapped,
-        combinedBy combine: @escaping @Sendable (inout Mapped, consuming Mapped) -> Void
-    ) -> MappedItemSequence<Mapped> {
-        MappedItemSequence(walk: walk, transform: ItemTransform(readsJSON: false, combine: Self.combining(combine)) { item, _ in transform(item) })
+    public func mediaItems<Partial: Sendable>(
+        into makePartial: @escaping @Sendable () -> Partial,
+        adding add: @escaping @Sendable (inout Partial, MediaItem) -> Void
+    ) -> MappedItemSequence<Partial> {
+        let addItem: @Sendable (inout Partial, MediaItem, RawMediaItem?) -> Void = { partial, item, _ in add(&partial, item) }
+        return MappedItemSequence(walk: walk, transform: Self.accumulating(readsJSON: false, makePartial, addItem))
     }
 
-    /// The media items with their compact JSON, each pair passed through `transform` as soon as
-    /// it is read, and the values of consecutive items combined by `combine`; see
-    /// ``mediaItems(mappedBy:combinedBy:)``, which this is with the bytes.
-    public func mediaItemsWithJSON<Mapped: Sendable>(
-        mappedBy transform: @escaping @Sendable (MediaItemWithJSON) -> Mapped,
-        combinedBy combine: @escaping @Sendable (inout Mapped, consuming Mapped) -> Void
-    ) -> MappedItemSequence<Mapped> {
-        MappedItemSequence(walk: walk, transform: ItemTransform(readsJSON: true, combine: Self.combining(combine)) { item, raw in
-            transform(MediaItemWithJSON(item: item, raw: raw!))
-        })
+    /// Partial results of the media items with their compact JSON; see
+    /// ``mediaItems(into:adding:)``, which this is with the bytes.
+    public func mediaItemsWithJSON<Partial: Sendable>(
+        into makePartial: @escaping @Sendable () -> Partial,
+        adding add: @escaping @Sendable (inout Partial, MediaItemWithJSON) -> Void
+    ) -> MappedItemSequence<Partial> {
+        let addItem: @Sendable (inout Partial, MediaItem, RawMediaItem?) -> Void = { partial, item, raw in
+            add(&partial, MediaItemWithJSON(item: item, raw: raw!))
+        }
+        return MappedItemSequence(walk: walk, transform: Self.accumulating(readsJSON: true, makePartial, addItem))
     }
 
-    /// `combine` as a worker calls it: on the values of two or more consecutive items, in order,
-    /// which the function that made them made `Mapped`.
-    private static func combining<Mapped: Sendable>(
-        _ combine: @escaping @Sendable (inout Mapped, consuming Mapped) -> Void
-    ) -> @Sendable ([any Sendable]) -> any Sendable {
-        { values in
-            var total = values[0] as! Mapped
-            for index in 1..<values.count { combine(&total, values[index] as! Mapped) }
-            return total
+    /// The transform of a sequence of partial results: on a worker, the items go into one
+    /// accumulator per batch; anywhere else each item gets a partial result of its own.
+    private static func accumulating<Partial: Sendable>(
+        readsJSON: Bool, _ makePartial: @escaping @Sendable () -> Partial,
+        _ add: @escaping @Sendable (inout Partial, MediaItem, RawMediaItem?) -> Void
+    ) -> ItemTransform {
+        ItemTransform(readsJSON: readsJSON, makeAccumulator: { PartialAccumulator(readsJSON: readsJSON, makePartial, add) }) { item, raw in
+            var partial = makePartial()
+            add(&partial, item, raw)
+            return partial
         }
     }
 
@@ -229,6 +200,51 @@ extension ExportReader {
         MappedItemSequence(walk: walk, transform: ItemTransform(readsJSON: true) { item, raw in
             transform(MediaItemWithJSON(item: item, raw: raw!))
         })
+    }
+}
+
+/// The partial result a worker adds the items it reads to, for a sequence of partial results
+/// (``ExportReader/mediaItems(into:adding:)``). It belongs to one worker's parser: a partial
+/// result is handed over, by ``take()``, once no item will be added to it.
+protocol ItemAccumulating: AnyObject {
+    /// Whether items come with their JSON.
+    var readsJSON: Bool { get }
+    /// Items added since the last ``take()``.
+    var count: Int { get }
+    /// Adds an item (with its JSON, when ``readsJSON``).
+    func add(_ item: consuming MediaItem, raw: RawMediaItem?)
+    /// The partial result of the items added, and a new one begun.
+    func take() -> any Sendable
+}
+
+/// An ``ItemAccumulating`` of partial results of type `Partial`.
+final class PartialAccumulator<Partial: Sendable>: ItemAccumulating {
+    let readsJSON: Bool
+    private(set) var count = 0
+    private let makePartial: @Sendable () -> Partial
+    private let addItem: @Sendable (inout Partial, MediaItem, RawMediaItem?) -> Void
+    private var partial: Partial
+
+    init(
+        readsJSON: Bool, _ makePartial: @escaping @Sendable () -> Partial,
+        _ addItem: @escaping @Sendable (inout Partial, MediaItem, RawMediaItem?) -> Void
+    ) {
+        self.readsJSON = readsJSON
+        self.makePartial = makePartial
+        self.addItem = addItem
+        partial = makePartial()
+    }
+
+    func add(_ item: consuming MediaItem, raw: RawMediaItem?) {
+        addItem(&partial, item, raw)
+        count += 1
+    }
+
+    func take() -> any Sendable {
+        let taken = partial
+        partial = makePartial()
+        count = 0
+        return taken
     }
 }
 
@@ -257,9 +273,9 @@ public struct ItemLines: Sendable {
     }
 }
 
-/// What a function makes of each media item (or of runs of consecutive items, combined), in
-/// order. Made by ``ExportReader/mediaItems(mappedBy:)``, ``ExportReader/mediaItemsWithJSON(mappedBy:)``
-/// and their `combinedBy:` forms.
+/// What a function makes of each media item (or partial results of runs of items), in order.
+/// Made by ``ExportReader/mediaItems(mappedBy:)``, ``ExportReader/mediaItemsWithJSON(mappedBy:)``,
+/// ``ExportReader/mediaItems(into:adding:)`` and ``ExportReader/mediaItemsWithJSON(into:adding:)``.
 public struct MappedItemSequence<Element: Sendable>: AsyncSequence {
     let walk: ExportWalk
     let transform: ItemTransform

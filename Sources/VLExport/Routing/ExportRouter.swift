@@ -19,8 +19,8 @@ enum ParsedItem {
     case typed(MediaItem)
     case raw(RawMediaItem)
     case typedAndRaw(MediaItem, RawMediaItem)
-    /// What a loop's function made of the item, on the worker that read it: of one item, or
-    /// of `items` consecutive items whose values the function's combiner made one.
+    /// What a loop's function made of the item, on the worker that read it: of one item, or the
+    /// partial result of `items` consecutive items.
     case mapped(any Sendable, by: ItemTransform.ID, items: Int = 1)
     /// The item's normalized JSON.
     case normalized([UInt8])
@@ -79,11 +79,15 @@ struct ExportRouter: ~Copyable {
     var transformOnFinish: ItemTransform? {
         didSet {
             joinedLinesTransform = transformOnFinish.flatMap { $0.joinsNormalizedLines ? $0.id : nil }
+            accumulator = transformOnFinish?.makeAccumulator?()
         }
     }
     /// Set when ``transformOnFinish`` joins normalized items into NDJSON: its id. Each such item
     /// then goes into ``joinedLines``, a line feed after it, instead of an array of its own.
     private var joinedLinesTransform: ItemTransform.ID?
+    /// Set when ``transformOnFinish`` makes partial results of runs of items: the partial
+    /// result the items finished since the last was queued are added to.
+    private var accumulator: (any ItemAccumulating)?
     /// The lines of the normalized items finished since the last was queued, and how many.
     private var joinedLines: [UInt8] = []
     private var joinedLineCount = 0
@@ -160,6 +164,7 @@ struct ExportRouter: ~Copyable {
     /// Takes every finished item out at once, leaving ``ready`` empty.
     mutating func takeAllReady() -> [ParsedItem?] {
         queueJoinedLines()
+        queueAccumulated()
         var items: [ParsedItem?] = []
         swap(&items, &ready)
         return items
@@ -554,7 +559,17 @@ struct ExportRouter: ~Copyable {
 
     /// Queues a finished item, as ``transformOnFinish`` makes it.
     private mutating func enqueue(_ item: consuming ParsedItem) {
-        if joinedLinesTransform != nil {
+        if let accumulator {
+            switch consume item {
+            case .typedAndRaw(let typed, let raw):
+                accumulator.add(typed, raw: raw)
+            case .typed(let typed) where !accumulator.readsJSON:
+                accumulator.add(typed, raw: nil)
+            case let other:
+                queueAccumulated()
+                ready.append(transformOnFinish!.mapped(other))
+            }
+        } else if joinedLinesTransform != nil {
             switch consume item {
             case .normalized(let bytes):
                 joinedLines.append(contentsOf: bytes)
@@ -568,6 +583,13 @@ struct ExportRouter: ~Copyable {
         } else {
             ready.append(item)
         }
+    }
+
+    /// Queues the partial result of the items added to ``accumulator`` so far, which stands for them.
+    private mutating func queueAccumulated() {
+        guard let accumulator, accumulator.count > 0 else { return }
+        let items = accumulator.count
+        ready.append(.mapped(accumulator.take(), by: transformOnFinish!.id, items: items))
     }
 
     /// Makes room for `count` bytes of joined lines, when normalized items are joined.

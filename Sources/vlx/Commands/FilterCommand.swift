@@ -60,9 +60,10 @@ struct FilterCommand: AsyncParsableCommand {
             if document == nil { run.adopt(out) }
             // Each item is tested on the worker that read it; only the bytes of a match come back,
             // those of the items a worker reads together in one value.
-            let matches = reader.mediaItemsWithJSON(mappedBy: { both in
-                FilterMatches(json: conditions.match(both.item) ? [both.raw.json] : [])
-            }, combinedBy: { $0.append($1) })
+            let matches = reader.mediaItemsWithJSON(into: FilterMatches.init, adding: { matches, both in
+                if conditions.match(both.item) { matches.json.append(both.raw.json) }
+                matches.mediaItems += 1
+            })
             for try await match in matches {
                 run.input.progress.addItems(match.mediaItems)
                 for json in match.json {
@@ -81,17 +82,11 @@ struct FilterCommand: AsyncParsableCommand {
     static let properties = PropertySelection.only([.mediaType, .uniquenessScore, .issueType, .confidence, .categoryName, .tagName])
 }
 
-/// The items that matched among one item, or a run of consecutive items: their JSON, in order.
+/// The items that matched among a run of consecutive items: their JSON, in order.
 struct FilterMatches: Sendable {
-    var json: [[UInt8]]
+    var json: [[UInt8]] = []
     /// The items tested.
-    var mediaItems = 1
-
-    /// Adds the matches of the items that come next.
-    mutating func append(_ next: consuming FilterMatches) {
-        json.append(contentsOf: next.json)
-        mediaItems += next.mediaItems
-    }
+    var mediaItems = 0
 }
 
 /// The conditions of `vlx filter`: an item matches when it meets every one given.

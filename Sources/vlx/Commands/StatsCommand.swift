@@ -35,9 +35,9 @@ struct StatsCommand: AsyncParsableCommand {
     func run() async throws {
         try await ExportRun.perform(file, read, properties: ExportStats.properties) { run in
             let report = run.adopt(StatsReport(out: try OutputStream(path: nil), json: json) { run.reader.info })
-            // What each item adds is read on the worker that read it, and the counts of the items
-            // a worker reads together are combined there: this loop only adds them up.
-            for try await counts in run.reader.mediaItems(mappedBy: ItemCounts.init, combinedBy: { $0.add($1) }) {
+            // Each item is counted on the worker that read it, into the counts of the items that
+            // worker reads together: this loop only adds those up.
+            for try await counts in run.reader.mediaItems(into: ItemCounts.init, adding: { $0.add($1) }) {
                 report.stats.add(counts)
                 run.input.progress.addItems(counts.mediaItems)
             }
@@ -203,9 +203,9 @@ struct ExportStats {
     }
 }
 
-/// What one media item, or a run of consecutive items, adds to ``ExportStats``, read where the
-/// items are read (on a worker thread, in the parallel walk): their counts, and each value they
-/// tally with its hash, so that the walk's own thread only adds them up and no item is handed to it.
+/// What a run of consecutive media items adds to ``ExportStats``, counted where the items are
+/// read (on a worker thread, in the parallel walk): their counts, and each value they tally with
+/// its hash, so that the walk's own thread only adds them up and no item is handed to it.
 struct ItemCounts: Sendable {
     /// Which tally a value goes to.
     enum Kind: UInt8, Sendable {
@@ -220,20 +220,24 @@ struct ItemCounts: Sendable {
     }
 
     /// The items counted.
-    var mediaItems = 1
-    var fileSizeBytes: Int
+    var mediaItems = 0
+    var fileSizeBytes = 0
     /// Metadata items of each of ``ExportStats/typedMetadataTypes``, the items' own.
     var typedMetadataItems = SIMD8<Int32>()
     var objects = 0
     var itemsWithIssues = 0
     var values: [Value] = []
     /// The paths of the values that could not be read, indices left out.
-    var nonconformingPaths: [String]
+    var nonconformingPaths: [String] = []
+    /// Whether the item being added has an issue.
+    private var itemHasIssue = false
 
-    init(_ item: MediaItem) {
-        nonconformingPaths = item.nonconforming.map { ExportStats.pathPattern($0.path) }
-        fileSizeBytes = item.fileSize?.approximateBytes ?? 0
-        values.reserveCapacity(item.metadataItems.count + 2)
+    /// Adds the counts of an item.
+    mutating func add(_ item: MediaItem) {
+        mediaItems += 1
+        for value in item.nonconforming { nonconformingPaths.append(ExportStats.pathPattern(value.path)) }
+        fileSizeBytes += item.fileSize?.approximateBytes ?? 0
+        itemHasIssue = false
         tally(.mediaType, item.mediaType?.rawValue ?? "(none)")
         // Read in place: iterating the array would copy each 200-byte metadata item out, strings retained.
         item.metadataItems.withUnsafeBufferPointer { metadataItems in
@@ -264,6 +268,7 @@ struct ItemCounts: Sendable {
                 }
             }
         }
+        if itemHasIssue { itemsWithIssues += 1 }
     }
 
     /// Counts the issues, labels and tags of an object (not its metadata types: those count
@@ -280,24 +285,13 @@ struct ItemCounts: Sendable {
     }
 
     private mutating func count(_ issue: Issue) {
-        itemsWithIssues = 1
+        itemHasIssue = true
         tally(.issueType, issue.issueType?.rawValue ?? "(none)")
         switch issue.duplicateGroupID {
         case .identifier(let group)?: values.append(Value(kind: .duplicateGroup, hash: StringHashing.hash(group), text: ""))
         case .integer(let group)?: values.append(Value(kind: .duplicateGroup, hash: StringHashing.hash(String(group)), text: ""))
         case nil: break
         }
-    }
-
-    /// Adds the counts of the items that come next.
-    mutating func add(_ next: consuming ItemCounts) {
-        mediaItems += next.mediaItems
-        fileSizeBytes += next.fileSizeBytes
-        typedMetadataItems &+= next.typedMetadataItems
-        objects += next.objects
-        itemsWithIssues += next.itemsWithIssues
-        values.append(contentsOf: next.values)
-        nonconformingPaths.append(contentsOf: next.nonconformingPaths)
     }
 
     private mutating func tally(_ kind: Kind, _ text: String) {

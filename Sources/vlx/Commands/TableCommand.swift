@@ -46,23 +46,21 @@ struct TableCommand: AsyncParsableCommand {
             var header = TableRowWriter(format: format, columns: columns)
             header.writeHeader()
             try out.write(header.takeBytes())
-            // Each item's rows are written on the worker that read it, and the rows of the items
-            // a worker reads together are joined there: this loop writes them in order.
+            // Each item's rows are written on the worker that read it, after those of the items
+            // that worker read before it in the same run: this loop writes the runs in order.
             let kind = kind
-            let rows = run.reader.mediaItems(mappedBy: { item in
-                var rows = TableRowWriter(format: format, columns: columns, capacity: Self.initialRoom)
-                Self.writeRows(kind, of: item, to: &rows)
-                return ItemRows(bytes: rows.takeBytes())
-            }, combinedBy: { $0.append($1) })
+            let rows = run.reader.mediaItems(into: { ItemRows(format: format, columns: columns) }, adding: { rows, item in
+                Self.writeRows(kind, of: item, to: &rows.writer.rows)
+                rows.mediaItems += 1
+            })
             for try await itemRows in rows {
                 run.input.progress.addItems(itemRows.mediaItems)
-                if !itemRows.bytes.isEmpty { try out.write(itemRows.bytes) }
+                try itemRows.writer.rows.withBytes { bytes throws(CLIFailure) in
+                    if !bytes.isEmpty { try out.write(bytes) }
+                }
             }
         }
     }
-
-    /// Bytes enough for the rows of most items: a row of `table issues` takes about a hundred.
-    private static var initialRoom: Int { 512 }
 
     /// The columns of a table: which item (and object) a row belongs to, then the declared
     /// fields of the entity, as the format's declaration flattens them.
@@ -178,17 +176,30 @@ struct TableCommand: AsyncParsableCommand {
     }
 }
 
-/// The rows of one item, or of a run of consecutive items, as a table's bytes.
+/// The rows of a run of consecutive items, written as the items are read.
 struct ItemRows: Sendable {
-    var bytes: [UInt8]
-    /// The items the rows are of.
-    var mediaItems = 1
+    /// The writer the rows are written with. A class, so that the rows are written in place
+    /// (a partial result is copied as a value); one run's writer is used by one thread at a
+    /// time: the worker that writes the run, then the loop that writes it out.
+    final class Writer: @unchecked Sendable {
+        var rows: TableRowWriter
 
-    /// Adds the rows of the items that come next.
-    mutating func append(_ next: consuming ItemRows) {
-        bytes.append(contentsOf: next.bytes)
-        mediaItems += next.mediaItems
+        init(_ rows: consuming TableRowWriter) {
+            self.rows = rows
+        }
     }
+
+    let writer: Writer
+    /// The items the rows are of.
+    var mediaItems = 0
+
+    init(format: TableRowWriter.Format, columns: [String]) {
+        writer = Writer(TableRowWriter(format: format, columns: columns, capacity: ItemRows.initialRoom))
+    }
+
+    /// Room for the rows of a few items (a row of `table issues` takes about a hundred bytes);
+    /// the writer grows for a run of many. The serial walk makes a run of each item.
+    private static var initialRoom: Int { 4096 }
 }
 
 extension TableCommand.Format {
