@@ -46,12 +46,13 @@ struct ValidateCommand: AsyncParsableCommand {
                         readerWarnings.append(warning.kind == .nonconformingValue ? run.input.located(warning) : "\(name): warning: \(warning)")
                     }
                 }
-                // Each item is checked on the worker that read it; its report lines come back.
+                // Each item is checked on the worker that read it; the report lines of the items a
+                // worker reads together come back in one report.
                 let inputName = name
-                let reports = run.reader.mediaItemsWithJSON(mappedBy: { both in ItemReport(both, name: inputName) })
+                let reports = run.reader.mediaItemsWithJSON(into: ItemsReport.init, adding: { $0.add($1, name: inputName) })
                 for try await report in reports {
-                    items += 1
-                    run.input.progress.addItem()
+                    items += report.mediaItems
+                    run.input.progress.addItems(report.mediaItems)
                     duplicateKeyWarnings += report.warnings
                     for line in report.problems {
                         problems += 1
@@ -84,14 +85,18 @@ struct ValidateCommand: AsyncParsableCommand {
     }
 }
 
-/// What `vlx validate` reports about one media item, as lines.
-private struct ItemReport: Sendable {
-    /// Its values that cannot be read as their field's kind, one error line each.
+/// What `vlx validate` reports about a run of consecutive media items, as lines.
+private struct ItemsReport: Sendable {
+    /// Their values that cannot be read as their field's kind, one error line each.
     var problems: [String] = []
-    /// Its keys that appear twice in one object.
+    /// Their keys that appear twice in one object.
     var warnings: [String] = []
+    /// The items checked.
+    var mediaItems = 0
 
-    init(_ both: MediaItemWithJSON, name: String) {
+    /// Checks an item, and adds its lines.
+    mutating func add(_ both: MediaItemWithJSON, name: String) {
+        mediaItems += 1
         let raw = both.raw
         for path in raw.duplicateKeyPaths() {
             let place = raw.location.map { "\($0):" } ?? ""
