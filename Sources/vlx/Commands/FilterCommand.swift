@@ -58,20 +58,19 @@ struct FilterCommand: AsyncParsableCommand {
             let out = try OutputStream(path: output)
             let document = format == .export ? run.adopt(try ExportDocumentWriter(out) { reader.info?.json ?? JSONObject() }) : nil
             if document == nil { run.adopt(out) }
-            // Each item is tested on the worker that read it; only the bytes of a match come back,
-            // those of the items a worker reads together in one value.
+            // Each item is tested on the worker that read it; the bytes of the matches among the
+            // items a worker reads together come back joined, as the output has them.
+            let joinsAsLines = document == nil
             let matches = reader.mediaItemsWithJSON(into: FilterMatches.init, adding: { matches, both in
-                if conditions.match(both.item) { matches.json.append(both.raw.json) }
+                if conditions.match(both.item) { matches.add(both.raw.json, asLine: joinsAsLines) }
                 matches.mediaItems += 1
             })
             for try await match in matches {
                 run.input.progress.addItems(match.mediaItems)
-                for json in match.json {
-                    if let document {
-                        try document.append(json)
-                    } else {
-                        try out.writeLine(json)
-                    }
+                if let document {
+                    try document.append(joinedItems: match.json, count: match.count)
+                } else {
+                    try out.write(match.json)
                 }
             }
         }
@@ -84,9 +83,21 @@ struct FilterCommand: AsyncParsableCommand {
 
 /// The items that matched among a run of consecutive items: their JSON, in order.
 struct FilterMatches: Sendable {
-    var json: [[UInt8]] = []
+    /// The matches' JSON, each followed by a line feed (NDJSON), or separated by commas (the
+    /// elements of an export's `media_items`).
+    var json: [UInt8] = []
+    /// The items that matched.
+    var count = 0
     /// The items tested.
     var mediaItems = 0
+
+    /// Adds the JSON of an item that matched: as a line, or as the next element of an array.
+    mutating func add(_ item: [UInt8], asLine: Bool) {
+        if !asLine, count > 0 { json.append(UInt8(ascii: ",")) }
+        json.append(contentsOf: item)
+        if asLine { json.append(0x0A) }
+        count += 1
+    }
 }
 
 /// The conditions of `vlx filter`: an item matches when it meets every one given.

@@ -25,6 +25,14 @@ final class ExportDocumentWriter: FinishingOutput {
         itemsWritten += 1
     }
 
+    /// Writes the JSON of `count` items, separated by commas.
+    func append(joinedItems json: [UInt8], count: Int) throws(CLIFailure) {
+        guard count > 0 else { return }
+        if itemsWritten > 0 { try out.write(CollectionOfOne(UInt8(ascii: ","))) }
+        try out.write(json)
+        itemsWritten += count
+    }
+
     func finish(complete: Bool) throws(CLIFailure) {
         var info = info()
         info.members.removeAll { $0.key == "total_media_items" }
