@@ -9,43 +9,42 @@ import VLExport
         case empty, text(String), integer(Int), number(Double)
     }
 
-    static func referenceCSV(_ rows: [[Cell]]) -> String {
+    /// Rows of fields between `separator`s, each row ended by `lineEnd`: a text cell through
+    /// `field`, a number as its `description`, nothing for an empty cell.
+    static func referenceFields(_ rows: [[Cell]], separator: String, lineEnd: String, field: (String) -> String) -> String {
         rows.map { row in
             row.map { cell -> String in
                 switch cell {
-                case .empty: return ""
-                case .integer(let value): return String(value)
-                case .number(let value): return value.description
-                case .text(let text):
-                    guard text.unicodeScalars.contains(where: { ",\"\n\r".unicodeScalars.contains($0) }) else { return text }
-                    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                case .empty: ""
+                case .integer(let value): String(value)
+                case .number(let value): value.description
+                case .text(let text): field(text)
                 }
-            }.joined(separator: ",") + "\r\n"
+            }.joined(separator: separator) + lineEnd
         }.joined()
     }
 
+    static func referenceCSV(_ rows: [[Cell]]) -> String {
+        referenceFields(rows, separator: ",", lineEnd: "\r\n") { text in
+            guard text.unicodeScalars.contains(where: { ",\"\n\r".unicodeScalars.contains($0) }) else { return text }
+            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+    }
+
     static func referenceTSV(_ rows: [[Cell]]) -> String {
-        rows.map { row in
-            row.map { cell -> String in
-                switch cell {
-                case .empty: return ""
-                case .integer(let value): return String(value)
-                case .number(let value): return value.description
-                case .text(let text):
-                    var out = ""
-                    for scalar in text.unicodeScalars {
-                        switch scalar {
-                        case "\t": out += "\\t"
-                        case "\n": out += "\\n"
-                        case "\r": out += "\\r"
-                        case "\\": out += "\\\\"
-                        default: out.unicodeScalars.append(scalar)
-                        }
-                    }
-                    return out
+        referenceFields(rows, separator: "\t", lineEnd: "\n") { text in
+            var out = ""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\t": out += "\\t"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\\": out += "\\\\"
+                default: out.unicodeScalars.append(scalar)
                 }
-            }.joined(separator: "\t") + "\n"
-        }.joined()
+            }
+            return out
+        }
     }
 
     static func referenceNDJSON(_ rows: [[Cell]], columns: [String]) -> String {

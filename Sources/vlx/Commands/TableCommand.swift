@@ -142,21 +142,17 @@ struct TableCommand: AsyncParsableCommand {
     ) {
         metadataItems.withUnsafeBufferPointer { metadataItems in
             for index in metadataItems.indices {
+                func writeRow(_ writeCells: (inout TableRowWriter) -> Void) {
+                    rows.beginRow()
+                    rows.text(orEmpty: id)
+                    rows.integer(orEmpty: objectIndex)
+                    writeCells(&rows)
+                    rows.endRow()
+                }
                 switch metadataItems[index].content {
-                case .issue(let issue) where kind == .issues:
-                    rows.beginRow()
-                    rows.text(orEmpty: id)
-                    rows.integer(orEmpty: objectIndex)
-                    issue.writeTableCells(to: &rows)
-                    rows.endRow()
-                case .userTag(let tag) where kind == .tags:
-                    rows.beginRow()
-                    rows.text(orEmpty: id)
-                    rows.integer(orEmpty: objectIndex)
-                    tag.writeTableCells(to: &rows)
-                    rows.endRow()
-                default:
-                    break
+                case .issue(let issue) where kind == .issues: writeRow { issue.writeTableCells(to: &$0) }
+                case .userTag(let tag) where kind == .tags: writeRow { tag.writeTableCells(to: &$0) }
+                default: break
                 }
             }
         }
