@@ -125,8 +125,7 @@ final class ItemBatch: @unchecked Sendable {
             batchOf: options, itemMode: itemMode, at: place, expectedItems: objectItemSpans?.count ?? 0, isCompact: !mayHoldWhitespace
         )
         parser.transformOnFinish = transform?.copyForOneWorker()
-        // Normalized JSON is about as long as the input, a little longer (`file_size_bytes`, `.0`).
-        parser.reserveJoinedLines(bytes.count + bytes.count / 4)
+        parser.reserve(forBatchOf: bytes.count)
         bytes.withUnsafeBytes { parser.feed($0) }
         if endsInput {
             parser.finish()

@@ -85,10 +85,9 @@ final class ExportParser: TokenSink {
         return BatchResult(items: items, warnings: warnings, warningCount: warningCount, itemCount: itemCount - firstItemIndexOfBatch, failure: failure)
     }
 
-    /// Makes room for `count` bytes of NDJSON lines, when ``transformOnFinish`` joins
-    /// normalized items into lines: about the size of the batch being read.
-    func reserveJoinedLines(_ count: Int) {
-        routerStorage.pointee.reserveJoinedLines(count)
+    /// Makes room for what a batch of `bytes` bytes makes, when ``transformOnFinish`` joins its items.
+    func reserve(forBatchOf bytes: Int) {
+        routerStorage.pointee.reserve(forBatchOf: bytes)
     }
 
     /// What items that start from now on become.

@@ -19,22 +19,22 @@ final class ItemTransform: Sendable {
     /// Whether the function writes the item's normalized form, which the walk writes from the
     /// events instead of building the typed item first (``ItemMode/normalized``).
     let writesNormalized: Bool
-    /// Whether the normalized forms of the items a worker reads together are joined there into
-    /// lines of NDJSON, one ``ItemLines`` value (``normalizedLines()``).
-    let joinsNormalizedLines: Bool
+    /// Whether each item's normalized form is a line of NDJSON, an ``ItemLines``
+    /// (``normalizedLines()``), rather than its bytes alone.
+    let writesLines: Bool
     private let apply: @Sendable (MediaItem, RawMediaItem?) -> any Sendable
-    /// Makes the partial result a worker adds the items it reads to, when the loop's values
-    /// are partial results of runs of items (``ExportReader/mediaItems(into:adding:)``).
+    /// Makes what a worker joins the items it reads together into, when the loop's values stand
+    /// for runs of items: a partial result (``ExportReader/mediaItems(into:adding:)``), or lines.
     let makeAccumulator: (@Sendable () -> any ItemAccumulating)?
 
     init(
-        readsJSON: Bool, writesNormalized: Bool = false, joinsNormalizedLines: Bool = false,
+        readsJSON: Bool, writesNormalized: Bool = false, writesLines: Bool = false,
         makeAccumulator: (@Sendable () -> any ItemAccumulating)? = nil, _ apply: @escaping @Sendable (MediaItem, RawMediaItem?) -> any Sendable
     ) {
         id = ID(value: Self.madeCount.wrappingAdd(1, ordering: .relaxed).newValue)
         self.readsJSON = readsJSON
         self.writesNormalized = writesNormalized
-        self.joinsNormalizedLines = joinsNormalizedLines
+        self.writesLines = writesLines
         self.makeAccumulator = makeAccumulator
         self.apply = apply
     }
@@ -43,7 +43,7 @@ final class ItemTransform: Sendable {
         id = original.id
         readsJSON = original.readsJSON
         writesNormalized = original.writesNormalized
-        joinsNormalizedLines = original.joinsNormalizedLines
+        writesLines = original.writesLines
         makeAccumulator = original.makeAccumulator
         apply = original.apply
     }
@@ -60,9 +60,9 @@ final class ItemTransform: Sendable {
     }
 
     /// The function that writes each item's normalized JSON as a line of NDJSON; a worker
-    /// joins the lines of the items it reads together (``ExportRouter``).
+    /// joins the lines of the items it reads together (``LinesAccumulator``).
     static func normalizedLines() -> ItemTransform {
-        ItemTransform(readsJSON: false, writesNormalized: true, joinsNormalizedLines: true) { item, _ in
+        ItemTransform(readsJSON: false, writesNormalized: true, writesLines: true, makeAccumulator: { LinesAccumulator() }) { item, _ in
             ItemLines(line: item.normalizedJSONBytes)
         }
     }
@@ -108,7 +108,7 @@ final class ItemTransform: Sendable {
             return apply(try raw.typedItem(schema: schema), readsJSON ? raw : nil)
         case .normalized(let bytes):
             guard writesNormalized else { throw ExportWalk.otherTransformError }
-            return joinsNormalizedLines ? ItemLines(line: bytes) : bytes
+            return writesLines ? ItemLines(line: bytes) : bytes
         }
     }
 }
@@ -203,23 +203,28 @@ extension ExportReader {
     }
 }
 
-/// The partial result a worker adds the items it reads to, for a sequence of partial results
-/// (``ExportReader/mediaItems(into:adding:)``). It belongs to one worker's parser: a partial
-/// result is handed over, by ``take()``, once no item will be added to it.
+/// What a worker joins the items it reads together into, for a loop whose values stand for runs
+/// of items: a partial result (``PartialAccumulator``), or lines of NDJSON (``LinesAccumulator``).
+/// It belongs to one worker's parser; what it joined is handed over, by ``take()``, once no item
+/// will be added to it.
 protocol ItemAccumulating: AnyObject {
-    /// Whether items come with their JSON.
-    var readsJSON: Bool { get }
     /// Items added since the last ``take()``.
     var count: Int { get }
-    /// Adds an item (with its JSON, when ``readsJSON``).
-    func add(_ item: consuming MediaItem, raw: RawMediaItem?)
-    /// The partial result of the items added, and a new one begun.
+    /// Adds `item`, or gives it back when it is in a form this accumulator does not take.
+    func add(_ item: consuming ParsedItem) -> ParsedItem?
+    /// Adds the normalized JSON of the item `writer` has just written; false when this
+    /// accumulator takes no such thing.
+    func addNormalized(from writer: inout NormalizedItemWriter) -> Bool
+    /// Makes room for about `bytes` bytes of the batch's items.
+    func reserve(forBatchOf bytes: Int)
+    /// What the items added make, and a new one begun.
     func take() -> any Sendable
 }
 
-/// An ``ItemAccumulating`` of partial results of type `Partial`.
+/// Partial results of type `Partial`: typed items (with their JSON, when `readsJSON`) added by
+/// the loop's function.
 final class PartialAccumulator<Partial: Sendable>: ItemAccumulating {
-    let readsJSON: Bool
+    private let readsJSON: Bool
     private(set) var count = 0
     private let makePartial: @Sendable () -> Partial
     private let addItem: @Sendable (inout Partial, MediaItem, RawMediaItem?) -> Void
@@ -235,14 +240,66 @@ final class PartialAccumulator<Partial: Sendable>: ItemAccumulating {
         partial = makePartial()
     }
 
-    func add(_ item: consuming MediaItem, raw: RawMediaItem?) {
-        addItem(&partial, item, raw)
+    func add(_ item: consuming ParsedItem) -> ParsedItem? {
+        switch consume item {
+        case .typedAndRaw(let typed, let raw):
+            addItem(&partial, typed, raw)
+        case .typed(let typed) where !readsJSON:
+            addItem(&partial, typed, nil)
+        case let other:
+            return other
+        }
         count += 1
+        return nil
     }
+
+    func addNormalized(from writer: inout NormalizedItemWriter) -> Bool { false }
+
+    func reserve(forBatchOf bytes: Int) {}
 
     func take() -> any Sendable {
         let taken = partial
         partial = makePartial()
+        count = 0
+        return taken
+    }
+}
+
+/// Lines of NDJSON: each item's normalized JSON, written straight after the lines before it.
+final class LinesAccumulator: ItemAccumulating {
+    private(set) var count = 0
+    private var lines: [UInt8] = []
+
+    func add(_ item: consuming ParsedItem) -> ParsedItem? {
+        switch consume item {
+        case .normalized(let bytes):
+            lines.append(contentsOf: bytes)
+            endLine()
+            return nil
+        case let other:
+            return other
+        }
+    }
+
+    func addNormalized(from writer: inout NormalizedItemWriter) -> Bool {
+        writer.appendOutput(to: &lines)
+        endLine()
+        return true
+    }
+
+    /// Normalized JSON is about as long as the input, a little longer (`file_size_bytes`, `.0`).
+    func reserve(forBatchOf bytes: Int) {
+        lines.reserveCapacity(bytes + bytes / 4)
+    }
+
+    private func endLine() {
+        lines.append(0x0A)
+        count += 1
+    }
+
+    func take() -> any Sendable {
+        let taken = ItemLines(joined: lines, count: count)
+        lines = []
         count = 0
         return taken
     }

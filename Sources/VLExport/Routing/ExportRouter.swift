@@ -77,20 +77,12 @@ struct ExportRouter: ~Copyable {
     /// item at once, so that the item's memory is freed before the next one is built and
     /// the allocator hands the same memory out again; the serial walk leaves it to the loop.
     var transformOnFinish: ItemTransform? {
-        didSet {
-            joinedLinesTransform = transformOnFinish.flatMap { $0.joinsNormalizedLines ? $0.id : nil }
-            accumulator = transformOnFinish?.makeAccumulator?()
-        }
+        didSet { accumulator = transformOnFinish?.makeAccumulator?() }
     }
-    /// Set when ``transformOnFinish`` joins normalized items into NDJSON: its id. Each such item
-    /// then goes into ``joinedLines``, a line feed after it, instead of an array of its own.
-    private var joinedLinesTransform: ItemTransform.ID?
-    /// Set when ``transformOnFinish`` makes partial results of runs of items: the partial
-    /// result the items finished since the last was queued are added to.
+    /// Set when ``transformOnFinish`` joins the items a worker reads together into one value (a
+    /// partial result, lines of NDJSON): what the items finished since the last was queued
+    /// went into.
     private var accumulator: (any ItemAccumulating)?
-    /// The lines of the normalized items finished since the last was queued, and how many.
-    private var joinedLines: [UInt8] = []
-    private var joinedLineCount = 0
     /// The export's `info`, once read.
     private(set) var info: ExportInfo?
     /// Things noticed on the way, the first ``maxKeptWarnings`` of them.
@@ -163,7 +155,6 @@ struct ExportRouter: ~Copyable {
 
     /// Takes every finished item out at once, leaving ``ready`` empty.
     mutating func takeAllReady() -> [ParsedItem?] {
-        queueJoinedLines()
         queueAccumulated()
         var items: [ParsedItem?] = []
         swap(&items, &ready)
@@ -560,24 +551,9 @@ struct ExportRouter: ~Copyable {
     /// Queues a finished item, as ``transformOnFinish`` makes it.
     private mutating func enqueue(_ item: consuming ParsedItem) {
         if let accumulator {
-            switch consume item {
-            case .typedAndRaw(let typed, let raw):
-                accumulator.add(typed, raw: raw)
-            case .typed(let typed) where !accumulator.readsJSON:
-                accumulator.add(typed, raw: nil)
-            case let other:
-                queueAccumulated()
-                ready.append(transformOnFinish!.mapped(other))
-            }
-        } else if joinedLinesTransform != nil {
-            switch consume item {
-            case .normalized(let bytes):
-                joinedLines.append(contentsOf: bytes)
-                endJoinedLine()
-            case let other:
-                queueJoinedLines()
-                ready.append(transformOnFinish!.mapped(other))
-            }
+            guard let other = accumulator.add(item) else { return }
+            queueAccumulated()
+            ready.append(transformOnFinish!.mapped(other))
         } else if let transformOnFinish {
             ready.append(transformOnFinish.mapped(item))
         } else {
@@ -585,31 +561,16 @@ struct ExportRouter: ~Copyable {
         }
     }
 
-    /// Queues the partial result of the items added to ``accumulator`` so far, which stands for them.
+    /// Queues what the items added to ``accumulator`` so far make, which stands for them.
     private mutating func queueAccumulated() {
         guard let accumulator, accumulator.count > 0 else { return }
         let items = accumulator.count
         ready.append(.mapped(accumulator.take(), by: transformOnFinish!.id, items: items))
     }
 
-    /// Makes room for `count` bytes of joined lines, when normalized items are joined.
-    mutating func reserveJoinedLines(_ count: Int) {
-        if joinedLinesTransform != nil { joinedLines.reserveCapacity(count) }
-    }
-
-    /// Ends the line of the normalized item just added to ``joinedLines``.
-    private mutating func endJoinedLine() {
-        joinedLines.append(0x0A)
-        joinedLineCount += 1
-    }
-
-    /// Queues the lines joined so far as one value, which stands for their items.
-    private mutating func queueJoinedLines() {
-        guard let joinedLinesTransform, joinedLineCount > 0 else { return }
-        let lines = ItemLines(joined: joinedLines, count: joinedLineCount)
-        ready.append(.mapped(lines, by: joinedLinesTransform, items: joinedLineCount))
-        joinedLines = []
-        joinedLineCount = 0
+    /// Makes room for what a batch of `bytes` bytes makes, when its items are joined.
+    mutating func reserve(forBatchOf bytes: Int) {
+        accumulator?.reserve(forBatchOf: bytes)
     }
 
     /// Places the values that could not be read and have no location of their own at `location`
@@ -661,10 +622,7 @@ struct ExportRouter: ~Copyable {
             if !rawBuffer.isEmpty { rawBuffer.removeAll(keepingCapacity: rawBuffer.capacity <= 1 << 20) }
             // Queued as it is: a transform leaves normalized items so (and touching the shared
             // transform from every worker for every item costs its reference count's cache line).
-            if joinedLinesTransform != nil {
-                normalizedWriter.appendOutput(to: &joinedLines)
-                endJoinedLine()
-            } else {
+            if accumulator?.addNormalized(from: &normalizedWriter) != true {
                 ready.append(.normalized(normalizedWriter.takeOutput()))
             }
             return

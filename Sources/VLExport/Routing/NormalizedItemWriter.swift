@@ -84,7 +84,7 @@ struct NormalizedItemWriter: ~Copyable {
     /// this one was over 1 MiB: a worker does not hold on to the room of its largest item.
     mutating func takeOutput() -> [UInt8] {
         let output = writer.takeBytes()
-        if writer.capacity > Self.largestKeptRoom { writer = JSONWriter(capacity: Self.initialRoom) }
+        releaseLargeRoom()
         return output
     }
 
@@ -92,6 +92,11 @@ struct NormalizedItemWriter: ~Copyable {
     mutating func appendOutput(to lines: inout [UInt8]) {
         writer.withBytes { lines.append(contentsOf: $0) }
         writer.reset()
+        releaseLargeRoom()
+    }
+
+    /// Gives up the writer's room when an item over 1 MiB made it grow.
+    private mutating func releaseLargeRoom() {
         if writer.capacity > Self.largestKeptRoom { writer = JSONWriter(capacity: Self.initialRoom) }
     }
 
