@@ -140,10 +140,11 @@ private func compareSerialAndParallel(_ input: UnsafeRawBufferPointer, options: 
     }
 }
 
-/// The loops a reader offers: over raw bytes, typed items, and both mapped by a function
-/// (which the parallel walk runs on its workers).
+/// The loops a reader offers: over raw bytes, typed items, both mapped by a function (which the
+/// parallel walk runs on its workers), partial results of runs of items, and normalized JSON,
+/// item by item and as lines joined per run.
 private enum WalkForm: CaseIterable {
-    case raw, typed, mapped, normalized
+    case raw, typed, mapped, partials, normalized, normalizedLines
 }
 
 private func walkReader(_ file: String, _ options: ReaderOptions, _ form: WalkForm, plan: ReaderOptions.WalkPlan? = nil) async -> ReaderOutcome {
@@ -164,8 +165,22 @@ private func walkReader(_ file: String, _ options: ReaderOptions, _ form: WalkFo
                 outcome.raw.append(both.raw)
                 outcome.typed.append(both.item)
             }
+        case .partials:
+            for try await run in reader.mediaItemsWithJSON(into: { [MediaItemWithJSON]() }, adding: { $0.append($1) }) {
+                outcome.raw += run.map(\.raw)
+                outcome.typed += run.map(\.item)
+            }
         case .normalized:
             for try await line in reader.normalizedItems { outcome.normalized.append(line) }
+        case .normalizedLines:
+            for try await lines in reader.normalizedLines {
+                // Normalized JSON holds no line feed: each one ends an item's line.
+                let items = lines.bytes.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+                guard items.count == lines.itemCount, lines.bytes.last == 0x0A else {
+                    fatalError("normalizedLines gave \(items.count) lines for \(lines.itemCount) items")
+                }
+                outcome.normalized += items.map { Array($0) }
+            }
         }
     } catch var error as VLExportError {
         // The excerpt shows the bytes the parser had at hand, which depend on where reads end.
