@@ -28,10 +28,10 @@ package enum ByteWord {
         (word &- ones &* UInt64(bound)) & ~word & highs
     }
 
-    /// Whether `bytes` holds any of four bytes, eight at a time, then byte by byte: how the
-    /// CSV writer asks whether a text needs quotes. (Here, where ``matches(_:in:)`` is
-    /// inlined; another module calls it once per word and byte.)
-    package static func containsAny(_ first: UInt8, _ second: UInt8, _ third: UInt8, _ fourth: UInt8, in bytes: UnsafeRawBufferPointer) -> Bool {
+    /// Whether `bytes` holds any of four bytes, eight at a time, then byte by byte: how
+    /// ``TableRowWriter`` asks whether a text needs quotes or escapes. (In this module, where
+    /// ``matches(_:in:)`` is inlined; another module calls it once per word and byte.)
+    static func containsAny(_ first: UInt8, _ second: UInt8, _ third: UInt8, _ fourth: UInt8, in bytes: UnsafeRawBufferPointer) -> Bool {
         guard let base = bytes.baseAddress else { return false }
         let count = bytes.count
         var index = 0

@@ -68,13 +68,13 @@ public struct JSONWriter: ~Copyable {
     /// Appends at most `maximum` bytes as they are, outside the JSON the writer writes: `body`
     /// writes them from the pointer it is given and moves the pointer past them.
     @inline(__always)
-    package mutating func appendVerbatim(maximum: Int, _ body: (inout UnsafeMutablePointer<UInt8>) -> Void) {
+    mutating func appendVerbatim(maximum: Int, _ body: (inout UnsafeMutablePointer<UInt8>) -> Void) {
         write(maximum: maximum, afterComma: false, body)
     }
 
     /// Starts another document after those written: its first value takes no comma (the next
     /// line of NDJSON).
-    package mutating func beginDocument() {
+    mutating func beginDocument() {
         needsComma = false
     }
 

@@ -147,13 +147,16 @@ public struct TableRowWriter: ~Copyable {
         at += 1
     }
 
+    /// Copies a text that needs no quotes or escapes as it is.
+    @inline(__always)
+    private static func putVerbatim(_ text: UnsafeRawBufferPointer, at: inout UnsafeMutablePointer<UInt8>) {
+        if let base = text.baseAddress { at.update(from: base.assumingMemoryBound(to: UInt8.self), count: text.count) }
+        at += text.count
+    }
+
     /// RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
     private static func putCSVText(_ text: UnsafeRawBufferPointer, at: inout UnsafeMutablePointer<UInt8>) {
-        guard ByteWord.containsAny(UInt8(ascii: ","), UInt8(ascii: "\""), 0x0A, 0x0D, in: text) else {
-            if let base = text.baseAddress { at.update(from: base.assumingMemoryBound(to: UInt8.self), count: text.count) }
-            at += text.count
-            return
-        }
+        guard ByteWord.containsAny(UInt8(ascii: ","), UInt8(ascii: "\""), 0x0A, 0x0D, in: text) else { return putVerbatim(text, at: &at) }
         put(UInt8(ascii: "\""), at: &at)
         for byte in text {
             put(byte, at: &at)
@@ -164,11 +167,7 @@ public struct TableRowWriter: ~Copyable {
 
     /// TSV has no quoting: tabs, line breaks and backslashes are escaped as \t, \n, \r, \\.
     private static func putTSVText(_ text: UnsafeRawBufferPointer, at: inout UnsafeMutablePointer<UInt8>) {
-        guard ByteWord.containsAny(0x09, 0x0A, 0x0D, UInt8(ascii: "\\"), in: text) else {
-            if let base = text.baseAddress { at.update(from: base.assumingMemoryBound(to: UInt8.self), count: text.count) }
-            at += text.count
-            return
-        }
+        guard ByteWord.containsAny(0x09, 0x0A, 0x0D, UInt8(ascii: "\\"), in: text) else { return putVerbatim(text, at: &at) }
         for byte in text {
             let escaped: UInt8? = switch byte {
             case 0x09: UInt8(ascii: "t")

@@ -27,22 +27,18 @@ final class Progress {
 
     /// Counts an item; now and then, redraws the line.
     func addItem() {
-        items += 1
-        guard enabled, items % Self.itemsPerCheck == 1 else { return }
-        redrawIfDue()
+        addItems(1)
     }
 
     /// Counts `count` items at once (a value that stands for a run of items); now and then,
-    /// redraws the line.
+    /// redraws the line: when a quarter of a second has passed since it last did.
     func addItems(_ count: Int) {
         let before = items
         items += count
-        guard enabled, before / Self.itemsPerCheck != items / Self.itemsPerCheck else { return }
-        redrawIfDue()
-    }
-
-    /// Redraws the line when a quarter of a second has passed since it was last drawn.
-    private func redrawIfDue() {
+        // At the first item, and at every `itemsPerCheck`-th after it: when the items counted
+        // now include one whose number is 1 more than a multiple of `itemsPerCheck`.
+        let per = Self.itemsPerCheck
+        guard enabled, (before + per - 1) / per != (items + per - 1) / per else { return }
         let now = Progress.now()
         if now - lastPrint >= 0.25 {
             lastPrint = now
