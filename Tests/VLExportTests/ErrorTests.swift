@@ -154,9 +154,14 @@ import VLExport
         #expect(array.location == SourceLocation(offset: 0, line: 1, column: 1))
         let string = try #require(await rawWalk("\"export\"".bytes).vlError)
         #expect(string.message.hasSuffix("found a string"))
-        let mediaItems = try #require(await rawWalk(#"{"media_items": {"a": 1}}"#.bytes, options: strictSchema).vlError)
+        // Not an export, under any schema option: media_items that is no array.
+        let mediaItems = try #require(await rawWalk(#"{"media_items": {"a": 1}}"#.bytes).vlError)
+        #expect(mediaItems.kind == .schema)
         #expect(mediaItems.path == "media_items")
-        #expect(mediaItems.message == "expected array, found object")
+        #expect(mediaItems.location == SourceLocation(offset: 16, line: 1, column: 17))
+        #expect(mediaItems.message == "not a Visual Layer export: expected media_items to be an array of media items, found an object")
+        let mediaItemsString = try #require(await rawWalk(#"{"media_items": "all"}"#.bytes).vlError)
+        #expect(mediaItemsString.message.hasSuffix("found string \"all\""))
         let info = try #require(await rawWalk(#"{"info": [1]}"#.bytes, options: strictSchema).vlError)
         #expect(info.path == "info")
         let infoField = try #require(await rawWalk(#"{"info": {"total_media_items": "many"}}"#.bytes, options: strictSchema).vlError)
@@ -220,11 +225,27 @@ import VLExport
         #expect(result.items.compactMap(\.mediaID) == ["a"])
     }
 
-    @Test func byteOrderMarkIsRejectedAtTheStart() async throws {
-        let json = [0xEF, 0xBB, 0xBF] + #"{"media_items": []}"#.bytes
-        let error = try #require(await rawWalk(json).vlError)
-        #expect(error.kind == .syntax)
-        #expect(error.location == SourceLocation(offset: 0, line: 1, column: 1))
+    /// A UTF-8 byte order mark at the start is passed over, in chunks of every size: its bytes
+    /// count in offsets, and line 1's columns start after it. Anywhere else it is no JSON.
+    @Test func aByteOrderMarkAtTheStartIsPassedOver() async throws {
+        let text = #"{"media_items": [{"media_id": "a"}, x]}"#
+        let marked = [0xEF, 0xBB, 0xBF] + text.bytes
+        let x = try #require(offset(of: "x", in: text))
+        for sizes in [[65536], [1], [2], [1, 1, 1, 4096], [3, 1], [4]] {
+            for items in [await typedWalk(marked, chunkSizes: sizes), await typedWalk(marked, chunkSizes: sizes, options: ReaderOptions(syntax: .lenient))] {
+                #expect(items.items.compactMap(\.mediaID) == ["a"], "\(sizes)")
+                let error = try #require(items.vlError)
+                #expect(error.kind == .syntax)
+                #expect(error.location == SourceLocation(offset: 3 + x, line: 1, column: 1 + x), "\(sizes)")
+            }
+        }
+        // The start of a mark and then something else: the bytes are the input's own.
+        let broken = try #require(await rawWalk([0xEF, 0xBB] + text.bytes, chunkSizes: [1]).vlError)
+        #expect(broken.location == SourceLocation(offset: 0, line: 1, column: 1))
+        let second = try #require(await rawWalk([0xEF, 0xBB, 0xBF, 0xEF, 0xBB, 0xBF] + text.bytes).vlError)
+        #expect(second.location == SourceLocation(offset: 3, line: 1, column: 1))
+        let onlyMark = try #require(await rawWalk([0xEF, 0xBB, 0xBF], chunkSizes: [2]).vlError)
+        #expect(onlyMark.message.contains("holds no JSON document"), "\(onlyMark.message)")
     }
 
     @Test func garbageAfterTheDocumentAndASecondDocumentAreRejected() async throws {

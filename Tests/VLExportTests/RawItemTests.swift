@@ -120,10 +120,13 @@ import VLExport
         #expect(reader.warnings.first?.message == "info.total_media_items says 5 but media_items holds 2")
     }
 
-    @Test func exportWithoutMediaItemsIsAWarning() async throws {
-        let reader = ExportReader(chunks: ChunkedBytes(#"{"info": {}}"#.bytes, sizes: [64]))
+    @Test func aDocumentWithoutMediaItemsIsNotAnExport() async throws {
+        let reader = ExportReader(chunks: ChunkedBytes(#"{"info": {}, "images": [], "annotations": []}"#.bytes, sizes: [7, 64]))
         let result = await typedWalk(reader)
-        #expect(result.error == nil)
-        #expect(reader.warnings.map(\.kind) == [.missingMediaItems])
+        let error = try #require(result.vlError)
+        #expect(error.kind == .schema)
+        #expect(error.path == "$")
+        #expect(error.location?.column == 45)
+        #expect(error.message == "not a Visual Layer export: the root object has no media_items array (its keys: info, images, annotations); it looks like a COCO dataset")
     }
 }

@@ -23,12 +23,14 @@ import Testing
     static let cases: [Case] = [
         Case(name: "empty file", input: [], message: "1:1: the input holds no JSON document (it is empty or white space)"),
         Case(name: "white space only", input: data(" \n\t\r\n "), message: "3:2: the input holds no JSON document (it is empty or white space)"),
-        Case(name: "UTF-8 byte order mark", input: [0xEF, 0xBB, 0xBF] + data(#"{"media_items": []}"#), message: "1:1: invalid JSON"),
+        Case(name: "a byte order mark and then an error", input: [0xEF, 0xBB, 0xBF] + data(#"{"media_items": [{"media_id": "a"}, x]}"#), message: "1:37: invalid JSON", itemsBefore: 1),
+        Case(name: "two byte order marks", input: [0xEF, 0xBB, 0xBF, 0xEF, 0xBB, 0xBF] + data(#"{"media_items": []}"#), message: "1:1: invalid JSON"),
         Case(name: "top-level array", input: data("[1, 2]"), message: "1:1: $: expected an export object"),
         Case(name: "top-level string", input: data("\"export\""), message: "1:1: $: expected an export object"),
         // yajl reports a number that ends the input only once the input has ended; it is placed where it starts.
         Case(name: "top-level number", input: data("42"), message: "1:1: $: expected an export object"),
-        Case(name: "media_items not an array", input: data(#"{"media_items": {"a": 1}}"#), message: "1:17: media_items: expected array, found object", oddShape: true),
+        Case(name: "media_items not an array", input: data(#"{"media_items": {"a": 1}}"#), message: "1:17: media_items: not a Visual Layer export: expected media_items to be an array of media items, found an object"),
+        Case(name: "no media_items", input: data(#"{"images": [], "annotations": []}"#), message: "1:33: $: not a Visual Layer export: the root object has no media_items array (its keys: images, annotations); it looks like a COCO dataset"),
         Case(name: "an item that is not an object", input: data(#"{"media_items": [{"media_id": "a"}, "b"]}"#), message: "1:37: media_items[1]: expected a media item object, found string \"b\"", itemsBefore: 1, oddShape: true),
         Case(name: "invalid UTF-8", input: data(#"{"media_items": [{"media_id": "a"}, {"media_id": ""#) + [0xC3, 0x28] + data(#""}]}"#), message: "1:", itemsBefore: 1),
         Case(name: "NUL byte", input: data(#"{"media_items": [{"media_id": "a"}, {"media_id": "x"#) + [0] + data(#""}]}"#), message: "1:", itemsBefore: 1),
@@ -58,6 +60,51 @@ import Testing
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stderr == "<stdin>:" + testCase.message + "\n")
         #expect(result.lines.count == testCase.itemsBefore + (testCase.input.count > 30 ? 1 : 0))
+    }
+
+    /// What is not an export is exit 1 in every command that reads one, validate included.
+    @Test(arguments: ["ndjson", "stats", "validate", "filter", "table media", "split", "coco", "merge", "info"])
+    func aDocumentThatIsNoExportIsInvalidDataInEveryCommand(_ command: String) throws {
+        let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let documents = [
+            ("coco", #"{"images": [{"id": 1}], "annotations": [], "categories": []}"#, "it looks like a COCO dataset"),
+            ("array", #"[{"media_id": "a"}]"#, "expected an export object"),
+            ("object items", #"{"info": {}, "media_items": {"0": {"media_id": "a"}}}"#, "expected media_items to be an array"),
+            ("string", #""media_items""#, "expected an export object"),
+            ("package", #"{"pins": [], "version": 2}"#, "(its keys: pins, version)"),
+        ]
+        for (name, text, words) in documents {
+            let input = scratch.appendingPathComponent(name + ".json").path
+            try Data(text.utf8).write(to: URL(fileURLWithPath: input))
+            let output = scratch.appendingPathComponent(name + "-out").path
+            let arguments = command.split(separator: " ").map(String.init) + [input]
+                + (command == "split" ? ["--shards", "2", "--out", output] : command == "info" || command == "validate" || command == "stats" ? [] : ["-o", output])
+            let result = try vlx(arguments)
+            #expect(result.status == 1, "\(command) on \(name): \(result.stderr)")
+            #expect((result.stderr + result.text).contains(words), "\(command) on \(name): \(result.stderr)")
+        }
+    }
+
+    /// A UTF-8 byte order mark (Windows editors write one) is passed over, as jq does and RFC 8259
+    /// allows; offsets count it, columns start after it.
+    @Test func anExportWithAByteOrderMarkReadsAsWithout() throws {
+        let export = try Data(contentsOf: URL(fileURLWithPath: Paths.fixture("real-export-extreme.json")))
+        let marked = Data([0xEF, 0xBB, 0xBF]) + export
+        for threads in ["0", "2"] {
+            let plain = try vlx(["ndjson", "--threads", threads], stdin: export)
+            let withMark = try vlx(["ndjson", "--threads", threads], stdin: marked)
+            #expect(withMark.status == 0, "\(withMark.stderr)")
+            #expect(withMark.stdout == plain.stdout)
+            #expect(withMark.lines.count == 56)
+        }
+        // Columns on the mark's line start after it, serial and parallel.
+        for threads in ["0", "2"] {
+            let error = try vlx(["ndjson", "--threads", threads], stdin: Data([0xEF, 0xBB, 0xBF] + Self.data(#"{"media_items": [{"a": 1}, x]}"#)))
+            #expect(error.status == 1)
+            #expect(error.lines == [#"{"a":1}"#])
+            #expect(error.stderr.hasPrefix("vlx: <stdin>:1:28: invalid JSON"), "\(error.stderr)")
+        }
     }
 
     @Test func unusualButValidValuesSurviveLosslessly() throws {

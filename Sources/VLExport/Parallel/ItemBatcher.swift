@@ -390,6 +390,8 @@ struct ItemBatcher {
     /// counting their lines. The buffer itself is handed out, cut to `end`, and what follows
     /// `count` goes into a new one: the bytes of a batch are not copied.
     private mutating func takePrefix(_ end: Int, droppingFirst count: Int) -> [UInt8] {
+        // Line 1 starts after a byte order mark, as the tokenizer counts it.
+        if bufferStart == 0, buffer.starts(with: Tokenizer.byteOrderMark) { lineStart = Tokenizer.byteOrderMark.count }
         buffer.withUnsafeBytes { bytes in
             guard let base = bytes.baseAddress else { return }
             BatchPlace.countLines(in: base, from: 0, to: count, startingAt: bufferStart, line: &line, lineStart: &lineStart)

@@ -126,6 +126,8 @@ final class ExportParser: TokenSink {
 
     /// The export's `info`, once read.
     var info: ExportInfo? { router.info }
+    /// Whether the `media_items` array has begun: the document is an export.
+    var sawMediaItems: Bool { router.sawMediaItems }
     /// Warnings so far, the first ``ReaderOptions/maxKeptWarnings``; the count check is added when the export object closes.
     var warnings: [ExportWarning] { router.warnings }
     /// How many warnings there were, kept or not.

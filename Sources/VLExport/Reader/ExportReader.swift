@@ -177,7 +177,8 @@ public final class ExportReader {
     /// Reads until the `info` object has been read, and returns it; nil for an export without one.
     ///
     /// When `info` comes first, as Visual Layer writes it, this reads only the
-    /// start of the file, and a loop over the items follows. When it comes after
+    /// start of the file, up to the beginning of `media_items` (a document without
+    /// that array is no export, and throws), and a loop over the items follows. When it comes after
     /// `media_items`, the items are passed over on the way: the next loop reads a
     /// regular file again from its start, and throws a ``VLExportError/Kind/usage``
     /// error on an input that cannot be read again.

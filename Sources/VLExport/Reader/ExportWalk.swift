@@ -143,17 +143,19 @@ final class ExportWalk {
         itemsPassedOver = false
     }
 
-    /// Reads until `info` has been read or the input ends. Items met on the way are passed over
+    /// Reads until `info` has been read and `media_items` has begun (so the document is an
+    /// export: right after `info`, as Visual Layer writes it), or the input ends; a document
+    /// that turns out to be no export throws. Items met on the way are passed over
     /// (a later loop reads them again, see the rules above); items after `info` in the same
     /// chunk are kept in both forms for the loop that follows.
     func readInfo(isolation: isolated (any Actor)? = #isolation) async throws -> ExportInfo? {
         if isClosed { throw closedError() }
-        if parser.info == nil, !parser.isFinished {
+        if parser.info == nil || !parser.sawMediaItems, !parser.isFinished {
             let itemsBefore = parser.itemCount
             let formBefore = parser.itemMode
             parser.itemMode = .skip
             parser.itemModeAfterInfo = form ?? .typedAndRaw
-            while parser.info == nil, !parser.isFinished {
+            while parser.info == nil || !parser.sawMediaItems, !parser.isFinished {
                 // The source stays open at the end: a later loop may read the file again.
                 try await feedNextChunk(closingAtEnd: false, isolation: isolation)
             }
@@ -161,7 +163,7 @@ final class ExportWalk {
             parser.itemMode = formBefore
             parser.itemModeAfterInfo = nil
         }
-        if let failure = parser.failure, parser.info == nil { throw failure }
+        if let failure = parser.failure, parser.info == nil || !parser.sawMediaItems { throw failure }
         return parser.info
     }
 

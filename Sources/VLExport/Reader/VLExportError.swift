@@ -36,7 +36,8 @@ public struct VLExportError: Error, Sendable, Hashable, CustomStringConvertible 
         case syntax
         /// The input ended before the document was complete.
         case truncated
-        /// The JSON is well-formed but does not have the shape of an export.
+        /// The JSON is well-formed but is not an export (its root is not an object, it has no
+        /// `media_items` array), or, under a strict schema, a value is not of its field's kind.
         case schema
         /// Nesting went deeper than ``ReaderOptions/maxDepth``.
         case depthLimit
@@ -104,8 +105,6 @@ public struct ExportWarning: Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
         /// `info.total_media_items` differs from the number of items read.
         case totalMediaItemsMismatch
-        /// The export object has no `media_items` member.
-        case missingMediaItems
         /// A value that cannot be read as its field's kind, kept as written; or a part of
         /// the export (`info`, `media_items`, an item, a metadata item) with another shape.
         case nonconformingValue

@@ -105,7 +105,11 @@ struct ExportRouter: ~Copyable {
     private(set) var itemsReadAgain = 0
     /// The walk's options, for an item the normalized writer gives up on, which is read again typed.
     private let options: ReaderOptions
-    private var sawMediaItems = false
+    /// Whether the `media_items` array has begun.
+    private(set) var sawMediaItems = false
+    /// The root object's first keys, to say what a document without `media_items` is.
+    private var rootKeys: [String] = []
+    private static let rootKeysKept = 8
 
     // The item being read: where it starts, and for a raw item the bytes gathered from earlier chunks.
     private var itemStartOffset = 0
@@ -218,9 +222,7 @@ struct ExportRouter: ~Copyable {
         case .skippingValue(let depth):
             state = .skippingValue(depth: depth + 1)
         case .expectingMediaItems:
-            sawMediaItems = true
-            try oddShape("media_items", expected: ExpectedShape.array, found: "object", tokenizer)
-            state = .skippingValue(depth: 1)
+            throw mediaItemsNotAnArray(found: "an object", tokenizer)
         case .inRoot, .afterDocument:
             preconditionFailure("yajl reported a value where a key or the end belongs")
         }
@@ -262,7 +264,7 @@ struct ExportRouter: ~Copyable {
         switch state {
         case .inRoot:
             state = .afterDocument
-            finishDocument()
+            try finishDocument(tokenizer)
         case .inInfo:
             if case .object(let object)? = infoBuilder.end() {
                 var read = ExportInfo(json: object)
@@ -355,6 +357,7 @@ struct ExportRouter: ~Copyable {
     mutating func key(_ bytes: UnsafeRawBufferPointer, _ tokenizer: Tokenizer) {
         switch state {
         case .inRoot:
+            if !sawMediaItems, rootKeys.count < Self.rootKeysKept { rootKeys.append(String(decoding: bytes, as: UTF8.self)) }
             switch KnownKey.match(bytes) {
             case .info?: state = .expectingInfo
             case .mediaItems?: state = .expectingMediaItems
@@ -401,9 +404,7 @@ struct ExportRouter: ~Copyable {
             }
             state = .inRoot
         case .expectingMediaItems:
-            sawMediaItems = true
-            try oddShape("media_items", expected: ExpectedShape.array, found: token.value.shortDescription, tokenizer)
-            state = .inRoot
+            throw mediaItemsNotAnArray(found: token.value.shortDescription, tokenizer)
         case .inMediaItems:
             try oddScalarItem(token, tokenizer)
         case .inRoot, .afterDocument:
@@ -699,9 +700,14 @@ struct ExportRouter: ~Copyable {
         }
     }
 
-    private mutating func finishDocument() {
+    private mutating func finishDocument(_ tokenizer: Tokenizer) throws(VLExportError) {
         if !sawMediaItems {
-            warn(ExportWarning(.missingMediaItems, "the export has no media_items array"))
+            var message = "not a Visual Layer export: the root object has no media_items array"
+            if !rootKeys.isEmpty {
+                message += " (its keys: " + rootKeys.joined(separator: ", ") + (rootKeys.count == Self.rootKeysKept ? ", …)" : ")")
+            }
+            if rootKeys.contains("images"), rootKeys.contains("annotations") { message += "; it looks like a COCO dataset" }
+            throw VLExportError(.schema, message, location: tokenizer.tokenStartLocation, path: "$")
         }
         if let declared = info?.totalMediaItems, declared != itemCount {
             warn(ExportWarning(
@@ -709,6 +715,13 @@ struct ExportRouter: ~Copyable {
                 "info.total_media_items says \(declared) but media_items holds \(itemCount)"
             ))
         }
+    }
+
+    private func mediaItemsNotAnArray(found: String, _ tokenizer: Tokenizer) -> VLExportError {
+        VLExportError(
+            .schema, "not a Visual Layer export: expected media_items to be an array of media items, found \(found)",
+            location: tokenizer.tokenStartLocation, path: "media_items"
+        )
     }
 
     private func notAnExport(found: String, _ tokenizer: Tokenizer) -> VLExportError {

@@ -72,6 +72,10 @@ final class Tokenizer {
     private var sinkError: VLExportError?
     /// The first error; once set, the tokenizer accepts no more input.
     private(set) var failure: VLExportError?
+    /// The input's first bytes while they may be a byte order mark; nil once the start is fed.
+    private var heldStart: [UInt8]? = []
+    /// UTF-8's byte order mark, passed over at the start of the input.
+    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
     /// The bytes yajl is reading now. Valid during `feed`, and so during callbacks.
     private(set) var currentChunk = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -122,6 +126,49 @@ final class Tokenizer {
     ///   tokenizer then refuses further input.
     func feed(_ bytes: UnsafeRawBufferPointer) throws(VLExportError) {
         if let failure { throw failure }
+        if heldStart != nil {
+            try feedStart(bytes)
+        } else {
+            try feedAfterStart(bytes)
+        }
+    }
+
+    /// Feeds the input's first bytes, passing over a UTF-8 byte order mark (`EF BB BF`), which
+    /// Windows editors write and RFC 8259 lets a parser ignore. Its bytes count in offsets, not
+    /// in columns: line 1 starts after it, as an editor shows it.
+    private func feedStart(_ bytes: UnsafeRawBufferPointer) throws(VLExportError) {
+        var held = heldStart!
+        var used = 0
+        while held.count < Self.byteOrderMark.count, used < bytes.count, bytes[used] == Self.byteOrderMark[held.count] {
+            held.append(bytes[used])
+            used += 1
+        }
+        let rest = UnsafeRawBufferPointer(rebasing: bytes[used...])
+        if held.count == Self.byteOrderMark.count {
+            heldStart = nil
+            chunkStartOffset = held.count
+            cursorLineStart = held.count
+            chunkFirstLineStart = held.count
+            try feedAfterStart(rest)
+        } else if used == bytes.count {
+            // All of it could still be the start of a mark.
+            heldStart = held
+        } else {
+            heldStart = nil
+            try feedAfterStart(held)
+            try feedAfterStart(rest)
+        }
+    }
+
+    private func feedAfterStart(_ bytes: [UInt8]) throws(VLExportError) {
+        var thrown: VLExportError?
+        bytes.withUnsafeBytes { buffer in
+            do throws(VLExportError) { try feedAfterStart(buffer) } catch { thrown = error }
+        }
+        if let thrown { throw thrown }
+    }
+
+    private func feedAfterStart(_ bytes: UnsafeRawBufferPointer) throws(VLExportError) {
         if lenientFilter != nil {
             var filter = lenientFilter.take()!
             defer { lenientFilter = filter }
@@ -139,6 +186,7 @@ final class Tokenizer {
     /// inside `media_items`, moves to its batch's place in the export; the walk's own
     /// tokenizer moves past the batches the workers read.
     func move(toOffset offset: Int, line: Int, lineStart: Int, precedingBytes: [UInt8]) {
+        heldStart = nil
         chunkStartOffset = offset
         cursorIndex = 0
         cursorLine = line
@@ -156,6 +204,10 @@ final class Tokenizer {
     /// Tells yajl the input has ended, so it can finish or report truncation.
     func finish() throws(VLExportError) {
         if let failure { throw failure }
+        if let held = heldStart {
+            heldStart = nil
+            try feedAfterStart(held)
+        }
         if var filter = lenientFilter.take() {
             try filter.finish { (filtered) throws(VLExportError) in try parse(filtered) }
             if let commentStart = filter.unterminatedComment {
