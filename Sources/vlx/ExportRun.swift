@@ -14,9 +14,17 @@ import Glibc
 /// success, a data error, an I/O error, a closed pipe, SIGINT or SIGTERM alike, each output
 /// given to ``adopt(_:)`` is finished (buffers written, gzip trailers written, documents and
 /// manifests closed) before the error is reported and `vlx` exits with the documented status.
+///
+/// An output file opened with ``openOutput(_:)`` is committed: it replaces its destination only
+/// when the run is complete, and stays at `NAME.partial` otherwise (``CommittedFile``).
 final class ExportRun {
     private var current: ExportInput?
     private var outputs: [any FinishingOutput] = []
+    /// What the run reads, which no output of it may be.
+    let inputs: RunInputs
+    private var committedFiles: [CommittedFile] = []
+    /// Items read from the inputs whose walks have ended.
+    private var itemsRead = 0
 
     /// The input being read.
     var input: ExportInput {
@@ -26,7 +34,27 @@ final class ExportRun {
 
     var reader: ExportReader { input.reader }
 
-    private init() {}
+    private init(inputs: RunInputs) {
+        self.inputs = inputs
+    }
+
+    /// Opens the run's output: standard output for nil or `-`, else the file at `path`,
+    /// committed when the run ends. The run finishes it on every way out.
+    ///
+    /// - Throws: a usage failure when the output is one of the run's inputs.
+    func openOutput(_ path: String?) throws(CLIFailure) -> OutputStream {
+        guard let path, path != "-" else {
+            // `vlx ndjson x.json >> x.json` would read its own output for ever, as cat(1) knows.
+            if SystemCall.isRegularFile(STDOUT_FILENO), let identity = FileIdentity(descriptor: STDOUT_FILENO),
+               let input = inputs.input(identity) {
+                throw CLIFailure(.usage, "standard output is the input \(input); writing it would destroy the input: choose another output")
+            }
+            return adopt(OutputStream.standardOutput())
+        }
+        let file = try CommittedFile(path: path, inputs: inputs)
+        committedFiles.append(file)
+        return adopt(OutputStream(committing: file))
+    }
 
     /// Hands an output to the run, which finishes it on every way out; returns it.
     @discardableResult
@@ -39,11 +67,13 @@ final class ExportRun {
     ///
     /// - Parameter printsWarnings: whether the reader's warnings go to standard error at the
     ///   end (`validate` reports them itself).
+    /// - Parameter alsoReading: files the command reads besides FILE (`coco --categories`),
+    ///   which no output may be either.
     static func perform(
         _ file: String?, _ options: ReadOptions, properties: PropertySelection = .all, printsWarnings: Bool = true,
-        _ body: (ExportRun) async throws -> Void
+        alsoReading otherInputs: [String] = [], _ body: (ExportRun) async throws -> Void
     ) async throws {
-        try await performEach([file], options, properties: properties, printsWarnings: printsWarnings) { run, _ in
+        try await performEach([file], options, properties: properties, printsWarnings: printsWarnings, alsoReading: otherInputs) { run, _ in
             try await body(run)
         }
     }
@@ -51,11 +81,14 @@ final class ExportRun {
     /// Opens each of FILES in turn and runs `body` over it with the file's position in FILES;
     /// outputs adopted while reading one file stay open for the next, and are finished once.
     /// Each input's warnings are printed, and its reader closed, when its walk ends.
+    /// Outputs are finished in the reverse of the order they were adopted in, so that an output
+    /// written through another (a document through its file) is finished before it.
     static func performEach(
         _ files: [String?], _ options: ReadOptions, properties: PropertySelection = .all, printsWarnings: Bool = true,
-        _ body: (ExportRun, Int) async throws -> Void
+        alsoReading otherInputs: [String] = [], _ body: (ExportRun, Int) async throws -> Void
     ) async throws {
-        let run = ExportRun()
+        try checkStandardInput(files)
+        let run = ExportRun(inputs: RunInputs(files + otherInputs.map(Optional.some)))
         var failure: (any Error)?
         for (position, file) in files.enumerated() {
             do {
@@ -69,6 +102,7 @@ final class ExportRun {
                 }
                 input.progress.finish()
                 input.reader.close()
+                run.itemsRead += input.progress.items
                 let archiveFailure = input.finishExtraction()
                 if printsWarnings, !options.quiet { input.printWarnings() }
                 // A fault of the archive cuts the JSON short: it is the cause of the walk's error.
@@ -79,7 +113,7 @@ final class ExportRun {
                 break
             }
         }
-        for output in run.outputs {
+        for output in run.outputs.reversed() {
             do throws(CLIFailure) {
                 try output.finish(complete: failure == nil)
             } catch {
@@ -94,7 +128,41 @@ final class ExportRun {
         // An output may hold the run (a split's manifest asks the reader for `info`): let both go.
         run.outputs.removeAll()
         run.current = nil
-        if let failure { throw failure }
+        if let failure { throw run.notingPartialOutputs(failure) }
+    }
+
+    /// The failure, with a line for each output left at `NAME.partial`. Such a file is kept only
+    /// when it holds the output of some items: a run that read none leaves nothing behind.
+    private func notingPartialOutputs(_ failure: any Error) -> any Error {
+        let notes = committedFiles.compactMap { file -> String? in
+            guard let partial = file.partialPath else { return nil }
+            let before = "\(file.name) was \(file.existed ? "left as it was" : "not created")"
+            guard itemsRead > 0 else {
+                unlink(partial)
+                return before + "; no media item was read"
+            }
+            let items = itemsRead == 1 ? "the 1 media item" : "the \(itemsRead) media items"
+            return before + "; the output of \(items) read before the run stopped is in \(partial)"
+        }
+        guard !notes.isEmpty else { return failure }
+        let reported: CLIFailure
+        switch failure {
+        case let failure as CLIFailure: reported = failure
+        case let failure as VLExportError:
+            reported = CLIFailure(failure.kind == .io ? .ioFailure : .invalidData, failure.commandLineDescription)
+        case is CancellationError: reported = Interruption.failure ?? CLIFailure(.ioFailure, "cancelled")
+        default: reported = CLIFailure(.ioFailure, "\(failure)")
+        }
+        // `vlx exit` prints the message after "vlx: "; each note is a line of its own.
+        let lines = (reported.message.isEmpty ? [] : [reported.message]) + notes
+        return CLIFailure(reported.status, lines.joined(separator: "\nvlx: "))
+    }
+
+    /// Refuses to wait on a terminal: with no FILE, standard input is read, and a terminal there
+    /// means the user forgot the FILE (`-` reads the terminal on purpose).
+    private static func checkStandardInput(_ files: [String?]) throws(CLIFailure) {
+        guard files.contains(where: { $0 == nil }), isatty(STDIN_FILENO) == 1 else { return }
+        throw CLIFailure(.usage, "no export given, and standard input is a terminal: give a FILE, or pipe an export in (- reads the terminal)")
     }
 }
 
@@ -104,7 +172,7 @@ extension ExportInput {
         switch failure {
         case let error as VLExportError:
             // `FILE:LINE:COL: message` when the error has a place, `FILE: message` otherwise.
-            CLIFailure(error.kind == .io ? .ioFailure : .invalidData, "\(name):\(error.location == nil ? " " : "")\(error)")
+            CLIFailure(error.kind == .io ? .ioFailure : .invalidData, "\(name):\(error.location == nil ? " " : "")\(error.commandLineDescription)")
         case is CancellationError:
             Interruption.failure ?? failure
         default:
@@ -114,7 +182,8 @@ extension ExportInput {
 }
 
 /// SIGINT and SIGTERM: the first cancels the command's task, so that the walk stops and every
-/// output is finished before `vlx` exits with 128 + the signal's number; a second exits at once.
+/// output is finished before `vlx` exits with 128 + the signal's number; a second exits at once,
+/// removing the temporary files of outputs not yet committed.
 enum Interruption {
     private static let received = Mutex<Int32?>(nil)
 
@@ -132,6 +201,8 @@ enum Interruption {
                 if isFirst {
                     task.cancel()
                 } else {
+                    // Out at once: only the uncommitted outputs' temporary files are cleared away.
+                    TemporaryFiles.removeAll()
                     _exit(128 + number)
                 }
             }
@@ -147,4 +218,22 @@ enum Interruption {
         let name = number == SIGINT ? "SIGINT" : number == SIGTERM ? "SIGTERM" : "signal \(number)"
         return CLIFailure(.interrupted(number), "interrupted by \(name); every output was finished with what was written before it")
     }
+}
+
+extension VLExportError {
+    /// The error as `vlx` says it: where the reader names one of its options, the flag that sets it.
+    var commandLineDescription: String {
+        var text = description
+        for (readerWords, flagWords) in Self.readerOptionFlags {
+            text = text.replacing(readerWords, with: flagWords)
+        }
+        return text
+    }
+
+    /// The reader's words for its options, and `vlx`'s.
+    static let readerOptionFlags = [
+        ("(see maxItemBytes)", "(--max-item-bytes raises it)"),
+        ("(see maxDepth)", "(--max-depth raises it)"),
+        ("lenient parsing accepts it", "--lenient accepts it"),
+    ]
 }

@@ -22,7 +22,7 @@ struct VLX: AsyncParsableCommand {
           1  invalid data (syntax, truncation, not an export, a limit passed;
              with --strict-schema, a value that cannot be read as its field's
              kind); every complete item before the fault has been written
-          2  usage error
+          2  usage error (an output that is one of the inputs included)
           3  I/O failure (cannot open or read the input, cannot write the output,
              a full disk included)
           130  stopped by SIGINT (Ctrl-C); 143 by SIGTERM. A second signal exits at once.
@@ -30,7 +30,10 @@ struct VLX: AsyncParsableCommand {
         Whatever the way out, every output is finished before vlx exits: buffers
         written, gzip parts closed with their trailer, an export document closed
         with total_media_items equal to the items it holds, split's _manifest.json
-        written with "complete": false when the walk did not reach the end.
+        written with "complete": false when the walk did not reach the end (and
+        _SUCCESS only when it did). A file given with -o is put in place only
+        when the run is complete; otherwise the file there is left as it was and
+        what was written is at FILE.partial.
 
         A value that cannot be read as its field's kind (a string where the
         format has a number, an object where it has a string) is kept as
@@ -50,7 +53,9 @@ struct VLX: AsyncParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         let command: ParsedCommand
         do {
-            command = ParsedCommand(try parseAsRoot())
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            try ArgumentCheck.check(arguments)
+            command = ParsedCommand(try parseAsRoot(arguments))
         } catch {
             exit(withFailure: error)
         }
@@ -72,7 +77,7 @@ struct VLX: AsyncParsableCommand {
             if !failure.message.isEmpty { Terminal.printError("vlx: \(failure.message)") }
             Glibc.exit(failure.status.rawValue)
         case let failure as VLExportError:
-            Terminal.printError("vlx: \(failure)")
+            Terminal.printError("vlx: \(failure.commandLineDescription)")
             Glibc.exit(failure.kind == .io ? ExitStatus.ioFailure.rawValue : ExitStatus.invalidData.rawValue)
         case is CancellationError:
             let failure = Interruption.failure ?? CLIFailure(.ioFailure, "cancelled")

@@ -79,10 +79,12 @@ import Testing
             try Data(text.utf8).write(to: URL(fileURLWithPath: input))
             let output = scratch.appendingPathComponent(name + "-out").path
             let arguments = command.split(separator: " ").map(String.init) + [input]
-                + (command == "split" ? ["--shards", "2", "--out", output] : command == "info" || command == "validate" || command == "stats" ? [] : ["-o", output])
+                + (command == "split" ? ["--shards", "2", "-o", output] : command == "info" || command == "validate" || command == "stats" ? [] : ["-o", output])
             let result = try vlx(arguments)
             #expect(result.status == 1, "\(command) on \(name): \(result.stderr)")
             #expect((result.stderr + result.text).contains(words), "\(command) on \(name): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: output + "/_SUCCESS"))
+            if command != "split" { #expect(!FileManager.default.fileExists(atPath: output), "\(command) on \(name)") }
         }
     }
 

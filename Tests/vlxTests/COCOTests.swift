@@ -163,13 +163,14 @@ import Testing
         let output = scratch.appendingPathComponent("coco.json").path
         let result = try vlx(["coco", cut, "-o", output, "--quiet"])
         #expect(result.status == 1, "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
         let complete = try vlx(["ndjson", cut, "--quiet"])
         let printed = try python("""
         import sys
         from pycocotools.coco import COCO
         coco = COCO(sys.argv[1])
         print(len(coco.getImgIds()))
-        """, [output])
+        """, [output + ".partial"])
         #expect(printed.split(separator: "\n").last.map(String.init) == String(complete.lines.count), "\(printed)")
     }
 }

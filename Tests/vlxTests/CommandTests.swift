@@ -86,7 +86,7 @@ import Testing
         // split, compared by what the parts hold.
         for (kind, arguments, stdin) in kinds {
             let directory = scratch.appendingPathComponent("split-\(kind.replacingOccurrences(of: " ", with: "-"))").path
-            let result = try vlx(["split", "--shards", "2", "--out", directory] + arguments, stdinFile: stdin)
+            let result = try vlx(["split", "--shards", "2", "-o", directory] + arguments, stdinFile: stdin)
             #expect(result.status == 0, "split \(kind): \(result.stderr)")
             let lines = try run("sh", ["-c", "cat '\(directory)'/part-*.ndjson | sort | md5sum"])
             let expected = try run("sh", ["-c", "'\(Paths.vlx)' ndjson '\(Self.real)' | sort | md5sum"])
@@ -324,11 +324,11 @@ import Testing
         let scratch = try Paths.scratch()
         for gzip in [false, true] {
             let directory = scratch.appendingPathComponent(gzip ? "gz" : "plain").path
-            let result = try vlx(["split", Self.real, "--shards", "3", "--out", directory] + (gzip ? ["--gzip"] : []))
+            let result = try vlx(["split", Self.real, "--shards", "3", "-o", directory] + (gzip ? ["--gzip"] : []))
             #expect(result.status == 0, "\(result.stderr)")
             let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
             let suffix = gzip ? ".ndjson.gz" : ".ndjson"
-            #expect(files == ["_manifest.json", "part-00000" + suffix, "part-00001" + suffix, "part-00002" + suffix])
+            #expect(files == ["_SUCCESS", "_manifest.json", "part-00000" + suffix, "part-00001" + suffix, "part-00002" + suffix])
             let duck = try python("""
             import duckdb, sys
             print(duckdb.sql(f"select count(*), count(distinct media_id) from read_json('{sys.argv[1]}/*{sys.argv[2]}', format='newline_delimited')").fetchall())
@@ -464,7 +464,7 @@ import Testing
         // Shown from the first item: bytes read of the total, percent, ETA, rate, items.
         #expect(screen.contains(" MB of 0.2 MB ("), "\(screen)")
         #expect(screen.contains("%)  ETA 0:00  "), "\(screen)")
-        #expect(screen.contains(" MB/s  1 items\u{1B}[K"))
+        #expect(screen.contains(" MB/s  1 item\u{1B}[K"))
         // The line is cleared at the end, so the terminal is left clean.
         #expect(screen.contains("\r\u{1B}[K"))
         let quiet = scratch.appendingPathComponent("quiet.log").path

@@ -89,7 +89,7 @@ import Testing
             ["ndjson"], ["ndjson", "--normalize"], ["stats", "--json"], ["info"], ["filter", "--issue", "duplicates"],
             ["filter", "--format", "export", "--min-uniqueness", "0.5"],
             ["table", "media"], ["table", "issues"], ["table", "labels"], ["table", "objects"], ["table", "tags"], ["table", "frames"],
-            ["split", "--shards", "3", "--out", scratch.appendingPathComponent("shards").path],
+            ["split", "--shards", "3", "-o", scratch.appendingPathComponent("shards").path],
             ["coco"], ["merge"], ["merge", "--format", "ndjson"],
         ]
         for arguments in commands {

@@ -11,8 +11,13 @@ import Testing
         try generated.stdout.write(to: URL(fileURLWithPath: export))
         let plain = scratch.appendingPathComponent("plain").path
         let gzip = scratch.appendingPathComponent("gzip").path
-        #expect(try vlx(["split", export, "--shards", "4", "--out", plain]).status == 0)
-        #expect(try vlx(["split", export, "--shards", "4", "--gzip", "--out", gzip]).status == 0)
+        #expect(try vlx(["split", export, "--shards", "4", "-o", plain]).status == 0)
+        #expect(try vlx(["split", export, "--shards", "4", "--gzip", "-o", gzip]).status == 0)
+        // A second run over a used folder, with fewer parts: --overwrite leaves only its own.
+        let again = scratch.appendingPathComponent("again").path
+        #expect(try vlx(["split", export, "--shards", "5", "-o", again]).status == 0)
+        #expect(try vlx(["split", export, "--shards", "3", "-o", again]).status == 2)
+        #expect(try vlx(["split", export, "--shards", "2", "-o", again, "--overwrite"]).status == 0)
 
         let counts = try python("""
         import sys
@@ -23,7 +28,7 @@ import Testing
             frame = spark.read.json(folder)
             print(frame.count(), frame.select('media_id').distinct().count(), '_corrupt_record' in frame.columns)
         spark.stop()
-        """, [plain, gzip])
-        #expect(counts.split(separator: "\n").map(String.init) == ["3000 3000 False", "3000 3000 False"], "\(counts)")
+        """, [plain, gzip, again])
+        #expect(counts.split(separator: "\n").map(String.init) == ["3000 3000 False", "3000 3000 False", "3000 3000 False"], "\(counts)")
     }
 }

@@ -34,8 +34,8 @@ struct COCOCommand: AsyncParsableCommand {
 
     @OptionGroup var read: ReadOptions
 
-    @Option(help: "Keep items of this media type (image, video_frame, …).")
-    var mediaType: String?
+    @Option(help: "Keep items of this media type (image, video_frame, …); repeatable: any of them.")
+    var mediaType: [String] = []
 
     @Flag(help: "Leave out items with no annotation.")
     var withObjectsOnly = false
@@ -48,19 +48,25 @@ struct COCOCommand: AsyncParsableCommand {
 
     func run() async throws {
         let categoryList = try categories.map(COCOCategories.load) ?? COCOCategories()
-        try await ExportRun.perform(file, read, properties: Self.properties) { run in
+        let conditions = ItemConditions(mediaTypes: mediaType)
+        var held = HeldValues(for: conditions)
+        try await ExportRun.perform(file, read, properties: Self.properties, alsoReading: categories.map { [$0] } ?? []) { run in
             let reader = run.reader
             let quiet = read.quiet
             let dataset = run.adopt(
-                try COCODataset(try OutputStream(path: output), categories: categoryList, info: { reader.info }) { summary in
+                try COCODataset(try run.openOutput(output), categories: categoryList, info: { reader.info }) { summary in
                     if !quiet { Terminal.printError("vlx coco: \(summary)") }
                 }
             )
             for try await item in reader.mediaItems {
                 run.input.progress.addItem()
-                if let mediaType, item.mediaType?.rawValue != mediaType { continue }
+                held.add(item)
+                guard conditions.match(item) else { continue }
                 try dataset.append(item, objectsOnly: withObjectsOnly)
             }
+        }
+        if !read.quiet {
+            for line in held.unmatched(conditions) { Terminal.printError("vlx coco: \(line)") }
         }
     }
 

@@ -7,7 +7,10 @@ struct FilterCommand: AsyncParsableCommand {
         commandName: "filter",
         abstract: "Keep the media items that match every condition given; write them as NDJSON or as an export.",
         discussion: """
-        Items are written exactly as the export holds them. --issue and
+        Items are written exactly as the export holds them. Different conditions
+        combine with "and"; a condition given more than once (--label person
+        --label car) means any of its values. A value that no item has is said on
+        standard error at the end, with the values the items did have. --issue and
         --min-confidence look at every issue of an item, those under its objects
         included; a confidence written as a string counts as its number. filter
         reads the values its conditions look at and passes over the rest, so a
@@ -24,22 +27,22 @@ struct FilterCommand: AsyncParsableCommand {
 
     @OptionGroup var read: ReadOptions
 
-    @Option(help: "Keep items of this media type (image, video_frame, …).")
-    var mediaType: String?
+    @Option(help: "Keep items of this media type (image, video_frame, …); repeatable: any of them.")
+    var mediaType: [String] = []
 
-    @Option(help: "Keep items with an issue of this type (duplicates, mislabels, outliers, blur…; either spelling); repeatable.")
+    @Option(help: "Keep items with an issue of this type (duplicates, mislabels, outliers, blur…; either spelling); repeatable: any of them.")
     var issue: [String] = []
 
-    @Option(help: "Keep items with an issue (of the --issue types, if given) whose confidence is at least this.")
+    @Option(help: "Keep items with an issue (of the --issue types, if given) whose confidence is at least this (0 to 1).")
     var minConfidence: Double?
 
-    @Option(help: "Keep items with an image label or object of this category name.")
-    var label: String?
+    @Option(help: "Keep items with an image label or object of this category name; repeatable: any of them.")
+    var label: [String] = []
 
-    @Option(help: "Keep items with a user tag of this name.")
-    var tag: String?
+    @Option(help: "Keep items with a user tag of this name; repeatable: any of them.")
+    var tag: [String] = []
 
-    @Option(help: "Keep items whose uniqueness score is at least this.")
+    @Option(help: "Keep items whose uniqueness score is at least this (0 to 1).")
     var minUniqueness: Double?
 
     @Option(help: "ndjson (one item per line) or export (a valid export with info and the new total).")
@@ -48,31 +51,41 @@ struct FilterCommand: AsyncParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Write to this file instead of standard output.")
     var output: String?
 
+    func validate() throws {
+        try ItemConditions.checkRange(minConfidence, of: "--min-confidence")
+        try ItemConditions.checkRange(minUniqueness, of: "--min-uniqueness")
+    }
+
     func run() async throws {
-        let conditions = FilterConditions(
-            mediaType: mediaType, issueKinds: issue.map { IssueType(rawValue: $0) }, minConfidence: minConfidence,
-            label: label, tag: tag, minUniqueness: minUniqueness
+        let conditions = ItemConditions(
+            mediaTypes: mediaType, issueKinds: issue.map { IssueType(rawValue: $0) }, minConfidence: minConfidence,
+            labels: label, tags: tag, minUniqueness: minUniqueness
         )
+        var held = HeldValues(for: conditions)
         try await ExportRun.perform(file, read, properties: Self.properties) { run in
             let reader = run.reader
-            let out = try OutputStream(path: output)
+            let out = try run.openOutput(output)
             let document = format == .export ? run.adopt(try ExportDocumentWriter(out) { reader.info?.json ?? JSONObject() }) : nil
-            if document == nil { run.adopt(out) }
             // Each item is tested on the worker that read it; the bytes of the matches among the
             // items a worker reads together come back joined, as the output has them.
             let joinsAsLines = document == nil
-            let matches = reader.mediaItemsWithJSON(into: FilterMatches.init, adding: { matches, both in
+            let matches = reader.mediaItemsWithJSON(into: { FilterMatches(held: HeldValues(for: conditions)) }, adding: { matches, both in
                 if conditions.match(both.item) { matches.add(both.raw.json, asLine: joinsAsLines) }
+                matches.held.add(both.item)
                 matches.mediaItems += 1
             })
             for try await match in matches {
                 run.input.progress.addItems(match.mediaItems)
+                held.merge(match.held)
                 if let document {
                     try document.append(joinedItems: match.json, count: match.count)
                 } else {
                     try out.write(match.json)
                 }
             }
+        }
+        if !read.quiet {
+            for line in held.unmatched(conditions) { Terminal.printError("vlx filter: \(line)") }
         }
     }
 
@@ -90,6 +103,8 @@ struct FilterMatches: Sendable {
     var count = 0
     /// The items tested.
     var mediaItems = 0
+    /// The values the items tested held for the fields the conditions look at.
+    var held: HeldValues
 
     /// Adds the JSON of an item that matched: as a line, or as the next element of an array.
     mutating func add(_ item: [UInt8], asLine: Bool) {
@@ -97,49 +112,5 @@ struct FilterMatches: Sendable {
         json.append(contentsOf: item)
         if asLine { json.append(0x0A) }
         count += 1
-    }
-}
-
-/// The conditions of `vlx filter`: an item matches when it meets every one given.
-struct FilterConditions: Sendable {
-    var mediaType: String?
-    var issueKinds: [IssueType]
-    var minConfidence: Double?
-    var label: String?
-    var tag: String?
-    var minUniqueness: Double?
-
-    /// Whether `item` meets every condition given.
-    func match(_ item: MediaItem) -> Bool {
-        if let mediaType, item.mediaType?.rawValue != mediaType { return false }
-        if let minUniqueness, (item.uniquenessScore ?? -1) < minUniqueness { return false }
-        if !issueKinds.isEmpty || minConfidence != nil {
-            let found = item.allIssues.contains { issue in
-                let typeMatches = issueKinds.isEmpty || issueKinds.contains { kind in
-                    kind.kind == .other ? kind.rawValue == issue.issueType?.rawValue : kind.kind == issue.issueType?.kind
-                }
-                return typeMatches && (minConfidence.map { (issue.confidence ?? -1) >= $0 } ?? true)
-            }
-            if !found { return false }
-        }
-        if let label {
-            let found = item.metadataItems.contains { metadata in
-                switch metadata.content {
-                case .imageLabel(let imageLabel): imageLabel.categoryName == label
-                case .objectLabel(let object): object.categoryName == label
-                default: false
-                }
-            }
-            if !found { return false }
-        }
-        if let tag {
-            let tags = item.metadataItems + item.objectLabels.flatMap(\.metadataItems)
-            let found = tags.contains { metadata in
-                if case .userTag(let userTag) = metadata.content { return userTag.tagName == tag }
-                return false
-            }
-            if !found { return false }
-        }
-        return true
     }
 }

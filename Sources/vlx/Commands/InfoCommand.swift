@@ -20,7 +20,7 @@ struct InfoCommand: AsyncParsableCommand {
     func run() async throws {
         var info: ExportInfo?
         try await ExportRun.perform(file, read) { run in info = try await run.reader.readInfo() }
-        let out = try OutputStream(path: nil)
+        let out = OutputStream.standardOutput()
         guard let info else {
             if json { try out.write("null\n") } else { try out.write("The export has no info object.\n") }
             try out.flush()

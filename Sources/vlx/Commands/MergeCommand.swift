@@ -50,19 +50,20 @@ struct MergeCommand: AsyncParsableCommand {
         var lines: OutputStream?
         var names: [String] = []
         let inputCount = files.count
-        defer { if !read.quiet { merge.printSummary(inputs: names) } }
+        // The summary, once the output is open: after a usage error there is nothing to sum up.
+        defer { if !read.quiet, !names.isEmpty { merge.printSummary(inputs: names) } }
         try await ExportRun.performEach(files, read, properties: .only([.mediaID])) { run, position in
-            names.append(run.input.name)
             if position == 0 {
                 let reader = run.reader
-                let out = try OutputStream(path: output)
+                let out = try run.openOutput(output)
                 switch format {
                 case .export:
                     document = run.adopt(try ExportDocumentWriter(out) { Self.mergedInfo(reader.info, inputs: inputCount) })
                 case .ndjson:
-                    lines = run.adopt(out)
+                    lines = out
                 }
             }
+            names.append(run.input.name)
             for try await both in run.reader.mediaItemsWithJSON {
                 run.input.progress.addItem()
                 guard merge.admit(both, input: position, names: names, quiet: read.quiet) else { continue }

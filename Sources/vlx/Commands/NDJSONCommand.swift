@@ -28,7 +28,7 @@ struct NDJSONCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ExportRun.perform(file, read) { run in
-            let out = run.adopt(try OutputStream(path: output))
+            let out = try run.openOutput(output)
             if normalize {
                 // Each item is written out on the worker that read it, from the events, and the
                 // lines of the items a worker reads together come in one piece.

@@ -14,10 +14,16 @@ struct SplitCommand: AsyncParsableCommand {
         The parts are DIR/part-00000.ndjson, DIR/part-00001.ndjson, … (.ndjson.gz
         with --gzip), each item going to the part with the fewest bytes so far, so
         DuckDB (read_json('DIR/*.ndjson')), Spark (spark.read.json("DIR")) or any
-        engine reads them in parallel. DIR/_manifest.json lists each part's items
-        and bytes and the export's info, and says whether the export was read
-        to its end ("complete"); its name starts with _ so that engines reading
-        the folder pass over it, as they pass over Hadoop's _SUCCESS.
+        engine reads them in parallel. With fewer items than --shards, there is
+        one part per item: no part is empty.
+
+        A folder holds one run, as Spark's default save mode has it: DIR must be
+        new or empty, or --overwrite replaces what it holds. DIR/_manifest.json
+        lists each part's items and bytes and the export's info, and says whether
+        the export was read to its end ("complete"); a complete run then writes
+        the empty marker DIR/_SUCCESS, which Spark, Hive and schedulers wait for.
+        A run that stops at a fault or a signal keeps its parts and manifest, with
+        no _SUCCESS. Engines reading the folder pass over names that start with _.
         """
     )
 
@@ -26,22 +32,35 @@ struct SplitCommand: AsyncParsableCommand {
 
     @OptionGroup var read: ReadOptions
 
-    @Option(help: "How many part files to write.")
+    @Option(help: "How many part files to write, at most.")
     var shards: Int
 
-    @Option(help: "The directory to write the parts and manifest into; created if missing.")
-    var out: String
+    @Option(name: [.short, .customLong("output")], help: "The folder to write the parts and manifest into: new or empty, created if missing.")
+    var output: String?
+
+    /// The option's name before it was -o/--output, still accepted.
+    @Option(name: .customLong("out"), help: .hidden)
+    var out: String?
+
+    @Flag(help: "Replace what the folder holds, when it is not empty.")
+    var overwrite = false
 
     @Flag(help: "Compress each part with gzip.")
     var gzip = false
 
     func validate() throws {
         guard (1...10_000).contains(shards) else { throw ValidationError("--shards must be between 1 and 10000.") }
+        guard output == nil || out == nil else { throw ValidationError("Give the folder once, with -o/--output.") }
+        guard output != nil || out != nil else { throw ValidationError("Missing the folder to write into: -o/--output DIR.") }
     }
 
     func run() async throws {
+        let folder = output ?? out ?? ""
+        let quiet = read.quiet
         try await ExportRun.perform(file, read) { run in
-            let parts = run.adopt(try PartFolder(directory: out, count: shards, gzip: gzip, source: run.input.name) { run.reader.info })
+            try OutputFolder.prepare(folder, overwrite: overwrite, inputs: run.inputs)
+            let parts = run.adopt(PartFolder(directory: folder, shards: shards, gzip: gzip, source: run.input.name) { run.reader.info })
+            parts.report = { if !quiet { Terminal.printError("vlx split: \($0)") } }
             for try await raw in run.reader.rawItems {
                 run.input.progress.addItem()
                 try parts.write(raw.json)
@@ -52,46 +71,55 @@ struct SplitCommand: AsyncParsableCommand {
 
 /// The part files of `vlx split` and their manifest, written once the parts are closed.
 ///
-/// The manifest is `_manifest.json`: engines that read a folder (Spark, Hive, Hadoop's
-/// input formats) pass over files whose names start with `_` or `.`, so it is never read
-/// as data. It says whether the walk read the whole export (`complete`).
+/// The manifest is `_manifest.json`, and a complete run's marker `_SUCCESS`: engines that read
+/// a folder (Spark, Hive, Hadoop's input formats) pass over files whose names start with `_`
+/// or `.`, so neither is read as data. A part is made when its first item comes, so that no
+/// part is empty.
 final class PartFolder: FinishingOutput {
     static let manifestName = "_manifest.json"
+    static let successName = "_SUCCESS"
     private let directory: String
-    private let names: [String]
-    private let parts: [PartFile]
-    private var items: [Int]
-    private var ndjsonBytes: [Int]
+    private let shards: Int
+    private let gzip: Bool
+    private var parts: [PartFile] = []
+    private var items: [Int] = []
+    private var ndjsonBytes: [Int] = []
     private let source: String
     private let info: () -> ExportInfo?
+    /// Where a note for the user goes (fewer parts than asked for).
+    var report: (String) -> Void = { _ in }
 
-    init(directory: String, count: Int, gzip: Bool, source: String, info: @escaping () -> ExportInfo?) throws(CLIFailure) {
-        if mkdir(directory, 0o755) != 0, errno != EEXIST {
-            throw CLIFailure(.ioFailure, "cannot create \(directory): \(SystemError.current)")
-        }
+    init(directory: String, shards: Int, gzip: Bool, source: String, info: @escaping () -> ExportInfo?) {
         self.directory = directory
+        self.shards = shards
+        self.gzip = gzip
         self.source = source
         self.info = info
-        names = (0..<count).map { "part-" + String($0).leftPadded(5) + (gzip ? ".ndjson.gz" : ".ndjson") }
-        var parts: [PartFile] = []
-        for name in names {
-            parts.append(try PartFile(path: directory + "/" + name, gzip: gzip))
-        }
-        self.parts = parts
-        items = [Int](repeating: 0, count: count)
-        ndjsonBytes = [Int](repeating: 0, count: count)
     }
 
-    /// Writes an item's line to the part with the fewest bytes so far.
+    private func name(ofPart index: Int) -> String {
+        "part-" + String(index).leftPadded(5) + (gzip ? ".ndjson.gz" : ".ndjson")
+    }
+
+    /// Writes an item's line to a new part while there are fewer than asked for, else to the
+    /// part with the fewest bytes so far.
     func write(_ json: [UInt8]) throws(CLIFailure) {
-        let target = ndjsonBytes.indices.min { ndjsonBytes[$0] < ndjsonBytes[$1] }!
+        let target: Int
+        if parts.count < shards {
+            target = parts.count
+            parts.append(try PartFile(path: directory + "/" + name(ofPart: target), gzip: gzip))
+            items.append(0)
+            ndjsonBytes.append(0)
+        } else {
+            target = ndjsonBytes.indices.min { ndjsonBytes[$0] < ndjsonBytes[$1] }!
+        }
         try parts[target].writeLine(json)
         items[target] += 1
         ndjsonBytes[target] += json.count + 1
     }
 
     /// Closes every part (each gets its gzip trailer, whatever happens to the others), then
-    /// writes the manifest.
+    /// writes the manifest, and after a complete run the `_SUCCESS` marker.
     func finish(complete: Bool) throws(CLIFailure) {
         var firstFailure: CLIFailure?
         var manifestParts: [JSONValue] = []
@@ -102,22 +130,30 @@ final class PartFolder: FinishingOutput {
                 firstFailure = firstFailure ?? error
             }
             manifestParts.append(.object([
-                "file": .string(names[index]),
+                "file": .string(name(ofPart: index)),
                 "media_items": .integer(items[index]),
                 "ndjson_bytes": .integer(ndjsonBytes[index]),
                 "file_bytes": .integer(part.fileBytes),
             ]))
         }
+        let isComplete = complete && firstFailure == nil
         let manifest: JSONValue = .object([
             "source": .string(source),
-            "complete": .bool(complete && firstFailure == nil),
+            "complete": .bool(isComplete),
             "media_items": .integer(items.reduce(0, +)),
             "shards": .array(manifestParts),
             "info": info().map { .object($0.json) } ?? .null,
         ])
-        let manifestFile = try OutputStream(path: directory + "/" + Self.manifestName)
+        let manifestFile = try OutputStream(creating: directory + "/" + Self.manifestName)
         try manifestFile.writeLine(manifest.compactJSON)
         try manifestFile.flush()
         if let firstFailure { throw firstFailure }
+        if isComplete {
+            try OutputStream(creating: directory + "/" + Self.successName).flush()
+            if parts.count < shards {
+                let count = items.reduce(0, +)
+                report("\(count) media item\(count == 1 ? "" : "s"), fewer than --shards \(shards): \(parts.count) part\(parts.count == 1 ? "" : "s") written, none empty")
+            }
+        }
     }
 }

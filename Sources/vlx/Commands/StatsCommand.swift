@@ -34,7 +34,7 @@ struct StatsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ExportRun.perform(file, read, properties: ExportStats.properties) { run in
-            let report = run.adopt(StatsReport(out: try OutputStream(path: nil), json: json) { run.reader.info })
+            let report = run.adopt(StatsReport(out: try run.openOutput(nil), json: json) { run.reader.info })
             // Each item is counted on the worker that read it, into the counts of the items that
             // worker reads together: this loop only adds those up.
             for try await counts in run.reader.mediaItems(into: ItemCounts.init, adding: { $0.add($1) }) {

@@ -40,7 +40,7 @@ struct TableCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ExportRun.perform(file, read, properties: .only(Self.properties(kind))) { run in
-            let out = run.adopt(try OutputStream(path: output))
+            let out = try run.openOutput(output)
             let columns = Self.columns(kind)
             let format = format.rowFormat
             var header = TableRowWriter(format: format, columns: columns)

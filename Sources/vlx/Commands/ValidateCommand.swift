@@ -34,7 +34,7 @@ struct ValidateCommand: AsyncParsableCommand {
         var duplicateKeyWarnings: [String] = []
         var name = ""
         var readerWarnings: [String] = []
-        let out = try OutputStream(path: nil)
+        let out = OutputStream.standardOutput()
         do {
             try await ExportRun.perform(file, read, printsWarnings: false) { run in
                 name = run.input.name

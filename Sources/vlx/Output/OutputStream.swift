@@ -26,18 +26,29 @@ final class OutputStream: FinishingOutput {
     private let capacity = 256 << 10
     /// The write error that ended this output, reported once; later writes are dropped.
     private var broken = false
+    /// The file this stream writes, put in place when the stream is finished.
+    private var committed: CommittedFile?
 
-    /// Standard output, or the file at `path` (created or truncated).
-    convenience init(path: String?) throws(CLIFailure) {
-        if let path, path != "-" {
-            do throws(SystemError) {
-                self.init(descriptor: try SystemCall.open(path, O_WRONLY | O_CREAT | O_TRUNC), ownsDescriptor: true, name: path)
-            } catch {
-                throw CLIFailure(.ioFailure, "cannot write \(path): \(error)")
-            }
-        } else {
-            self.init(descriptor: STDOUT_FILENO, ownsDescriptor: false, name: "standard output")
+    /// The file at `path`, created or truncated: a file of a folder that is one run's own
+    /// (split's parts and manifest); a command's output file is a ``CommittedFile``.
+    convenience init(creating path: String) throws(CLIFailure) {
+        do throws(SystemError) {
+            self.init(descriptor: try SystemCall.open(path, O_WRONLY | O_CREAT | O_TRUNC), ownsDescriptor: true, name: path)
+        } catch {
+            throw CLIFailure(.ioFailure, "cannot write \(path): \(error)")
         }
+    }
+
+    /// Standard output.
+    static func standardOutput() -> OutputStream {
+        OutputStream(descriptor: STDOUT_FILENO, ownsDescriptor: false, name: "standard output")
+    }
+
+    /// A file that is put in place when the stream is finished: at its name after a complete
+    /// run, at `NAME.partial` after any other.
+    convenience init(committing file: CommittedFile) {
+        self.init(descriptor: file.descriptor, ownsDescriptor: false, name: file.name)
+        committed = file
     }
 
     /// Output to an open descriptor; `name` names it in messages.
@@ -87,7 +98,13 @@ final class OutputStream: FinishingOutput {
     }
 
     func finish(complete: Bool) throws(CLIFailure) {
-        try flush()
+        do throws(CLIFailure) {
+            try flush()
+        } catch {
+            try committed?.commit(complete: false)
+            throw error
+        }
+        try committed?.commit(complete: complete)
     }
 }
 

@@ -13,7 +13,7 @@ final class PartFile {
 
     init(path: String, gzip: Bool) throws(CLIFailure) {
         self.path = path
-        stream = try OutputStream(path: path)
+        stream = try OutputStream(creating: path)
         if gzip {
             let deflater = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
             deflater.initialize(to: z_stream())

@@ -12,7 +12,8 @@ final class Progress {
     private let reader: ExportReader
     private let totalBytes: Int?
     private let enabled: Bool
-    private var items = 0
+    /// Items counted so far.
+    private(set) var items = 0
     private let start = Progress.now()
     private var lastPrint = 0.0
     private var shown = false
@@ -62,7 +63,7 @@ final class Progress {
             let remaining = Double(totalBytes - bytes) / max(rate, 1)
             line += "  ETA \(Int(remaining) / 60):\(String(Int(remaining) % 60).leftPadded(2))"
         }
-        line += "  \(String(format1: rate / 1e6)) MB/s  \(items) items\u{1B}[K"
+        line += "  \(String(format1: rate / 1e6)) MB/s  \(items) item\(items == 1 ? "" : "s")\u{1B}[K"
         Terminal.printErrorRaw(line)
         shown = true
     }
