@@ -5,6 +5,22 @@ import VLExport
 /// is not one (with the likely one, as git says it), and an option that takes one value given
 /// twice, whose first value the parser would silently drop.
 enum ArgumentCheck {
+    /// The arguments with a negative number joined to the option before it (`--threads -1`
+    /// becomes `--threads=-1`), which the parser would otherwise take for an option of its own
+    /// and report as a missing value.
+    static func joiningNegativeNumbers(_ arguments: [String]) -> [String] {
+        var joined: [String] = []
+        for argument in arguments {
+            if let previous = joined.last, previous.hasPrefix("--"), previous.count > 2, !previous.contains("="),
+               argument.hasPrefix("-"), argument.dropFirst().first.map({ $0.isNumber || $0 == "." }) == true {
+                joined[joined.count - 1] = previous + "=" + argument
+            } else {
+                joined.append(argument)
+            }
+        }
+        return joined
+    }
+
     /// Throws a usage failure for the first mistake in `arguments` (the words after `vlx`).
     static func check(_ arguments: [String]) throws(CLIFailure) {
         let names = VLX.configuration.subcommands.map { $0.configuration.commandName ?? "" }

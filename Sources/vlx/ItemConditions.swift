@@ -132,7 +132,7 @@ struct HeldValues: Sendable {
                 if closest.isEmpty {
                     line += "; no item has any \(field.rawValue)"
                 } else {
-                    line += "; \(field.rawValue)s seen: " + closest.map { "\($0.value) (\($0.count))" }.joined(separator: ", ")
+                    line += "; the closest seen: " + closest.map { "\($0.value) (\($0.count) item\($0.count == 1 ? "" : "s"))" }.joined(separator: ", ")
                     if held.count > closest.count { line += ", …" }
                 }
                 lines.append(line)

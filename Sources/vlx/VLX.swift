@@ -53,7 +53,7 @@ struct VLX: AsyncParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         let command: ParsedCommand
         do {
-            let arguments = Array(CommandLine.arguments.dropFirst())
+            let arguments = ArgumentCheck.joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst()))
             try ArgumentCheck.check(arguments)
             command = ParsedCommand(try parseAsRoot(arguments))
         } catch {

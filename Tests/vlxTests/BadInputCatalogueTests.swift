@@ -83,8 +83,10 @@ import Testing
             let result = try vlx(arguments)
             #expect(result.status == 1, "\(command) on \(name): \(result.stderr)")
             #expect((result.stderr + result.text).contains(words), "\(command) on \(name): \(result.stderr)")
-            #expect(!FileManager.default.fileExists(atPath: output + "/_SUCCESS"))
-            if command != "split" { #expect(!FileManager.default.fileExists(atPath: output), "\(command) on \(name)") }
+            // No item was read: no file, folder or partial output is left, and stats prints nothing.
+            #expect(!FileManager.default.fileExists(atPath: output), "\(command) on \(name)")
+            #expect(!FileManager.default.fileExists(atPath: output + ".partial"), "\(command) on \(name)")
+            if command != "validate" { #expect(result.stdout.isEmpty, "\(command) on \(name): \(result.text)") }
         }
     }
 

@@ -43,7 +43,10 @@ import Testing
             let earlierOutput = earlier.map { $0.appendingPathComponent(writer.name).path }
             if let earlierOutput, Self.writesFile(writer.name) { try FileManager.default.copyItem(atPath: earlierOutput, toPath: output) }
             let result = try vlx(writer.arguments(input, output) + ["--quiet"])
-            if writer.name == "ndjson-stdout" || writer.name == "stats" {
+            if writer.name == "stats", result.status != 0, result.stdout.isEmpty {
+                // Stopped before its first item: stats prints nothing.
+                outputless.append(writer.name)
+            } else if writer.name == "ndjson-stdout" || writer.name == "stats" {
                 try result.stdout.write(to: URL(fileURLWithPath: output))
             }
             statuses[writer.name] = result.status
@@ -65,6 +68,8 @@ import Testing
                     }
                 } else if writer.name.hasPrefix("split") {
                     #expect(!FileManager.default.fileExists(atPath: output + "/_SUCCESS"), "\(writer.name) says it succeeded")
+                    // Stopped before its first item: the folder it made is gone again.
+                    if !FileManager.default.fileExists(atPath: output) { outputless.append(writer.name) }
                 }
             } else if writer.name.hasPrefix("split") {
                 #expect(FileManager.default.fileExists(atPath: output + "/_SUCCESS"), "\(writer.name) has no _SUCCESS")

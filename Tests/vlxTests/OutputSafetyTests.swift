@@ -78,6 +78,21 @@ import Glibc
         #expect(try Data(contentsOf: URL(fileURLWithPath: existing)) == expected)
         #expect(try FileManager.default.attributesOfItem(atPath: existing)[.posixPermissions] as? Int == 0o600)
 
+        // A complete run removes the NAME.partial an earlier run that stopped left.
+        let partial = existing + ".partial"
+        try Data("{\"media_id\":\"cut\"}\n".utf8).write(to: URL(fileURLWithPath: partial))
+        #expect(try vlx(["ndjson", Self.real, "-o", existing]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: partial))
+
+        // --strict-schema is not ignored by the lossless writer: it reads every value as its kind.
+        let odd = scratch.appendingPathComponent("odd.json").path
+        try Data(#"{"media_items": [{"media_id": "a"}, {"width": "abc"}, {"media_id": "c"}]}"#.utf8).write(to: URL(fileURLWithPath: odd))
+        let strict = try vlx(["ndjson", "--strict-schema", odd])
+        #expect(strict.status == 1)
+        #expect(strict.lines == [#"{"media_id":"a"}"#])
+        #expect(strict.stderr.hasPrefix("vlx: \(odd):1:47: media_items[1].width: expected integer, found string \"abc\""), "\(strict.stderr)")
+        try FileManager.default.removeItem(atPath: odd)
+
         // A destination that is no regular file is written as it is.
         #expect(try vlx(["ndjson", Self.real, "-o", "/dev/null"]).status == 0)
         // A folder, and a link to nothing, are refused before anything is read.
@@ -118,6 +133,7 @@ import Glibc
         // The old option name still works.
         let overwritten = try vlx(["split", Self.real, "--shards", "2", "--out", folder, "--overwrite"])
         #expect(overwritten.status == 0, "\(overwritten.stderr)")
+        #expect(overwritten.stderr == "vlx split: --overwrite removed what \(folder) held: _SUCCESS, _manifest.json, notes.txt and 4 more\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["_SUCCESS", "_manifest.json", "part-00000.ndjson", "part-00001.ndjson"])
         let duck = try python("""
         import duckdb, sys
@@ -139,7 +155,9 @@ import Glibc
         try Data().write(to: URL(fileURLWithPath: file))
         #expect(try vlx(["split", Self.real, "--shards", "2", "-o", file]).status == 2)
         // Giving the folder twice, or not at all, is a usage error.
-        #expect(try vlx(["split", Self.real, "--shards", "2", "-o", folder, "--out", folder]).status == 2)
+        let twice = try vlx(["split", Self.real, "--shards", "2", "-o", folder, "--out", folder])
+        #expect(twice.status == 2)
+        #expect(twice.stderr.hasPrefix("vlx: -o/--output/--out is given 2 times"), "\(twice.stderr)")
         #expect(try vlx(["split", Self.real, "--shards", "2"]).status == 2)
     }
 
@@ -258,9 +276,9 @@ for item in items:
         #expect(result.status == 0)
         #expect(result.lines.isEmpty)
         #expect(result.stderr == """
-        vlx filter: no item has media type "imag"; media types seen: video_frame (56)
-        vlx filter: no item has issue type "dupes"; issue types seen: duplicates (40), blur (4), outliers (2)
-        vlx filter: no item has label "Person"; labels seen: person (41), peak (10), narrow (3), terrain (3), parka (2), …
+        vlx filter: no item has media type "imag"; the closest seen: video_frame (56 items)
+        vlx filter: no item has issue type "dupes"; the closest seen: duplicates (40 items), blur (4 items), outliers (2 items)
+        vlx filter: no item has label "Person"; the closest seen: person (41 items), peak (10 items), narrow (3 items), terrain (3 items), parka (2 items), …
         vlx filter: no item has tag "x"; no item has any tag
 
         """)
@@ -270,8 +288,8 @@ for item in items:
         #expect(found.stderr.isEmpty, "\(found.stderr)")
         let coco = try vlx(["coco", Self.real, "--media-type", "image", "--media-type", "video_frame", "--media-type", "vidoe_frame", "-o", "/dev/null"])
         #expect(coco.status == 0)
-        #expect(coco.stderr.hasSuffix("vlx coco: no item has media type \"vidoe_frame\"; media types seen: video_frame (56)\n"), "\(coco.stderr)")
-        #expect(coco.stderr.contains("vlx coco: no item has media type \"image\"; media types seen: video_frame (56)\n"), "\(coco.stderr)")
+        #expect(coco.stderr.hasSuffix("vlx coco: no item has media type \"vidoe_frame\"; the closest seen: video_frame (56 items)\n"), "\(coco.stderr)")
+        #expect(coco.stderr.contains("vlx coco: no item has media type \"image\"; the closest seen: video_frame (56 items)\n"), "\(coco.stderr)")
         // --quiet says nothing.
         #expect(try vlx(["filter", Self.real, "--tag", "x", "--quiet"]).stderr.isEmpty)
     }
@@ -280,7 +298,11 @@ for item in items:
         let outOfRange = try vlx(["filter", Self.real, "--min-confidence", "1.5"])
         #expect(outOfRange.status == 2)
         #expect(outOfRange.stderr.hasPrefix("Error: --min-confidence takes a number from 0 to 1, not 1.5."), "\(outOfRange.stderr)")
-        #expect(try vlx(["filter", Self.real, "--min-uniqueness", "-0.1"]).status == 2)
+        // A negative number is a value, not an option.
+        let negative = try vlx(["filter", Self.real, "--min-uniqueness", "-0.1"])
+        #expect(negative.status == 2)
+        #expect(negative.stderr.hasPrefix("Error: --min-uniqueness takes a number from 0 to 1, not -0.1."), "\(negative.stderr)")
+        #expect(try vlx(["stats", Self.real, "--threads", "-1"]).stderr.hasPrefix("Error: --threads must be between 0 and 256."))
         #expect(try vlx(["filter", Self.real, "--min-confidence", "nan"]).status == 2)
 
         let repeated = try vlx(["filter", Self.real, "--format", "export", "-o", "/dev/null", "--format=ndjson"])

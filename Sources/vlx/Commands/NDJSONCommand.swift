@@ -36,6 +36,13 @@ struct NDJSONCommand: AsyncParsableCommand {
                     try out.write(lines.bytes)
                     run.input.progress.addItems(lines.itemCount)
                 }
+            } else if read.strictSchema {
+                // The bytes are written as they are; --strict-schema asks that every value be read
+                // as its field's kind too, which only the typed walk does.
+                for try await both in run.reader.mediaItemsWithJSON {
+                    try out.writeLine(both.raw.json)
+                    run.input.progress.addItem()
+                }
             } else {
                 for try await item in run.reader.rawItems {
                     try out.writeLine(item.json)

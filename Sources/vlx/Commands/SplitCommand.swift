@@ -35,12 +35,8 @@ struct SplitCommand: AsyncParsableCommand {
     @Option(help: "How many part files to write, at most.")
     var shards: Int
 
-    @Option(name: [.short, .customLong("output")], help: "The folder to write the parts and manifest into: new or empty, created if missing.")
-    var output: String?
-
-    /// The option's name before it was -o/--output, still accepted.
-    @Option(name: .customLong("out"), help: .hidden)
-    var out: String?
+    @Option(name: [.short, .customLong("output"), .customLong("out")], help: "The folder to write the parts and manifest into: new or empty, created if missing.")
+    var output: String
 
     @Flag(help: "Replace what the folder holds, when it is not empty.")
     var overwrite = false
@@ -50,17 +46,16 @@ struct SplitCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...10_000).contains(shards) else { throw ValidationError("--shards must be between 1 and 10000.") }
-        guard output == nil || out == nil else { throw ValidationError("Give the folder once, with -o/--output.") }
-        guard output != nil || out != nil else { throw ValidationError("Missing the folder to write into: -o/--output DIR.") }
     }
 
     func run() async throws {
-        let folder = output ?? out ?? ""
         let quiet = read.quiet
+        let report: (String) -> Void = { if !quiet { Terminal.printError("vlx split: \($0)") } }
         try await ExportRun.perform(file, read) { run in
-            try OutputFolder.prepare(folder, overwrite: overwrite, inputs: run.inputs)
-            let parts = run.adopt(PartFolder(directory: folder, shards: shards, gzip: gzip, source: run.input.name) { run.reader.info })
-            parts.report = { if !quiet { Terminal.printError("vlx split: \($0)") } }
+            let created = try OutputFolder.prepare(output, overwrite: overwrite, inputs: run.inputs, report: report)
+            let parts = run.adopt(PartFolder(directory: output, shards: shards, gzip: gzip, source: run.input.name) { run.reader.info })
+            parts.report = report
+            parts.folderIsNew = created
             for try await raw in run.reader.rawItems {
                 run.input.progress.addItem()
                 try parts.write(raw.json)
@@ -74,7 +69,8 @@ struct SplitCommand: AsyncParsableCommand {
 /// The manifest is `_manifest.json`, and a complete run's marker `_SUCCESS`: engines that read
 /// a folder (Spark, Hive, Hadoop's input formats) pass over files whose names start with `_`
 /// or `.`, so neither is read as data. A part is made when its first item comes, so that no
-/// part is empty.
+/// part is empty. A run that stops before its first item leaves nothing: no manifest, and no
+/// folder when it made the folder.
 final class PartFolder: FinishingOutput {
     static let manifestName = "_manifest.json"
     static let successName = "_SUCCESS"
@@ -88,6 +84,8 @@ final class PartFolder: FinishingOutput {
     private let info: () -> ExportInfo?
     /// Where a note for the user goes (fewer parts than asked for).
     var report: (String) -> Void = { _ in }
+    /// Whether the run made the folder.
+    var folderIsNew = false
 
     init(directory: String, shards: Int, gzip: Bool, source: String, info: @escaping () -> ExportInfo?) {
         self.directory = directory
@@ -137,6 +135,11 @@ final class PartFolder: FinishingOutput {
             ]))
         }
         let isComplete = complete && firstFailure == nil
+        if !isComplete, parts.isEmpty {
+            if folderIsNew { rmdir(directory) }
+            if let firstFailure { throw firstFailure }
+            return
+        }
         let manifest: JSONValue = .object([
             "source": .string(source),
             "complete": .bool(isComplete),

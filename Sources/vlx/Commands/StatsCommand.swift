@@ -9,7 +9,8 @@ struct StatsCommand: AsyncParsableCommand {
         discussion: """
         With --json, one object whose keys include complete (false when the
         walk stopped at a fault or a signal: the counts then cover the items
-        read before it), media_items, media_types,
+        read before it; nothing is printed when it stopped before the first
+        item), media_items, media_types,
         metadata_types (over each item's own metadata items, either key spelling),
         issue_types (every issue, those under objects included), objects, labels,
         tags, duplicate_groups, file_size_bytes and the declared total. Memory stays
@@ -60,6 +61,9 @@ final class StatsReport: FinishingOutput {
     }
 
     func finish(complete: Bool) throws(CLIFailure) {
+        // A run that stopped before its first item has nothing to count (a document that is no
+        // export, an input cut inside info): the error says it all.
+        guard complete || stats.mediaItems > 0 else { return }
         stats.declaredTotal = info()?.totalMediaItems
         if json {
             guard case .object(var object) = stats.json else { return }

@@ -64,7 +64,8 @@ struct RunInputs {
 /// The bytes go to a temporary file beside the destination (`.NAME.vlx-XXXXXX`, hidden, in the
 /// same folder so that the rename is atomic). A complete run renames it to NAME, replacing
 /// what was there; any other way out renames it to `NAME.partial` and leaves NAME as it was,
-/// so that a file at NAME is always the output of a whole run. A destination that is not a
+/// so that a file at NAME is always the output of a whole run (and a complete run removes the
+/// `NAME.partial` an earlier one left). A destination that is not a
 /// regular file (`/dev/null`, a named pipe) is written directly: there is nothing to replace.
 final class CommittedFile {
     /// The path the user gave.
@@ -135,7 +136,12 @@ final class CommittedFile {
         }
         TemporaryFiles.forget(temporaryPath)
         self.temporaryPath = nil
-        if !complete { partialPath = target }
+        if complete {
+            // What an earlier run that did not complete left is out of date now.
+            unlink(destination + ".partial")
+        } else {
+            partialPath = target
+        }
     }
 
     /// A new temporary file in the destination's folder, with the mode the output should have.

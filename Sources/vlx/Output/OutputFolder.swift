@@ -8,31 +8,34 @@ import Glibc
 /// used, a folder that holds anything is refused (Spark's `ErrorIfExists`), and `--overwrite`
 /// empties it first (`overwrite`), unless it holds one of the run's inputs.
 enum OutputFolder {
-    /// Makes `path` ready for a run: created when missing, emptied when `overwrite` says so.
+    /// Makes `path` ready for a run: created when missing, emptied when `overwrite` says so
+    /// (what was removed is told to `report`). Returns whether it made the folder.
     ///
     /// - Throws: a usage failure when `path` is not a folder, holds anything and `overwrite`
     ///   is not given, or holds an input of the run; an I/O failure when it cannot be made
     ///   or emptied.
-    static func prepare(_ path: String, overwrite: Bool, inputs: RunInputs) throws(CLIFailure) {
+    static func prepare(_ path: String, overwrite: Bool, inputs: RunInputs, report: (String) -> Void) throws(CLIFailure) -> Bool {
         var status = stat()
         guard stat(path, &status) == 0 else {
             guard mkdir(path, 0o777) == 0 else { throw CLIFailure(.ioFailure, "cannot create the folder \(path): \(SystemError.current)") }
-            return
+            return true
         }
         guard (status.st_mode & S_IFMT) == S_IFDIR else {
             throw CLIFailure(.usage, "the output \(path) is not a folder; give a new or empty folder")
         }
         let names = try entries(of: path)
-        guard !names.isEmpty else { return }
+        guard !names.isEmpty else { return false }
+        let shown = names.sorted().prefix(3).joined(separator: ", ")
+        let held = shown + (names.count > 3 ? " and \(names.count - 3) more" : "")
         guard overwrite else {
-            let shown = names.sorted().prefix(3).joined(separator: ", ")
-            let more = names.count > 3 ? " and \(names.count - 3) more" : ""
-            throw CLIFailure(.usage, "the folder \(path) is not empty (it holds \(shown)\(more)); give --overwrite to replace what it holds, or a new or empty folder")
+            throw CLIFailure(.usage, "the folder \(path) is not empty (it holds \(held)); give --overwrite to replace what it holds, or a new or empty folder")
         }
         if let input = try input(inside: path, inputs: inputs) {
             throw CLIFailure(.usage, "the folder \(path) holds the input \(input); --overwrite would delete it: choose another folder")
         }
         try removeContents(of: path)
+        report("--overwrite removed what \(path) held: \(held)")
+        return false
     }
 
     /// The names in a folder, but `.` and `..`.
