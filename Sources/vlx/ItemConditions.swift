@@ -63,8 +63,11 @@ struct ItemConditions: Sendable {
 /// The values the items held for the fields a run's conditions look at, each with the number of
 /// items that held it: what a condition value that selected nothing is said against.
 ///
-/// Vocabularies are open but small (types, category names, tags); past ``limit`` distinct values
-/// of a field, new ones are no longer kept, so memory stays bounded.
+/// A field is counted only while one of its wanted values has not been met in the items added:
+/// in a run where every value exists, counting stops within a few items of each batch, and the
+/// counts are full exactly for the fields a line is written about (a value missing from the
+/// whole run is missing from every batch). Vocabularies are open but small (types, category
+/// names, tags); past ``limit`` distinct values of a field, new ones are no longer kept.
 struct HeldValues: Sendable {
     /// The fields a condition can look at, with their names in messages.
     enum Field: String, CaseIterable, Sendable {
@@ -72,31 +75,42 @@ struct HeldValues: Sendable {
         case issueType = "issue type"
         case label
         case tag
+
+        /// Whether a held value is the wanted one: equal, or for issue types of the same kind.
+        func value(_ held: String, is wanted: String) -> Bool {
+            self == .issueType ? ItemConditions.kind(IssueType(rawValue: wanted), includes: IssueType(rawValue: held)) : held == wanted
+        }
     }
 
     static let limit = 10_000
     private var counts: [Field: [String: Int]] = [:]
-    private let fields: [Field]
+    /// The fields still counted, each with its wanted values not met yet.
+    private var unmet: [(field: Field, values: [String])]
 
-    /// Counts the fields the conditions name a value of.
+    /// Counts the fields the conditions name values of.
     init(for conditions: ItemConditions) {
-        var fields: [Field] = []
-        if !conditions.mediaTypes.isEmpty { fields.append(.mediaType) }
-        if !conditions.issueKinds.isEmpty { fields.append(.issueType) }
-        if !conditions.labels.isEmpty { fields.append(.label) }
-        if !conditions.tags.isEmpty { fields.append(.tag) }
-        self.fields = fields
+        unmet = Self.wanted(conditions).filter { !$0.values.isEmpty }
+    }
+
+    /// Each field's wanted values.
+    private static func wanted(_ conditions: ItemConditions) -> [(field: Field, values: [String])] {
+        [(.mediaType, conditions.mediaTypes), (.issueType, conditions.issueKinds.map(\.rawValue)), (.label, conditions.labels), (.tag, conditions.tags)]
     }
 
     /// Counts what the item holds, once per item for each value.
     mutating func add(_ item: MediaItem) {
-        for field in fields {
-            switch field {
-            case .mediaType: add(item.mediaType.map { [$0.rawValue] } ?? [], to: field)
-            case .issueType: add(item.allIssues.compactMap { $0.issueType?.rawValue }, to: field)
-            case .label: add(ItemConditions.labels(of: item), to: field)
-            case .tag: add(ItemConditions.tags(of: item), to: field)
+        var index = 0
+        while index < unmet.count {
+            let field = unmet[index].field
+            let values: [String] = switch field {
+            case .mediaType: item.mediaType.map { [$0.rawValue] } ?? []
+            case .issueType: item.allIssues.compactMap { $0.issueType?.rawValue }
+            case .label: ItemConditions.labels(of: item)
+            case .tag: ItemConditions.tags(of: item)
             }
+            add(values, to: field)
+            unmet[index].values.removeAll { wanted in values.contains { field.value($0, is: wanted) } }
+            if unmet[index].values.isEmpty { unmet.remove(at: index) } else { index += 1 }
         }
     }
 
@@ -124,9 +138,9 @@ struct HeldValues: Sendable {
     /// hold and their counts, as git's "did you mean".
     func unmatched(_ conditions: ItemConditions) -> [String] {
         var lines: [String] = []
-        func check(_ wanted: [String], _ field: Field, isHeld: (String, String) -> Bool) {
+        for (field, wanted) in Self.wanted(conditions) {
             let held = counts[field] ?? [:]
-            for value in wanted where !held.keys.contains(where: { isHeld(value, $0) }) {
+            for value in wanted where !held.keys.contains(where: { field.value($0, is: value) }) {
                 var line = "no item has \(field.rawValue) \"\(value)\""
                 let closest = Suggestions.closest(to: value, among: held)
                 if closest.isEmpty {
@@ -138,10 +152,6 @@ struct HeldValues: Sendable {
                 lines.append(line)
             }
         }
-        check(conditions.mediaTypes, .mediaType) { $0 == $1 }
-        check(conditions.issueKinds.map(\.rawValue), .issueType) { ItemConditions.kind(IssueType(rawValue: $0), includes: IssueType(rawValue: $1)) }
-        check(conditions.labels, .label) { $0 == $1 }
-        check(conditions.tags, .tag) { $0 == $1 }
         return lines
     }
 }
