@@ -56,9 +56,9 @@ enum ArgumentCheck {
             if seen[name] != nil, !repeated.contains(name) { repeated.append(name) }
             seen[name, default: []].append(value)
         }
-        // A short name and a long one of the same letter may name one option (-o, --output).
-        let shortLetters = seen.keys.filter { !$0.hasPrefix("--") }.map { $0.dropFirst() }
-        let mayRepeat = seen.keys.contains { name in name.hasPrefix("--") && shortLetters.contains { name.dropFirst(2).hasPrefix($0) } }
+        // Two names of one option abbreviate each other (-o, --out, --output; -q, --quiet).
+        let words = seen.keys.map { $0.drop { $0 == "-" } }
+        let mayRepeat = words.indices.contains { i in words.indices.contains { j in i != j && words[j].hasPrefix(words[i]) } }
         guard !repeated.isEmpty || mayRepeat else { return }
         // Only now, when an option may be repeated, is the command's description read.
         let options = singleValueOptions(of: command)

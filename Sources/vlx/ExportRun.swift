@@ -113,6 +113,8 @@ final class ExportRun {
                 break
             }
         }
+        // A run that read no item keeps no partial output: there is nothing in it to keep.
+        for file in run.committedFiles { file.discardsPartialOutput = run.itemsRead == 0 }
         for output in run.outputs.reversed() {
             do throws(CLIFailure) {
                 try output.finish(complete: failure == nil)
@@ -131,29 +133,17 @@ final class ExportRun {
         if let failure { throw run.notingPartialOutputs(failure) }
     }
 
-    /// The failure, with a line for each output left at `NAME.partial`. Such a file is kept only
-    /// when it holds the output of some items: a run that read none leaves nothing behind.
+    /// The failure, with a line for each output file the run did not put in place.
     private func notingPartialOutputs(_ failure: any Error) -> any Error {
-        let notes = committedFiles.compactMap { file -> String? in
-            guard let partial = file.partialPath else { return nil }
+        let notes = committedFiles.filter(\.replacesDestination).compactMap { file -> String? in
             let before = "\(file.name) was \(file.existed ? "left as it was" : "not created")"
-            guard itemsRead > 0 else {
-                unlink(partial)
-                return before + "; no media item was read"
-            }
+            guard let partial = file.partialPath else { return file.discardsPartialOutput ? before + "; no media item was read" : nil }
             let items = itemsRead == 1 ? "the 1 media item" : "the \(itemsRead) media items"
             return before + "; the output of \(items) read before the run stopped is in \(partial)"
         }
         guard !notes.isEmpty else { return failure }
-        let reported: CLIFailure
-        switch failure {
-        case let failure as CLIFailure: reported = failure
-        case let failure as VLExportError:
-            reported = CLIFailure(failure.kind == .io ? .ioFailure : .invalidData, failure.commandLineDescription)
-        case is CancellationError: reported = Interruption.failure ?? CLIFailure(.ioFailure, "cancelled")
-        default: reported = CLIFailure(.ioFailure, "\(failure)")
-        }
-        // `vlx exit` prints the message after "vlx: "; each note is a line of its own.
+        let reported = CLIFailure(reporting: failure) ?? CLIFailure(.ioFailure, "\(failure)")
+        // `vlx` prints the message after "vlx: "; each note is a line of its own.
         let lines = (reported.message.isEmpty ? [] : [reported.message]) + notes
         return CLIFailure(reported.status, lines.joined(separator: "\nvlx: "))
     }
@@ -181,7 +171,8 @@ extension ExportInput {
     }
 }
 
-/// SIGINT and SIGTERM: the first cancels the command's task, so that the walk stops and every
+/// SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session): the first cancels the
+/// command's task, so that the walk stops and every
 /// output is finished before `vlx` exits with 128 + the signal's number; a second exits at once,
 /// removing the temporary files of outputs not yet committed.
 enum Interruption {
@@ -190,8 +181,10 @@ enum Interruption {
     /// Watches for the signals on behalf of `task`, for as long as the returned sources are kept.
     static func install(cancelling task: Task<Void, any Error>) -> [any DispatchSourceSignal] {
         var sources: [any DispatchSourceSignal] = []
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
+        for number in [SIGINT, SIGTERM, SIGHUP] {
+            // A signal ignored when vlx starts stays ignored (`nohup vlx …` ignores SIGHUP).
+            let previous = signal(number, SIG_IGN)
+            if let previous, unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 let isFirst = received.withLock { received in
@@ -215,7 +208,7 @@ enum Interruption {
     /// What a run stopped by a signal reports, or nil when no signal came.
     static var failure: CLIFailure? {
         guard let number = received.withLock({ $0 }) else { return nil }
-        let name = number == SIGINT ? "SIGINT" : number == SIGTERM ? "SIGTERM" : "signal \(number)"
+        let name = number == SIGINT ? "SIGINT" : number == SIGTERM ? "SIGTERM" : number == SIGHUP ? "SIGHUP" : "signal \(number)"
         return CLIFailure(.interrupted(number), "interrupted by \(name); every output was finished with what was written before it")
     }
 }

@@ -25,7 +25,8 @@ struct VLX: AsyncParsableCommand {
           2  usage error (an output that is one of the inputs included)
           3  I/O failure (cannot open or read the input, cannot write the output,
              a full disk included)
-          130  stopped by SIGINT (Ctrl-C); 143 by SIGTERM. A second signal exits at once.
+          130  stopped by SIGINT (Ctrl-C); 143 by SIGTERM, 129 by SIGHUP. A second
+               signal exits at once.
 
         Whatever the way out, every output is finished before vlx exits: buffers
         written, gzip parts closed with their trailer, an export document closed
@@ -33,7 +34,9 @@ struct VLX: AsyncParsableCommand {
         written with "complete": false when the walk did not reach the end (and
         _SUCCESS only when it did). A file given with -o is put in place only
         when the run is complete; otherwise the file there is left as it was and
-        what was written is at FILE.partial.
+        what was written is at FILE.partial (nothing is kept when no item was
+        read). A destination that is no regular file (/dev/null) is written as
+        it goes.
 
         A value that cannot be read as its field's kind (a string where the
         format has a number, an object where it has a string) is kept as
@@ -59,7 +62,7 @@ struct VLX: AsyncParsableCommand {
         } catch {
             exit(withFailure: error)
         }
-        // The command runs in a task of its own, which SIGINT and SIGTERM cancel.
+        // The command runs in a task of its own, which SIGINT, SIGTERM and SIGHUP cancel.
         let task = Task { try await command.run() }
         let signalSources = Interruption.install(cancelling: task)
         do {
@@ -72,27 +75,18 @@ struct VLX: AsyncParsableCommand {
 
     /// Prints what went wrong and exits with the documented status.
     static func exit(withFailure error: any Error) -> Never {
-        switch error {
-        case let failure as CLIFailure:
+        if let failure = CLIFailure(reporting: error) {
             if !failure.message.isEmpty { Terminal.printError("vlx: \(failure.message)") }
             Glibc.exit(failure.status.rawValue)
-        case let failure as VLExportError:
-            Terminal.printError("vlx: \(failure.commandLineDescription)")
-            Glibc.exit(failure.kind == .io ? ExitStatus.ioFailure.rawValue : ExitStatus.invalidData.rawValue)
-        case is CancellationError:
-            let failure = Interruption.failure ?? CLIFailure(.ioFailure, "cancelled")
-            Terminal.printError("vlx: \(failure.message)")
-            Glibc.exit(failure.status.rawValue)
-        default:
-            let code = exitCode(for: error)
-            let message = fullMessage(for: error)
-            if code == .success {
-                print(message)
-                Glibc.exit(0)
-            }
-            Terminal.printError(message)
-            Glibc.exit(ExitStatus.usage.rawValue)
         }
+        // The argument parser's own: help, version, and its usage errors.
+        let message = fullMessage(for: error)
+        if exitCode(for: error) == .success {
+            print(message)
+            Glibc.exit(0)
+        }
+        Terminal.printError(message)
+        Glibc.exit(ExitStatus.usage.rawValue)
     }
 }
 
@@ -141,9 +135,20 @@ struct CLIFailure: Error {
     /// The reader of a closed pipe has gone: end quietly, as `head` expects.
     static let outputClosed = CLIFailure(.success, "")
 
-    /// The command's task was cancelled, by SIGINT or SIGTERM, before its walk began.
+    /// The command's task was cancelled by a signal before its walk began.
     static var cancelled: CLIFailure {
         Interruption.failure ?? CLIFailure(.ioFailure, "cancelled")
+    }
+
+    /// The failure `vlx` reports for an error of its own, the reader's or a cancellation; nil
+    /// for the argument parser's errors.
+    init?(reporting error: any Error) {
+        switch error {
+        case let failure as CLIFailure: self = failure
+        case let failure as VLExportError: self.init(failure.kind == .io ? .ioFailure : .invalidData, failure.commandLineDescription)
+        case is CancellationError: self = .cancelled
+        default: return nil
+        }
     }
 }
 

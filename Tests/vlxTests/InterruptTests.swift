@@ -120,9 +120,10 @@ import Glibc
 }
 
 extension InterruptTests {
-    /// A second signal ends vlx at once; whichever of the two ended the run, no temporary file
-    /// of the output is left in its folder.
-    @Test func aSecondSignalLeavesNoTemporaryFile() throws {
+    /// Two signals back to back: whether the second came while the first was handled (vlx then
+    /// exits at once) or was merged into it, no temporary file of the output is left. (Which of
+    /// the two happened is the kernel's choice: this test does not tell them apart.)
+    @Test func twoSignalsLeaveNoTemporaryFile() throws {
         let scratch = try Paths.scratch()
         defer { try? FileManager.default.removeItem(at: scratch) }
         let output = scratch.appendingPathComponent("out.ndjson").path

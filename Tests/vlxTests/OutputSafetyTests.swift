@@ -38,6 +38,14 @@ import Glibc
                 #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == original, "\(writer.name) changed its input")
             }
         }
+        // An input named as the output's partial file would be replaced or removed by the run.
+        let partialInput = scratch.appendingPathComponent("sub.json.partial").path
+        try original.write(to: URL(fileURLWithPath: partialInput))
+        let partial = try vlx(["filter", partialInput, "--format", "export", "-o", scratch.appendingPathComponent("sub.json").path])
+        #expect(partial.status == 2)
+        #expect(partial.stderr.contains("which is the input \(partialInput)"), "\(partial.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: partialInput)) == original)
+        try FileManager.default.removeItem(atPath: partialInput)
         // The input read through the link, and the output named directly.
         let throughLink = try vlx(["ndjson", link, "-o", input])
         #expect(throughLink.status == 2)
@@ -92,6 +100,36 @@ import Glibc
         #expect(strict.lines == [#"{"media_id":"a"}"#])
         #expect(strict.stderr.hasPrefix("vlx: \(odd):1:47: media_items[1].width: expected integer, found string \"abc\""), "\(strict.stderr)")
         try FileManager.default.removeItem(atPath: odd)
+
+        // A run that stops writes its partial output beside the file a link names; both stay.
+        let cut = scratch.appendingPathComponent("cut.json").path
+        try Data(try Data(contentsOf: URL(fileURLWithPath: Self.real)).prefix(60_000)).write(to: URL(fileURLWithPath: cut))
+        let before = try Data(contentsOf: URL(fileURLWithPath: existing))
+        let stopped = try vlx(["ndjson", cut, "-o", link])
+        #expect(stopped.status == 1)
+        #expect(stopped.stderr.hasSuffix("vlx: \(link) was left as it was; the output of the 17 media items read before the run stopped is in \(existing).partial\n"), "\(stopped.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: existing)) == before)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == "existing.ndjson")
+        try FileManager.default.removeItem(atPath: existing + ".partial")
+        try FileManager.default.removeItem(atPath: cut)
+
+        // A file the user may not write is not replaced (root may write any file: run as nobody).
+        let locked = scratch.appendingPathComponent("locked").path
+        try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o777])
+        let readOnly = locked + "/read-only.ndjson"
+        try Data("mine\n".utf8).write(to: URL(fileURLWithPath: readOnly))
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: readOnly)
+        let asNobody = getuid() == 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
+        let refused = try run("env", asNobody + [Paths.vlx, "ndjson", Self.real, "-o", readOnly])
+        #expect(refused.status == 3)
+        #expect(refused.stderr == "vlx: cannot write \(readOnly): Permission denied\n")
+        #expect(try String(contentsOfFile: readOnly, encoding: .utf8) == "mine\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: locked) == ["read-only.ndjson"])
+        try FileManager.default.removeItem(atPath: locked)
+
+        // A path that names no file is refused before anything is read.
+        #expect(try vlx(["ndjson", Self.real, "-o", ""]).status == 2)
+        #expect(try vlx(["ndjson", Self.real, "-o", scratch.appendingPathComponent("new-folder/").path + "/"]).status == 2)
 
         // A destination that is no regular file is written as it is.
         #expect(try vlx(["ndjson", Self.real, "-o", "/dev/null"]).status == 0)
@@ -150,14 +188,28 @@ import Glibc
         #expect(refused.stderr == "vlx: the folder \(folder) holds the input \(inside); --overwrite would delete it: choose another folder\n")
         #expect(FileManager.default.contentsEqual(atPath: inside, andPath: Self.real))
 
+        // A run that stops before its first item leaves the folder as it was, --overwrite or not.
+        let notAnExport = scratch.appendingPathComponent("coco.json").path
+        try Data(#"{"images": [], "annotations": []}"#.utf8).write(to: URL(fileURLWithPath: notAnExport))
+        let held = try folderContents(folder)
+        let failed = try vlx(["split", notAnExport, "--shards", "2", "-o", folder, "--overwrite"])
+        #expect(failed.status == 1)
+        #expect(!failed.stderr.contains("removed"), "\(failed.stderr)")
+        #expect(try folderContents(folder) == held)
+        let newFolder = scratch.appendingPathComponent("never").path
+        #expect(try vlx(["split", notAnExport, "--shards", "2", "-o", newFolder]).status == 1)
+        #expect(!FileManager.default.fileExists(atPath: newFolder))
+
         // A file where the folder should be is refused.
         let file = scratch.appendingPathComponent("file").path
         try Data().write(to: URL(fileURLWithPath: file))
         #expect(try vlx(["split", Self.real, "--shards", "2", "-o", file]).status == 2)
         // Giving the folder twice, or not at all, is a usage error.
-        let twice = try vlx(["split", Self.real, "--shards", "2", "-o", folder, "--out", folder])
-        #expect(twice.status == 2)
-        #expect(twice.stderr.hasPrefix("vlx: -o/--output/--out is given 2 times"), "\(twice.stderr)")
+        for (first, second) in [("-o", "--out"), ("--output", "--out"), ("--output", "-o")] {
+            let twice = try vlx(["split", Self.real, "--shards", "2", first, folder, second, folder + "2"])
+            #expect(twice.status == 2)
+            #expect(twice.stderr.hasPrefix("vlx: -o/--output/--out is given 2 times"), "\(twice.stderr)")
+        }
         #expect(try vlx(["split", Self.real, "--shards", "2"]).status == 2)
     }
 
@@ -335,11 +387,13 @@ for item in items:
         #expect(screen.contains("status 2"), "\(screen)")
     }
 
-    /// Every file in a folder, by name, with its bytes.
+    /// Every file below a folder, by path from it, with its bytes (a folder as empty bytes).
     func folderContents(_ folder: String) throws -> [String: Data] {
         var contents: [String: Data] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
-            contents[name] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
+        for name in try FileManager.default.subpathsOfDirectory(atPath: folder) {
+            var isFolder: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder)
+            contents[name] = isFolder.boolValue ? Data() : try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
         }
         return contents
     }

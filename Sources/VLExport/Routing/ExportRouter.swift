@@ -109,6 +109,7 @@ struct ExportRouter: ~Copyable {
     private(set) var sawMediaItems = false
     /// The root object's first keys, to say what a document without `media_items` is.
     private var rootKeys: [String] = []
+    private var rootKeyCount = 0
     private static let rootKeysKept = 8
 
     // The item being read: where it starts, and for a raw item the bytes gathered from earlier chunks.
@@ -357,7 +358,10 @@ struct ExportRouter: ~Copyable {
     mutating func key(_ bytes: UnsafeRawBufferPointer, _ tokenizer: Tokenizer) {
         switch state {
         case .inRoot:
-            if !sawMediaItems, rootKeys.count < Self.rootKeysKept { rootKeys.append(String(decoding: bytes, as: UTF8.self)) }
+            if !sawMediaItems {
+                rootKeyCount += 1
+                if rootKeys.count < Self.rootKeysKept { rootKeys.append(String(decoding: bytes, as: UTF8.self)) }
+            }
             switch KnownKey.match(bytes) {
             case .info?: state = .expectingInfo
             case .mediaItems?: state = .expectingMediaItems
@@ -704,7 +708,7 @@ struct ExportRouter: ~Copyable {
         if !sawMediaItems {
             var message = "not a Visual Layer export: the root object has no media_items array"
             if !rootKeys.isEmpty {
-                message += " (its keys: " + rootKeys.joined(separator: ", ") + (rootKeys.count == Self.rootKeysKept ? ", …)" : ")")
+                message += " (its keys: " + rootKeys.joined(separator: ", ") + (rootKeyCount > rootKeys.count ? ", …)" : ")")
             }
             if rootKeys.contains("images"), rootKeys.contains("annotations") { message += "; it looks like a COCO dataset" }
             throw VLExportError(.schema, message, location: tokenizer.tokenStartLocation, path: "$")

@@ -52,10 +52,10 @@ struct SplitCommand: AsyncParsableCommand {
         let quiet = read.quiet
         let report: (String) -> Void = { if !quiet { Terminal.printError("vlx split: \($0)") } }
         try await ExportRun.perform(file, read) { run in
-            let created = try OutputFolder.prepare(output, overwrite: overwrite, inputs: run.inputs, report: report)
-            let parts = run.adopt(PartFolder(directory: output, shards: shards, gzip: gzip, source: run.input.name) { run.reader.info })
-            parts.report = report
-            parts.folderIsNew = created
+            let state = try OutputFolder.prepare(output, overwrite: overwrite, inputs: run.inputs)
+            let parts = run.adopt(PartFolder(
+                directory: output, state: state, shards: shards, gzip: gzip, source: run.input.name, report: report
+            ) { run.reader.info })
             for try await raw in run.reader.rawItems {
                 run.input.progress.addItem()
                 try parts.write(raw.json)
@@ -69,8 +69,9 @@ struct SplitCommand: AsyncParsableCommand {
 /// The manifest is `_manifest.json`, and a complete run's marker `_SUCCESS`: engines that read
 /// a folder (Spark, Hive, Hadoop's input formats) pass over files whose names start with `_`
 /// or `.`, so neither is read as data. A part is made when its first item comes, so that no
-/// part is empty. A run that stops before its first item leaves nothing: no manifest, and no
-/// folder when it made the folder.
+/// part is empty. A run that stops before its first item leaves the folder as it found it: no
+/// manifest, the earlier contents that --overwrite would replace, and no folder when it made
+/// the folder.
 final class PartFolder: FinishingOutput {
     static let manifestName = "_manifest.json"
     static let successName = "_SUCCESS"
@@ -82,17 +83,30 @@ final class PartFolder: FinishingOutput {
     private var ndjsonBytes: [Int] = []
     private let source: String
     private let info: () -> ExportInfo?
-    /// Where a note for the user goes (fewer parts than asked for).
-    var report: (String) -> Void = { _ in }
-    /// Whether the run made the folder.
-    var folderIsNew = false
+    /// What the run found at its folder; `.toReplace` until the old contents are removed.
+    private var state: OutputFolder.State
+    /// Where a note for the user goes (what --overwrite removed, fewer parts than asked for).
+    private let report: (String) -> Void
 
-    init(directory: String, shards: Int, gzip: Bool, source: String, info: @escaping () -> ExportInfo?) {
+    init(
+        directory: String, state: OutputFolder.State, shards: Int, gzip: Bool, source: String,
+        report: @escaping (String) -> Void, info: @escaping () -> ExportInfo?
+    ) {
         self.directory = directory
+        self.state = state
         self.shards = shards
         self.gzip = gzip
         self.source = source
+        self.report = report
         self.info = info
+    }
+
+    /// Removes what the folder held before the run, when --overwrite said to replace it.
+    private func replaceEarlierContents() throws(CLIFailure) {
+        guard case .toReplace(let held) = state else { return }
+        try OutputFolder.replaceContents(of: directory)
+        state = .empty
+        report("--overwrite removed what \(directory) held: \(held)")
     }
 
     private func name(ofPart index: Int) -> String {
@@ -103,6 +117,7 @@ final class PartFolder: FinishingOutput {
     /// part with the fewest bytes so far.
     func write(_ json: [UInt8]) throws(CLIFailure) {
         let target: Int
+        if parts.isEmpty { try replaceEarlierContents() }
         if parts.count < shards {
             target = parts.count
             parts.append(try PartFile(path: directory + "/" + name(ofPart: target), gzip: gzip))
@@ -136,10 +151,12 @@ final class PartFolder: FinishingOutput {
         }
         let isComplete = complete && firstFailure == nil
         if !isComplete, parts.isEmpty {
-            if folderIsNew { rmdir(directory) }
-            if let firstFailure { throw firstFailure }
+            // Nothing to keep: the folder is left as the run found it.
+            if case .made = state { rmdir(directory) }
             return
         }
+        // A complete run of no item replaces the folder's contents too.
+        try replaceEarlierContents()
         let manifest: JSONValue = .object([
             "source": .string(source),
             "complete": .bool(isComplete),

@@ -61,12 +61,13 @@ struct RunInputs {
 
 /// A file output committed at the end of a run, as Spark's output committer commits a task.
 ///
-/// The bytes go to a temporary file beside the destination (`.NAME.vlx-XXXXXX`, hidden, in the
-/// same folder so that the rename is atomic). A complete run renames it to NAME, replacing
-/// what was there; any other way out renames it to `NAME.partial` and leaves NAME as it was,
-/// so that a file at NAME is always the output of a whole run (and a complete run removes the
-/// `NAME.partial` an earlier one left). A destination that is not a
-/// regular file (`/dev/null`, a named pipe) is written directly: there is nothing to replace.
+/// The bytes go to a temporary file beside the destination (`.NAME.vlx-XXXXXXXX`, hidden, in
+/// the same folder so that the rename is atomic). A complete run renames it to NAME, replacing
+/// what was there (and removes the `NAME.partial` an earlier run left); any other way out
+/// renames it to `NAME.partial` and leaves NAME as it was, so that a file at NAME is always the
+/// output of a whole run. A destination that is not a regular file (`/dev/null`, a named pipe)
+/// is written directly: there is nothing to replace. The file is not synced to disk before the
+/// rename, as Spark's and rsync's are not by default.
 final class CommittedFile {
     /// The path the user gave.
     let name: String
@@ -75,24 +76,35 @@ final class CommittedFile {
     /// The temporary file, nil when the destination is written directly or once it is renamed.
     private var temporaryPath: String?
     let descriptor: Int32
+    private var isOpen = true
     /// Where the output went when the run did not complete: `NAME.partial`.
     private(set) var partialPath: String?
     /// Whether there was a file at the destination before the run.
     private(set) var existed = false
+    /// Set when the run read no item: a run that did not complete then keeps no partial output.
+    var discardsPartialOutput = false
+    /// Whether the output goes to a temporary file that replaces the destination (false for a
+    /// destination written directly).
+    let replacesDestination: Bool
 
     /// Opens the output `path` of a run that reads `inputs`.
     ///
-    /// - Throws: a usage failure (exit 2) when `path` is one of the inputs, a folder, or a link
-    ///   to nothing; an I/O failure when the temporary file cannot be made.
+    /// - Throws: a usage failure (exit 2) when `path` or `path.partial` is one of the inputs,
+    ///   names a folder, or is a link to nothing; an I/O failure when the file may not be
+    ///   written or the temporary file cannot be made.
     init(path: String, inputs: RunInputs) throws(CLIFailure) {
         name = path
+        guard !path.isEmpty, !path.hasSuffix("/") else {
+            throw CLIFailure(.usage, "the output \"\(path)\" names no file; give a file's path")
+        }
         var status = stat()
         var linkStatus = stat()
         guard lstat(path, &linkStatus) == 0 else {
             guard errno == ENOENT else { throw CLIFailure(.ioFailure, "cannot write \(path): \(SystemError.current)") }
-            // A new file.
             destination = path
-            (temporaryPath, descriptor) = try Self.makeTemporary(beside: path, mode: 0o666 & ~Self.fileCreationMask)
+            replacesDestination = true
+            try Self.checkPartial(of: path, inputs: inputs)
+            (temporaryPath, descriptor) = try Self.makeTemporary(beside: path, mode: nil)
             return
         }
         guard stat(path, &status) == 0 else {
@@ -104,11 +116,16 @@ final class CommittedFile {
             throw CLIFailure(.usage, "the output \(path) is a folder; give a file's path")
         case S_IFREG:
             try inputs.checkOutput(FileIdentity(status), named: path)
+            // Replaced by a rename, a file the user may not write would be replaced all the same.
+            guard access(path, W_OK) == 0 else { throw CLIFailure(.ioFailure, "cannot write \(path): \(SystemError.current)") }
             // A link is followed, so that the link stays and the file it names is replaced.
             destination = (linkStatus.st_mode & S_IFMT) == S_IFLNK ? (Self.realPath(path) ?? path) : path
+            replacesDestination = true
+            try Self.checkPartial(of: destination, inputs: inputs)
             (temporaryPath, descriptor) = try Self.makeTemporary(beside: destination, mode: status.st_mode & 0o7777)
         default:
             destination = path
+            replacesDestination = false
             temporaryPath = nil
             do throws(SystemError) {
                 descriptor = try SystemCall.open(path, O_WRONLY | O_TRUNC)
@@ -119,45 +136,67 @@ final class CommittedFile {
     }
 
     deinit {
-        SystemCall.close(descriptor)
-        // Not committed by `commit(complete:)`: a run that failed before its outputs were finished.
-        if let temporaryPath { TemporaryFiles.remove(temporaryPath) }
+        if isOpen { SystemCall.close(descriptor) }
     }
 
-    /// Puts the output in place: at its name when `complete`, else at `NAME.partial`.
+    /// Puts the output in place: at its name when `complete`, else at `NAME.partial` (or
+    /// nowhere, when ``discardsPartialOutput``).
     func commit(complete: Bool) throws(CLIFailure) {
-        guard let temporaryPath else { return }
-        let target = complete ? destination : destination + ".partial"
-        guard rename(temporaryPath, target) == 0 else {
-            let error = SystemError.current
+        isOpen = false
+        // A file system may report a failed write only when the file is closed (NFS, quotas).
+        let closed = Glibc.close(descriptor) == 0 ? nil : SystemError.current
+        guard let temporaryPath else {
+            if let closed { throw CLIFailure(.ioFailure, "cannot write \(name): \(closed)") }
+            return
+        }
+        let complete = complete && closed == nil
+        if !complete, discardsPartialOutput {
             TemporaryFiles.remove(temporaryPath)
             self.temporaryPath = nil
-            throw CLIFailure(.ioFailure, "cannot move the output into place at \(target): \(error)")
+            return
+        }
+        let target = complete ? destination : destination + ".partial"
+        guard rename(temporaryPath, target) == 0 else {
+            // The output stays where it is, and is named: nothing written is lost.
+            TemporaryFiles.forget(temporaryPath)
+            throw CLIFailure(.ioFailure, "cannot move the output into place at \(target): \(SystemError.current); it is at \(temporaryPath)")
         }
         TemporaryFiles.forget(temporaryPath)
         self.temporaryPath = nil
+        if let closed { throw CLIFailure(.ioFailure, "cannot write \(name): \(closed); what was written is at \(target)") }
         if complete {
-            // What an earlier run that did not complete left is out of date now.
             unlink(destination + ".partial")
         } else {
             partialPath = target
         }
     }
 
-    /// A new temporary file in the destination's folder, with the mode the output should have.
-    private static func makeTemporary(beside path: String, mode: mode_t) throws(CLIFailure) -> (String, Int32) {
+    /// Refuses a destination whose `NAME.partial` is an input: a run would delete or replace it.
+    private static func checkPartial(of destination: String, inputs: RunInputs) throws(CLIFailure) {
+        let partial = destination + ".partial"
+        if let identity = FileIdentity(path: partial), let input = inputs.input(identity) {
+            throw CLIFailure(.usage, "the output \(destination) would replace or remove \(partial), which is the input \(input): choose another output")
+        }
+    }
+
+    /// A new temporary file in the destination's folder: with `mode`, or for a new file with the
+    /// mode the process's umask gives (the kernel applies it when the file is made).
+    private static func makeTemporary(beside path: String, mode: mode_t?) throws(CLIFailure) -> (String, Int32) {
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[..<$0]) } ?? "."
         let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var template = Array("\(slash == nil ? "" : folder + "/").\(base).vlx-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else {
-            throw CLIFailure(.ioFailure, "cannot write \(path): cannot create a file in \(folder): \(SystemError.current)")
+        let prefix = "\(slash == nil ? "" : folder + "/").\(base).vlx-"
+        while true {
+            let temporary = prefix + String(UInt32.random(in: 0...UInt32.max), radix: 16).leftPadded(8)
+            let descriptor = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+            if descriptor < 0, errno == EEXIST || errno == EINTR { continue }
+            guard descriptor >= 0 else {
+                throw CLIFailure(.ioFailure, "cannot write \(path): cannot create a file in \(folder): \(SystemError.current)")
+            }
+            TemporaryFiles.add(temporary)
+            if let mode { _ = fchmod(descriptor, mode) }
+            return (temporary, descriptor)
         }
-        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        TemporaryFiles.add(temporary)
-        _ = fchmod(descriptor, mode)
-        return (temporary, descriptor)
     }
 
     private static func realPath(_ path: String) -> String? {
@@ -165,17 +204,10 @@ final class CommittedFile {
         defer { free(resolved) }
         return String(cString: resolved)
     }
-
-    /// The process's umask, which a new file's mode leaves out (read once: asking sets it).
-    private static let fileCreationMask: mode_t = {
-        let mask = umask(0o022)
-        umask(mask)
-        return mask
-    }()
 }
 
 /// The temporary files of the outputs not yet committed, removed when a second signal ends
-/// `vlx` at once, so that no way out leaves one behind.
+/// `vlx` at once. Only what no program can catch (SIGKILL, a crash, a power cut) leaves one.
 enum TemporaryFiles {
     private static let paths = Mutex<Set<String>>([])
 
