@@ -18,9 +18,10 @@ fi
 vlx_require_swift
 # The library and tool, then the real clients the end-to-end tests feed: jq,
 # zip and gzip to make inputs, Python with DuckDB, pycocotools and pyspark (on a Java
-# runtime) to read the output, script(1) (bsdutils) for a terminal, setpriv
+# runtime) to read the output, script(1) (bsdutils) for a terminal, /usr/bin/time (time)
+# for peak memory, setpriv
 # (util-linux) to test permissions as root.
-vlx_install_missing libyajl-dev zlib1g-dev pkg-config jq zip gzip bsdutils util-linux
+vlx_install_missing libyajl-dev zlib1g-dev pkg-config jq zip gzip bsdutils util-linux time
 command -v java >/dev/null 2>&1 || vlx_install_missing default-jre-headless
 vlx_require_python_module duckdb
 vlx_require_python_module pyspark

@@ -182,9 +182,9 @@ enum Interruption {
     static func install(cancelling task: Task<Void, any Error>) -> [any DispatchSourceSignal] {
         var sources: [any DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM, SIGHUP] {
-            // A signal ignored when vlx starts stays ignored (`nohup vlx …` ignores SIGHUP).
+            // SIGHUP ignored when vlx starts stays ignored: `nohup vlx …` asks for that.
             let previous = signal(number, SIG_IGN)
-            if let previous, unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
+            if number == SIGHUP, let previous, unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 let isFirst = received.withLock { received in

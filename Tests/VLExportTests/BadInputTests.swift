@@ -3,7 +3,7 @@ import VLExport
 
 /// Input that is broken in the ways downloads and hand edits break it: never a crash,
 /// a hang or unbounded memory, always a located error, and nothing complete lost.
-@Suite struct BadInputTests {
+@Suite(.hangLimit) struct BadInputTests {
     @Test func anExportCutAtEveryByteDeliversEveryCompleteItemThenSaysWhere() async throws {
         let bytes = try Fixture.bytes("edge-cases.json")
         let whole = await rawWalk(bytes)

@@ -2,7 +2,7 @@ import Testing
 import VLExport
 
 /// However the input is cut into chunks, the walk gives the same items and the same raw bytes.
-@Suite struct ChunkBoundaryTests {
+@Suite(.hangLimit) struct ChunkBoundaryTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let fixture: String
         let syntax: ReaderOptions.Syntax

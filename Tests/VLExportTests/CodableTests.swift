@@ -4,7 +4,7 @@ import Testing
 
 /// The model's Codable conformance: JSONEncoder writes what --normalize writes,
 /// and decoding gives back the item its normalized form reads as.
-@Suite struct CodableTests {
+@Suite(.hangLimit) struct CodableTests {
     static func items() async throws -> [MediaItem] {
         var items: [MediaItem] = []
         for name in ["real-export-extreme.json", "edge-cases.json"] {

@@ -3,7 +3,7 @@ import Testing
 
 /// `vlx validate` finds repeated keys by scanning an item's compact bytes. The
 /// scan must give what a parse into `JSONValue` gives, on every shape.
-@Suite struct DuplicateKeyTests {
+@Suite(.hangLimit) struct DuplicateKeyTests {
     static let items = [
         #"{"a": 1, "b": 2}"#,
         #"{"a": 1, "a": 2, "a": 3, "b": {"c": 1, "c": [1, {"d": 1, "d": 2}]}}"#,

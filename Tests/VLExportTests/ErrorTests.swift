@@ -2,7 +2,7 @@ import Testing
 import VLExport
 
 /// Every class of error, with where it is.
-@Suite struct ErrorTests {
+@Suite(.hangLimit) struct ErrorTests {
     @Test func syntaxErrorIsLocatedAtTheOffendingToken() async throws {
         let json = "{\"info\": {},\n \"media_items\": [\n  {\"media_id\": \"a\"},\n  {\"media_id\": \"b\"} {\"media_id\": \"c\"}\n]}"
         let result = await typedWalk(json.bytes, chunkSizes: [5])

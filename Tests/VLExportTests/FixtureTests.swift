@@ -2,7 +2,7 @@ import Testing
 import VLExport
 
 /// The real export and the documentation's example, with exact expected values.
-@Suite struct FixtureTests {
+@Suite(.hangLimit) struct FixtureTests {
     @Test func realExportHasItsInfoItemsAndMetadata() async throws {
         let reader = try ExportReader(path: Fixture.path("real-export-extreme.json"))
         let result = await typedWalk(reader)

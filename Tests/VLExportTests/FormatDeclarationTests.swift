@@ -6,7 +6,7 @@ import VLExportFormat
 /// the library. These tests hold the generated code to the declaration, and
 /// put every JSON kind into every declared field of a real item: the typed
 /// walk reads it or keeps it with a located warning, and never throws.
-@Suite struct FormatDeclarationTests {
+@Suite(.hangLimit) struct FormatDeclarationTests {
     @Test func theGeneratedFileIsTheDeclarationsOutput() throws {
         // This file is Tests/VLExportTests/FormatDeclarationTests.swift; the package root is two folders up.
         let root = #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/")

@@ -2,7 +2,7 @@ import Testing
 @testable import VLExport
 
 /// A frame timestamp's two readings: whole clocks byte by byte, the rest by splitting.
-@Suite struct FrameTimestampTests {
+@Suite(.hangLimit) struct FrameTimestampTests {
     /// Whole clocks are read byte by byte, everything else by splitting and `Double`: both
     /// give what splitting and `Double` give (`seconds(ofClock:)`), on random texts of digits,
     /// colons and the bytes that make a text odd (long digit runs, signs, exponents, spaces,

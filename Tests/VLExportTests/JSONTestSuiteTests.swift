@@ -2,7 +2,7 @@ import Testing
 import VLExport
 
 /// Nicolas Seriot's JSONTestSuite through the tokenizer, each file a standalone document.
-@Suite struct JSONTestSuiteTests {
+@Suite(.hangLimit) struct JSONTestSuiteTests {
     static let names: [String] = (try? Fixture.names(in: "JSONTestSuite/test_parsing")) ?? []
 
     @Test func suiteIsPresent() {

@@ -2,7 +2,7 @@ import Testing
 import VLExport
 
 /// The lenient dialect: comments and trailing commas, at any chunk boundary.
-@Suite struct LenientSyntaxTests {
+@Suite(.hangLimit) struct LenientSyntaxTests {
     static let lenient = ReaderOptions(syntax: .lenient)
 
     static let document = """

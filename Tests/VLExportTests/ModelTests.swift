@@ -2,7 +2,7 @@ import Testing
 import VLExport
 
 /// The typed model's readings of the format's loose values.
-@Suite struct ModelTests {
+@Suite(.hangLimit) struct ModelTests {
     @Test(arguments: [
         ("3.38MB", 3_544_187), ("48.27KB", 49_428), ("32.00KB", 32_768), ("7 B", 7), ("1.5 GB", 1_610_612_736), ("120", 120),
         ("2 KiB", 2048), ("3mb", 3_145_728), ("1TB", 1_099_511_627_776), ("9 b ", 9),

@@ -5,7 +5,7 @@ import Testing
 /// item writes itself (``MediaItem/writeNormalized(to:)``), whether it writes the item from the
 /// events or gives up and reads it again typed; the fixtures and every shape of export are
 /// compared in ``ParallelWalkTests``, the ways out one by one here.
-@Suite struct NormalizedWalkTests {
+@Suite(.hangLimit) struct NormalizedWalkTests {
     /// An item with every kind the writer writes straight: keys out of declaration order in
     /// every object, numbers to copy and to read, strings with and without escapes, a numeric
     /// string, a null, a nested object label, and `type` for `metadata_type`.

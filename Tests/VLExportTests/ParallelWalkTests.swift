@@ -9,7 +9,7 @@ import Glibc
 /// The parallel walk is the serial walk: the same items, byte for byte and value for value,
 /// the same warnings, and the same error after the same items, whatever the threads, the
 /// batch size and the read size.
-@Suite struct ParallelWalkTests {
+@Suite(.hangLimit) struct ParallelWalkTests {
     /// Everything a walk gives, to compare one walk with another.
     struct Outcome: Equatable {
         var raw: [RawMediaItem] = []

@@ -5,7 +5,7 @@ import Testing
 /// items must be the full walk's items with exactly the unselected properties
 /// left out: `project` below says so property by property, on the typed
 /// model, without the builder's tables.
-@Suite struct PropertySelectionTests {
+@Suite(.hangLimit) struct PropertySelectionTests {
     /// Items with unknown fields, containers to pass over, and every kind of metadata.
     static let document = #"""
     {"info": {"dataset": "selection"}, "media_items": [

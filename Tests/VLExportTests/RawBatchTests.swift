@@ -7,7 +7,7 @@ import Glibc
 
 /// The raw walk's fast path (a batch of objects yajl finds valid is cut into its items without
 /// events) gives, batch by batch, what reading the batch event by event gives; and it is taken.
-@Suite struct RawBatchTests {
+@Suite(.hangLimit) struct RawBatchTests {
     /// The batches an ItemBatcher cuts from `bytes`, read in reads of `readSize`.
     static func batches(_ bytes: [UInt8], batchTarget: Int, readSize: Int) -> [ItemBatch] {
         // The room is filled from memory: nothing in it throws.

@@ -2,7 +2,7 @@ import Testing
 import VLExport
 
 /// The raw walk: lossless, compact JSON for each item.
-@Suite struct RawItemTests {
+@Suite(.hangLimit) struct RawItemTests {
     /// The `media_items` elements of a document, parsed whole.
     func sourceItems(_ bytes: [UInt8], options: ReaderOptions = ReaderOptions()) throws -> [JSONValue] {
         guard case .object(let root) = try JSONValue(parsing: bytes, options: options),
@@ -62,7 +62,7 @@ import VLExport
 }
 
 /// Where things are in the export object, and what is missing.
-@Suite struct LayoutTests {
+@Suite(.hangLimit) struct LayoutTests {
     @Test func infoAfterMediaItemsIsKnownAtTheEnd() async throws {
         // Small reads, so that items are handed out before the parse reaches info.
         let reader = try ExportReader(path: Fixture.path("edge-cases.json"), options: ReaderOptions(chunkSize: 64))

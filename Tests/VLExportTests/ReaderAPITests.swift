@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// The reader's entry points, backpressure, cancellation and descriptors.
-@Suite struct ReaderAPITests {
+@Suite(.hangLimit) struct ReaderAPITests {
     /// How many of this process's open descriptors refer to `path`. (Counting all of
     /// them would race with the tests that run alongside and open files of their own.)
     func descriptors(openOn path: String) throws -> Int {

@@ -8,7 +8,7 @@ import Glibc
 
 /// The reader's one-pass rule, case by case: every case ends with every item or with a
 /// thrown error, never with a short count and never with a trap.
-@Suite struct ReaderLifecycleTests {
+@Suite(.hangLimit) struct ReaderLifecycleTests {
     static let fixture = "real-export-extreme.json"
     static let itemCount = 56
 
@@ -180,15 +180,12 @@ import Glibc
         await started.wait()
         // Give the walk time to block in its read of the silent pipe.
         try await Task.sleep(for: .milliseconds(50))
-        let cancelledAt = ContinuousClock.now
         task.cancel()
+        // A walk that did not end would be caught by the suite's time limit; how soon it ends
+        // is measured by Scripts/measure-cancel.sh, not asserted here.
         let (seen, error) = await task.value
-        let latency = ContinuousClock.now - cancelledAt
         #expect(seen == 1)
         #expect(error is CancellationError)
-        // A bound far above the measured figure (Scripts/measure-cancel.sh): here only "it did not hang".
-        #expect(latency < .seconds(2))
-        print("ReaderLifecycleTests: from cancel to the end of the walk: \(latency)")
         // The descriptor is closed: writing to the pipe now fails with EPIPE.
         let more = Array("x".utf8)
         #expect(write(writeEnd, more, 1) == -1)

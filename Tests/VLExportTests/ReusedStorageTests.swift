@@ -3,7 +3,7 @@ import Testing
 
 /// What the typed walk keeps so as not to make it again: short strings found by their bytes,
 /// empty values to leave behind, batch buffers recycled.
-@Suite struct ReusedStorageTests {
+@Suite(.hangLimit) struct ReusedStorageTests {
     /// Every string a table hands out is the string `String(decoding:as:)` makes of the same
     /// bytes: for words that differ from each other in one byte only, at every place and every
     /// length up to 20 (past the 15 bytes the table keeps), for non-ASCII and invalid UTF-8,

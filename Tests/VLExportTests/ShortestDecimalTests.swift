@@ -3,7 +3,7 @@ import Testing
 
 /// ``ShortestDecimal`` writes what `description` writes, on every kind of number: its fast
 /// path may only ever decline, never differ.
-@Suite struct ShortestDecimalTests {
+@Suite(.hangLimit) struct ShortestDecimalTests {
     static func written(_ value: Double) -> String {
         var bytes: [UInt8] = []
         ShortestDecimal.append(value, to: &bytes)

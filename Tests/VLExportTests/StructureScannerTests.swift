@@ -4,7 +4,7 @@ import Testing
 @_spi(Parallel) @testable import VLExport
 
 /// The scanner against a byte-at-a-time reference, in every chunking.
-@Suite struct StructureScannerTests {
+@Suite(.hangLimit) struct StructureScannerTests {
     /// What the reference and the scanner both report: the brackets that leave the depth at
     /// most 2, then the final depth, whether the scan ends inside a string, and where the last
     /// byte up to 0x20 outside strings ends.

@@ -4,7 +4,7 @@ import VLExport
 
 /// The table writer against rows written the slow and obvious way: RFC 4180 for CSV, the
 /// backslash escapes for TSV, and JSON objects for NDJSON, row after row.
-@Suite struct TableRowWriterTests {
+@Suite(.hangLimit) struct TableRowWriterTests {
     enum Cell {
         case empty, text(String), integer(Int), number(Double)
     }

@@ -6,7 +6,7 @@ import Testing
 /// value read whole goes through. These tests hold the two paths to the same
 /// answers: every item the walk yields must equal the item read from its own
 /// raw JSON with `MediaItem(json:index:)`, which never takes the fast path.
-@Suite struct TypedPathTests {
+@Suite(.hangLimit) struct TypedPathTests {
     /// Items whose fields take every fast path and every way off it.
     static let variants = #"""
     {"media_items": [

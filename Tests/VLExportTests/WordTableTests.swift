@@ -3,7 +3,7 @@ import Testing
 
 /// The perfect-hash tables the typed walk matches keys and short values against: each word is
 /// found at its place in its list, and nothing else is found, checked against a dictionary.
-@Suite struct WordTableTests {
+@Suite(.hangLimit) struct WordTableTests {
     /// The tables the walk uses, with the words each was made from.
     static let vocabularyTables: [(name: String, table: WordTable, words: [String])] = [
         ("keys", Vocabulary.shared.keys, KnownKey.ordered.map(\.rawValue)),

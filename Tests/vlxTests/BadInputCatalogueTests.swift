@@ -3,7 +3,7 @@ import Testing
 
 /// The bad inputs people feed vlx unattended, each through the built binary:
 /// exit 1 with a located message, never a signal, every complete item written.
-@Suite struct BadInputCatalogueTests {
+@Suite(.hangLimit) struct BadInputCatalogueTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let name: String
         /// Bytes rather than Data: LeakSanitizer flags Data built up in a static.
@@ -142,6 +142,7 @@ import Testing
 
     @Test func corruptGzipIsInvalidData() throws {
         let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let gzip = scratch.appendingPathComponent("export.json.gz").path
         try run("sh", ["-c", "gzip -c '\(Paths.fixture("real-export-extreme.json"))' > '\(gzip)'"])
         var bytes = try Data(contentsOf: URL(fileURLWithPath: gzip))
@@ -161,7 +162,9 @@ import Testing
         for _ in range(200): out.write(chunk)
         out.write(b'"}]}')
         """
-        let program = try Paths.scratch().appendingPathComponent("huge.py")
+        let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let program = scratch.appendingPathComponent("huge.py")
         try Data(script.utf8).write(to: program)
         let result = try run("bash", ["-c", "python3 '\(program.path)' 2>/dev/null | /usr/bin/time -f 'peak %M' '\(Paths.vlx)' ndjson --max-item-bytes 8388608 2>&1 >/dev/null; echo \"status ${PIPESTATUS[1]}\""])
         let lines = result.lines

@@ -3,7 +3,7 @@ import Testing
 
 /// `vlx coco` read by real pycocotools, and compared item by item with the export it came from,
 /// read on its own by Python's `json`.
-@Suite struct COCOTests {
+@Suite(.hangLimit) struct COCOTests {
     /// Loads the dataset with pycocotools and checks it against the source export: the images,
     /// one per media item object in order, with its media_id and file; each object label with a
     /// usable box and a category name as an annotation of its image, with its box, area and

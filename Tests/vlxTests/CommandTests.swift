@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// vlx end to end: the built binary, its stdout, stderr and exit status, read by real clients.
-@Suite struct CommandTests {
+@Suite(.hangLimit) struct CommandTests {
     static let real = Paths.fixture("real-export-extreme.json")
     static let seed = Paths.fixture("seed-example.json")
     static let edge = Paths.fixture("edge-cases.json")
@@ -42,6 +42,7 @@ import Testing
 
     @Test func ndjsonIsLosslessFromEveryInputKind() throws {
         let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         // Python reads the source whole and each line, and compares values, key order included.
         let check = """
         import json, sys
@@ -63,6 +64,7 @@ import Testing
 
     @Test func everySubcommandGivesTheSameOutputFromEveryInputKind() throws {
         let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let commands: [[String]] = [
             ["ndjson", "--normalize"], ["info", "--json"], ["info"], ["stats", "--json"], ["stats"], ["validate"],
             ["filter", "--issue", "duplicates", "--min-confidence", "0.97"], ["filter", "--label", "snowboarder", "--format", "export"],
@@ -96,6 +98,7 @@ import Testing
 
     @Test func jqAndDuckDBReadTheNDJSON() throws {
         let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let out = scratch.appendingPathComponent("items.ndjson").path
         #expect(try vlx(["ndjson", Self.real, "-o", out]).status == 0)
         let ids = try run("jq", ["-r", ".media_id", out])
@@ -286,6 +289,7 @@ import Testing
         }
         let items = names.enumerated().map { ["media_id": "m\($0.offset)", "file_name": $0.element] }
         let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let export = scratch.appendingPathComponent("names.json")
         try JSONSerialization.data(withJSONObject: ["media_items": items]).write(to: export)
         let table = try vlx(["table", "media", export.path])
@@ -306,6 +310,7 @@ import Testing
         let names = ["plain", "a\tb", "\tfirst", "last\n", "cr\rlf\r\n", "back\\slash", "\\\\", "mixed \"quote\", comma\t\\"]
         let items = names.enumerated().map { ["media_id": "m\($0.offset)", "file_name": $0.element] }
         let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let export = scratch.appendingPathComponent("tsv.json")
         try JSONSerialization.data(withJSONObject: ["media_items": items]).write(to: export)
         let table = try vlx(["table", "media", "--format", "tsv", export.path])
@@ -322,6 +327,7 @@ import Testing
 
     @Test func splitWritesShardsThatDuckDBReads() throws {
         let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         for gzip in [false, true] {
             let directory = scratch.appendingPathComponent(gzip ? "gz" : "plain").path
             let result = try vlx(["split", Self.real, "--shards", "3", "-o", directory] + (gzip ? ["--gzip"] : []))
@@ -345,6 +351,7 @@ import Testing
 
     @Test func invalidDataExitsOneAfterWritingEveryCompleteItem() throws {
         let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let cut = scratch.appendingPathComponent("cut.json").path
         try Data(try Data(contentsOf: URL(fileURLWithPath: Self.real)).prefix(100_000)).write(to: URL(fileURLWithPath: cut))
         let result = try vlx(["ndjson", cut])
@@ -375,6 +382,7 @@ import Testing
     /// values, on gzip and on an export cut short, with the same error and exit status.
     @Test func oneCoreWritesWhatTheSerialWalkWrites() throws {
         let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let cut = scratch.appendingPathComponent("cut.json").path
         try Data(try Data(contentsOf: URL(fileURLWithPath: Self.real)).prefix(100_000)).write(to: URL(fileURLWithPath: cut))
         let gzip = scratch.appendingPathComponent("export.json.gz").path
@@ -398,6 +406,7 @@ import Testing
     /// read before the fault.
     @Test func damagedZipArchivesAreLocatedFailures() throws {
         let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let made = try python("""
             import sys, zipfile, zlib
             real, folder = sys.argv[1], sys.argv[2]
@@ -456,6 +465,7 @@ import Testing
 
     @Test func theProgressLineShowsOnATerminalOnly() throws {
         let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let log = scratch.appendingPathComponent("terminal.log").path
         // script(1) gives vlx a terminal; standard output still goes to a file.
         let command = "'\(Paths.vlx)' ndjson '\(Self.real)' > /dev/null"
@@ -488,6 +498,7 @@ import Testing
 
     @Test func anUnreadableFileExitsThree() throws {
         let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: scratch.path)
         let locked = scratch.appendingPathComponent("locked.json").path
         try FileManager.default.copyItem(atPath: Self.real, toPath: locked)
@@ -502,15 +513,13 @@ import Testing
 
     @Test func aReaderThatClosesThePipeEndsVlxQuietly() throws {
         let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let big = scratch.appendingPathComponent("big.json").path
         #expect(try run("sh", ["-c", "'\(Paths.generator)' --size 50M --seed 3 > '\(big)'"]).status == 0)
-        let started = Date()
         let result = try run("bash", ["-c", "'\(Paths.vlx)' ndjson '\(big)' | head -1; echo \"status ${PIPESTATUS[0]}\""])
         #expect(result.stderr == "")
         #expect(result.lines.count == 2)
         #expect(result.lines.first?.hasPrefix("{\"media_id\":") == true)
         #expect(result.lines.last == "status 0")
-        // Well under the time a full 50 MB conversion takes in a debug build.
-        #expect(Date().timeIntervalSince(started) < 5)
     }
 }

@@ -5,7 +5,7 @@ import Testing
 /// was, and its output, at NAME.partial, holds exactly the complete items before the cut,
 /// finished (gzip trailers, documents, manifests), and read back by zcat, jq and Python's csv
 /// and json. Nothing else is left in the folder.
-@Suite struct CutExportTests {
+@Suite(.hangLimit) struct CutExportTests {
     /// Each writer: a name, and its arguments given the input and an output path (a folder, for split).
     static let writers: [(name: String, arguments: @Sendable (String, String) -> [String])] = [
         ("ndjson", { ["ndjson", $0, "-o", $1] }),

@@ -2,7 +2,7 @@ import Testing
 @testable import vlx
 
 /// The bounded distinct count behind `vlx stats`' duplicate_groups.
-@Suite struct DistinctCounterTests {
+@Suite(.hangLimit) struct DistinctCounterTests {
     @Test func countsExactlyUpToTheLimit() {
         var counter = DistinctCounter()
         for round in 0..<3 {

@@ -10,7 +10,7 @@ import Glibc
 ///
 /// The input is a generated export fed into a pipe that then falls silent, so the signal
 /// always comes while vlx waits in a read: the run is in the middle, whatever the machine's speed.
-@Suite struct InterruptTests {
+@Suite(.hangLimit) struct InterruptTests {
     /// A generated export and its items as NDJSON lines, made once.
     static let export: (bytes: Data, lines: [String]) = {
         let generated = try! run(Paths.generator, ["--size", "4M", "--seed", "11"])
@@ -26,6 +26,7 @@ import Glibc
     /// with that (its CPU time stands still: it waits in a read), and sends `signal`.
     func interrupt(_ arguments: [String], with signal: Int32) throws -> (status: Int32, stderr: String) {
         let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let errURL = scratch.appendingPathComponent("stderr")
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let process = Process()
@@ -159,12 +160,28 @@ extension InterruptTests {
         process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
-        usleep(300_000)
+        // Signalled before it watches for SIGINT, vlx would die of the signal instead.
+        #expect(waitUntilWatched(SIGINT, by: process.processIdentifier))
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         try? input.fileHandleForWriting.close()
         #expect(process.terminationStatus == 130)
     }
+}
+
+/// Waits until the process takes `signal` itself rather than dying of it: vlx watches for it with
+/// a dispatch source, whose handler /proc shows in SigCgt. False when the process ended, or did
+/// not get there within the time limit for a process.
+func waitUntilWatched(_ signal: Int32, by pid: Int32) -> Bool {
+    let deadline = Date().addingTimeInterval(processTimeLimit)
+    while Date() < deadline {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return false }
+        let caught = status.split(separator: "\n").first { $0.hasPrefix("SigCgt:") }
+            .flatMap { UInt64($0.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16) } ?? 0
+        if caught & (1 << UInt64(signal - 1)) != 0 { return true }
+        usleep(10_000)
+    }
+    return false
 }
 
 /// A process's user and system time so far, in clock ticks, from /proc.

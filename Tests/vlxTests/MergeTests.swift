@@ -3,7 +3,7 @@ import Testing
 
 /// `vlx merge` over overlapping pages of one export, as users of large datasets export them,
 /// in every container, checked against the pages with Python's `json` and by `vlx validate`.
-@Suite struct MergeTests {
+@Suite(.hangLimit) struct MergeTests {
     /// Cuts an export into pages that overlap (each page repeats the last items of the one before)
     /// and writes them as exports: FOLDER/page-N.json, and the items a merge keeps (each media_id
     /// once, the first copy; every item without one) to FOLDER/expected.json. Prints the number

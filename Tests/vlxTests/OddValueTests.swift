@@ -4,7 +4,7 @@ import Testing
 /// Real exports drift from the documented types. Every reading command goes
 /// through an odd value: exit 0, the value kept, a located warning on
 /// standard error (the first 20, then a count); validate reports each one.
-@Suite struct OddValueTests {
+@Suite(.hangLimit) struct OddValueTests {
     /// 25 items, each with one confidence that is not a number, and one whose media type is an object.
     /// Bytes rather than Data: LeakSanitizer flags Data built up in a static.
     static let bytes: [UInt8] = {
@@ -75,6 +75,7 @@ import Testing
     /// finds each odd value and each repeated key the generator wrote.
     @Test func everyCommandGoesThroughAGeneratedExportWithOddValues() throws {
         let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let export = scratch.appendingPathComponent("odd.json").path
         let generated = try run("sh", ["-c", "'\(Paths.generator)' --items 400 --odd 0.25 --repeated-keys 0.1 --seed 11 > '\(export)'"])
         #expect(generated.status == 0)

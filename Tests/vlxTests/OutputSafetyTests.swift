@@ -7,7 +7,7 @@ import Glibc
 
 /// The user's files come first: no output destroys an input, a file output is put in place only
 /// when its run is complete, and a folder holds one run.
-@Suite struct OutputSafetyTests {
+@Suite(.hangLimit) struct OutputSafetyTests {
     static let real = Paths.fixture("real-export-extreme.json")
 
     /// Each command that writes a file: its arguments given the input and the output.

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Real pyspark over a split folder, read the way the README shows: `spark.read.json(folder)`.
-@Suite struct SparkTests {
+@Suite(.hangLimit) struct SparkTests {
     @Test func sparkReadsEverySplitItemOnceAndNothingElse() throws {
         let scratch = try Paths.scratch()
         defer { try? FileManager.default.removeItem(at: scratch) }
