@@ -34,6 +34,8 @@ if [ -z "$(ls -A "$corpus")" ]; then
             { printf "\\x0$control"; cat "Tests/Fixtures/$fixture"; } > "$corpus/seed-$control-$fixture"
         done
         { printf "\\x0$control"; head -c 4000 Tests/Fixtures/real-export-extreme.json; } > "$corpus/seed-$control-real-head.json"
+        # A UTF-8 byte order mark before the document, which the reader passes over.
+        { printf "\\x0$control\\xef\\xbb\\xbf"; head -c 4000 Tests/Fixtures/real-export-extreme.json; } > "$corpus/seed-$control-bom-real-head.json"
     done
     for case in Tests/Fixtures/JSONTestSuite/test_parsing/*.json; do
         { printf '\x00'; cat "$case"; } > "$corpus/jsontestsuite-$(basename "$case")"
