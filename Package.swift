@@ -51,13 +51,15 @@ let package = Package(
         // Sources/VLExport/Generated/Format.swift (run: swift run vlx-codegen).
         .target(name: "VLExportFormat"),
         .executableTarget(name: "vlx-codegen", dependencies: ["VLExportFormat"]),
+        // What both test targets share (a seeded generator, the suites' time limit).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "VLExportTests",
-            dependencies: ["VLExport", "VLExportFormat", "CVLXScan"]
+            dependencies: ["VLExport", "VLExportFormat", "CVLXScan", "TestSupport"]
         ),
         .testTarget(
             name: "vlxTests",
-            dependencies: ["VLExport", "vlx", "vlx-generate"]
+            dependencies: ["VLExport", "vlx", "vlx-generate", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import VLExport
 
 /// Input that is broken in the ways downloads and hand edits break it: never a crash,

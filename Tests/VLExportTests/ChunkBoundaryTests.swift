@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import VLExport
 
 /// However the input is cut into chunks, the walk gives the same items and the same raw bytes.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import VLExport
 
 /// The model's Codable conformance: JSONEncoder writes what --normalize writes,

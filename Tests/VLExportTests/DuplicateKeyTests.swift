@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import VLExport
 
 /// `vlx validate` finds repeated keys by scanning an item's compact bytes. The

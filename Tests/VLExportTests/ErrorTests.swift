@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import VLExport
 
 /// Every class of error, with where it is.

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import VLExport
 
 /// The real export and the documentation's example, with exact expected values.

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import VLExport
 
 /// A frame timestamp's two readings: whole clocks byte by byte, the rest by splitting.

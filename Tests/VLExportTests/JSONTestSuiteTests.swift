@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import VLExport
 
 /// Nicolas Seriot's JSONTestSuite through the tokenizer, each file a standalone document.

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import VLExport
 
 /// The writer against a plain reference: every string, at every length and with an escape at

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import VLExport
 
 /// The lenient dialect: comments and trailing commas, at any chunk boundary.

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import VLExport
 
 /// The typed model's readings of the format's loose values.

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import VLExport
 
 /// The normalized walk (``ExportReader/normalizedItems``) writes each item as the typed walk's

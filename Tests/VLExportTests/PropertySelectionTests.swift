@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import VLExport
 
 /// A walk with a ``PropertySelection`` passes over what is not selected. Its

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import VLExport
 
 /// The raw walk: lossless, compact JSON for each item.

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import VLExport
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import VLExport
 
 /// What the typed walk keeps so as not to make it again: short strings found by their bytes,

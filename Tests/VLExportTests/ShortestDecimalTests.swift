@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import VLExport
 
 /// ``ShortestDecimal`` writes what `description` writes, on every kind of number: its fast

@@ -1,6 +1,7 @@
 import CVLXScan
 import Foundation
 import Testing
+import TestSupport
 @_spi(Parallel) @testable import VLExport
 
 /// The scanner against a byte-at-a-time reference, in every chunking.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import VLExport
 
 /// The table writer against rows written the slow and obvious way: RFC 4180 for CSV, the

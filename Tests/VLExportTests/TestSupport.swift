@@ -102,26 +102,6 @@ final class ChunkCounter: @unchecked Sendable {
     }
 }
 
-/// A deterministic generator (SplitMix64), so "random" chunk sizes are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    /// A generator for a test that draws fresh values each run: seeded from `VLX_TEST_SEED` when
-    /// it is set, else at random, and the seed printed, so that a failure can be run again.
-    static func printingSeed(for test: String) -> SeededGenerator {
-        let seed = ProcessInfo.processInfo.environment["VLX_TEST_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
-        print("\(test): seed \(seed) (VLX_TEST_SEED=\(seed) repeats it)")
-        return SeededGenerator(state: seed)
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// What a whole walk produced: the items, or the items and then the error.
 struct WalkResult<Item> {
@@ -175,10 +155,4 @@ func offset(of needle: String, in haystack: String, occurrence: Int = 1) -> Int?
         if seen == occurrence { return start }
     }
     return nil
-}
-
-extension Trait where Self == TimeLimitTrait {
-    /// Every suite's limit for one test: far above any test's time (speed is measured by the
-    /// benchmarks, not here), so that a hang fails the test instead of stalling the run.
-    static var hangLimit: Self { .timeLimit(.minutes(15)) }
 }

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import VLExport
 
 /// The streaming typed walk converts common values straight from the

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import VLExport
 
 /// The perfect-hash tables the typed walk matches keys and short values against: each word is

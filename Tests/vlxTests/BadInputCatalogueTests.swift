@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The bad inputs people feed vlx unattended, each through the built binary:
 /// exit 1 with a located message, never a signal, every complete item written.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `vlx coco` read by real pycocotools, and compared item by item with the export it came from,
 /// read on its own by Python's `json`.

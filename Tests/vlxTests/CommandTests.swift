@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// vlx end to end: the built binary, its stdout, stderr and exit status, read by real clients.
 @Suite(.hangLimit) struct CommandTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// An export cut short (a failed download): every writer exits 1, leaves its destination as it
 /// was, and its output, at NAME.partial, holds exactly the complete items before the cut,

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import vlx
 
 /// The bounded distinct count behind `vlx stats`' duplicate_groups.

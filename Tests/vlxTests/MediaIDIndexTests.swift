@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import vlx
 
 /// The set of media_ids behind `vlx merge`, against a Swift dictionary as the reference.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `vlx merge` over overlapping pages of one export, as users of large datasets export them,
 /// in every container, checked against the pages with Python's `json` and by `vlx validate`.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Real exports drift from the documented types. Every reading command goes
 /// through an odd value: exit 0, the value kept, a located warning on

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -364,6 +365,15 @@ for item in items:
         #expect(output.stderr == "vlx: -o/--output is given 2 times (/dev/null, /dev/null) but takes one value; give it once\n")
         // Flags and options that collect values may repeat.
         #expect(try vlx(["ndjson", Self.real, "-q", "--quiet", "-o", "/dev/null"]).status == 0)
+
+        // An error of a limit or of the strict dialect names the flag that changes it, not the
+        // reader's option.
+        let large = try vlx(["ndjson", "--max-item-bytes", "100", Self.real])
+        #expect(large.stderr.hasSuffix("media item is larger than the limit of 100 bytes (--max-item-bytes raises it)\n"), "\(large.stderr)")
+        let deep = try vlx(["ndjson", "--max-depth", "3", Self.real])
+        #expect(deep.stderr.contains("nesting is deeper than the limit of 3 levels (--max-depth raises it)"), "\(deep.stderr)")
+        let comma = try vlx(["ndjson"], stdin: Data(#"{"media_items": [{"a": 1},]}"#.utf8))
+        #expect(comma.stderr.contains("(strict JSON forbids it; --lenient accepts it)"), "\(comma.stderr)")
 
         let misspelt = try vlx(["stat", Self.real])
         #expect(misspelt.status == 2)

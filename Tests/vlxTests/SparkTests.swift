@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Real pyspark over a split folder, read the way the README shows: `spark.read.json(folder)`.
 @Suite(.hangLimit) struct SparkTests {

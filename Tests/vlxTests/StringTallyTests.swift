@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import vlx
 
 /// The counters behind `vlx stats`, against the standard library's dictionary.
