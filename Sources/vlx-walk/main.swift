@@ -4,10 +4,12 @@
 // file, so it does the walk and nothing else: no output per item.
 //
 //   vlx-walk raw|typed FILE     (FILE may be - for standard input)
-//   vlx-walk typed-inline FILE  the typed walk read on this thread (BlockingExportReader): no
-//                               reading thread, for tools that follow one thread, such as callgrind
+//   vlx-walk typed-inline FILE  the serial typed walk parsed on this thread (a blocking loop,
+//                               `nextBlocking()`): no workers and no task switches, for tools that
+//                               follow one thread, such as callgrind (the file is read ahead on a
+//                               thread of the reader's own, which does nothing but read)
 //   vlx-walk normalize-inline FILE  each item in its normalized form (what `vlx ndjson --normalize`
-//                               writes), written from the events, on this thread
+//                               writes), written from the events, parsed on this thread
 //   vlx-walk normalize-typed-inline FILE  the same bytes written from the typed items of
 //                               typed-inline into a reused buffer, the way before
 //   vlx-walk scan FILE          the parallel walk's first stage alone: the file read in the walk's
@@ -65,12 +67,21 @@ let options: ReaderOptions = {
     return ReaderOptions(properties: .only(Set(keys.split(separator: ",").map { PropertySelection.Key.other(String($0)) })))
 }()
 
+/// A reader whose walk is parsed on the thread that loops over it: the serial walk, for the inline modes.
+func serialReader(options: ReaderOptions) throws -> ExportReader {
+    var serial = options
+    serial.parallelism = .serial
+    return arguments[2] == "-"
+        ? ExportReader(fileDescriptor: STDIN_FILENO, options: serial)
+        : try ExportReader(path: arguments[2], options: serial)
+}
+
 if arguments[1] == "normalize-inline" {
     do {
-        let reader = arguments[2] == "-" ? BlockingExportReader(fileDescriptor: STDIN_FILENO) : try BlockingExportReader(path: arguments[2])
+        var lines = try serialReader(options: ReaderOptions()).normalizedItems.makeBlockingIterator()
         var items = 0
         var normalizedBytes = 0
-        while let line = try reader.nextNormalizedItem() {
+        while let line = try lines.nextBlocking() {
             items += 1
             normalizedBytes += line.count
         }
@@ -85,14 +96,12 @@ if arguments[1] == "normalize-inline" {
 if arguments[1].hasSuffix("-inline") {
     let normalizes = arguments[1] == "normalize-typed-inline"
     do {
-        let reader = arguments[2] == "-"
-            ? BlockingExportReader(fileDescriptor: STDIN_FILENO, options: options)
-            : try BlockingExportReader(path: arguments[2], options: options)
+        var typedItems = try serialReader(options: options).mediaItems.makeBlockingIterator()
         var items = 0
         var metadata = 0
         var normalizedBytes = 0
         var writer = JSONWriter()
-        while let item = try reader.nextMediaItem() {
+        while let item = try typedItems.nextBlocking() {
             items += 1
             metadata += item.metadataItems.count
             if normalizes {

@@ -206,36 +206,69 @@ import TestSupport
         }
     }
 
-    /// Loops over normalized items go on from each other; a loop in another form after them
-    /// throws, and so does a typed read after a normalized one; a normalized read after typed
-    /// ones writes the typed items queued.
+    /// Loops over normalized items go on from each other, async or blocking; a loop in another
+    /// form after them throws a usage error, and so does a normalized loop after typed items.
+    /// Their lines joined in batches on the workers hold the same bytes as the items one by one.
     @Test func theNormalizedFormFollowsTheReadersRules() async throws {
         let bytes = Self.export([Self.plainItem, Self.plainItem, Self.oddItems[0].1, Self.plainItem])
         let expected = try Self.typedWalk(bytes).lines
         try await ParallelWalkTests.withFile(bytes) { path in
             for parallelism in [ReaderOptions.Parallelism.serial, .threads(2)] {
-                let reader = try ExportReader(path: path, options: ReaderOptions(parallelism: parallelism))
+                var options = ReaderOptions(parallelism: parallelism)
+                options.parallelBatchBytes = 1
+                let reader = try ExportReader(path: path, options: options)
                 var lines: [[UInt8]] = []
                 for try await line in reader.normalizedItems {
                     lines.append(line)
                     if lines.count == 2 { break }
                 }
+                var blocking = reader.normalizedItems.makeBlockingIterator()
+                while let line = try blocking.nextBlocking() {
+                    lines.append(line)
+                    if lines.count == 3 { break }
+                }
                 for try await line in reader.normalizedItems { lines.append(line) }
                 #expect(lines == expected, "\(parallelism)")
 
-                let mixed = try ExportReader(path: path, options: ReaderOptions(parallelism: parallelism))
+                let mixed = try ExportReader(path: path, options: options)
                 for try await _ in mixed.normalizedItems { break }
-                await #expect(throws: VLExportError.self, "\(parallelism): typed items after normalized ones") {
+                await expectUsageError("\(parallelism): typed items after normalized ones") {
                     for try await _ in mixed.mediaItems {}
                 }
+                let typedFirst = try ExportReader(path: path, options: options)
+                for try await _ in typedFirst.mediaItems { break }
+                await expectUsageError("\(parallelism): normalized items after typed ones") {
+                    for try await _ in typedFirst.normalizedItems {}
+                }
+
+                let joined = try ExportReader(path: path, options: options)
+                var ndjson: [UInt8] = []
+                var count = 0
+                for try await run in joined.normalizedItems.joinedLines {
+                    ndjson += run.bytes
+                    count += run.count
+                }
+                #expect(ndjson == expected.flatMap { $0 + [0x0A] }, "\(parallelism)")
+                #expect(count == expected.count, "\(parallelism)")
             }
-            let blocking = try BlockingExportReader(path: path)
-            var lines = [try #require(try blocking.nextMediaItem()).normalizedJSONBytes]
-            while let line = try blocking.nextNormalizedItem() { lines.append(line) }
-            #expect(lines == expected)
-            let other = try BlockingExportReader(path: path)
-            _ = try other.nextNormalizedItem()
-            #expect(throws: VLExportError.self) { try other.nextMediaItem() }
         }
+    }
+
+    /// Items parsed before the first loop (by `readInfo()`, in the chunk that held `info`) are
+    /// written normalized from their typed form when that loop comes, one by one or in batches.
+    @Test func itemsReadBeforeTheFirstLoopAreWrittenNormalized() async throws {
+        let bytes = Self.export([Self.plainItem, Self.oddItems[0].1, Self.plainItem])
+        let expected = try Self.typedWalk(bytes).lines
+        let oneByOne = ExportReader(chunks: ChunkedBytes(bytes, sizes: [bytes.count]))
+        #expect(try await oneByOne.readInfo()?.dataset == "n")
+        var lines: [[UInt8]] = []
+        for try await line in oneByOne.normalizedItems { lines.append(line) }
+        #expect(lines == expected)
+
+        let joined = ExportReader(chunks: ChunkedBytes(bytes, sizes: [bytes.count]))
+        #expect(try await joined.readInfo()?.dataset == "n")
+        var ndjson: [UInt8] = []
+        for try await run in joined.normalizedItems.joinedLines { ndjson += run.bytes }
+        #expect(ndjson == expected.flatMap { $0 + [0x0A] })
     }
 }

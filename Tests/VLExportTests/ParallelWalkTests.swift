@@ -26,16 +26,25 @@ import Glibc
     enum Form: CaseIterable {
         /// `rawItems`, `mediaItems`, `mediaItemsWithJSON`.
         case raw, typed, both
-        /// `mediaItemsWithJSON(mappedBy:)`, whose function runs on the workers, keeping both forms.
-        case mapped
-        /// `mediaItemsWithJSON(into:adding:)`: the items a worker reads together added to one
-        /// array there.
-        case partials
+        /// `batches(into:adding:)` over each of those: arrays of the items a worker reads
+        /// together, built there (one item per array in the serial walk).
+        case rawBatches, typedBatches, bothBatches
         /// `normalizedItems`, written from the events on the workers.
         case normalized
-        /// `normalizedLines`: the same JSON as lines of NDJSON, those of the items a worker
-        /// reads together joined there.
+        /// `normalizedItems.batches(into:adding:)`: the same JSON as lines of NDJSON, those of
+        /// the items a worker reads together joined there.
         case normalizedLines
+
+        /// The form whose items one by one a form of batches holds; the form itself otherwise.
+        var itemForm: Form {
+            switch self {
+            case .rawBatches: .raw
+            case .typedBatches: .typed
+            case .bothBatches: .both
+            case .normalizedLines: .normalized
+            case .raw, .typed, .both, .normalized: self
+            }
+        }
     }
 
     static func walk(_ path: String, _ options: ReaderOptions, _ form: Form, plan: ReaderOptions.WalkPlan? = nil) async -> Outcome {
@@ -57,24 +66,22 @@ import Glibc
                     outcome.raw.append(both.raw)
                     outcome.typed.append(both.item)
                 }
-            case .mapped:
-                for try await both in reader.mediaItemsWithJSON(mappedBy: { $0 }) {
-                    outcome.raw.append(both.raw)
-                    outcome.typed.append(both.item)
-                }
-            case .partials:
-                for try await run in reader.mediaItemsWithJSON(into: { [MediaItemWithJSON]() }, adding: { $0.append($1) }) {
+            case .rawBatches:
+                for try await run in reader.rawItems.inArrays { outcome.raw += run }
+            case .typedBatches:
+                for try await run in reader.mediaItems.inArrays { outcome.typed += run }
+            case .bothBatches:
+                for try await run in reader.mediaItemsWithJSON.inArrays {
                     outcome.raw += run.map(\.raw)
                     outcome.typed += run.map(\.item)
                 }
             case .normalized:
                 for try await line in reader.normalizedItems { outcome.normalized.append(line) }
             case .normalizedLines:
-                for try await lines in reader.normalizedLines {
-                    // Normalized JSON holds no line feed: each one ends an item's line.
-                    let items = lines.bytes.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
-                    #expect(items.count == lines.itemCount && lines.bytes.last == 0x0A)
-                    outcome.normalized += items.map { Array($0) }
+                for try await lines in reader.normalizedItems.joinedLines {
+                    let items = lines.lines
+                    #expect(items.count == lines.count && lines.bytes.last == 0x0A)
+                    outcome.normalized += items
                 }
             }
         } catch var error as VLExportError {
@@ -108,11 +115,11 @@ import Glibc
                 var serialOptions = options
                 serialOptions.parallelism = .serial
                 let serial = await walk(path, serialOptions, form)
-                if form == .mapped || form == .partials {
-                    let both = await walk(path, serialOptions, .both)
-                    #expect(serial == both, "\(name): mapping each item to itself gives the walk of both forms")
+                if form.itemForm != form {
+                    let items = await walk(path, serialOptions, form.itemForm)
+                    #expect(serial == items, "\(name), \(form): the batches hold the items one by one, in order")
                 }
-                if form == .normalized || form == .normalizedLines {
+                if form.itemForm == .normalized {
                     // The oracle: the typed walk's items, each written by `writeNormalized`.
                     var typed = await walk(path, serialOptions, .typed)
                     typed.normalized = typed.typed.map(\.normalizedJSONBytes)
@@ -163,9 +170,9 @@ import Glibc
 
     /// The real export's items, as compact JSON.
     static func realItems() throws -> [String] {
-        let reader = try BlockingExportReader(path: Fixture.path("real-export-extreme.json"))
+        var iterator = try ExportReader(path: Fixture.path("real-export-extreme.json")).rawItems.makeBlockingIterator()
         var items: [String] = []
-        while let item = try reader.nextRawItem() { items.append(String(decoding: item.json, as: UTF8.self)) }
+        while let item = try iterator.nextBlocking() { items.append(String(decoding: item.json, as: UTF8.self)) }
         return items
     }
 
@@ -278,11 +285,12 @@ import Glibc
         }
     }
 
-    /// Media ids of the real export's items, through `mediaItems(mappedBy:)` with the reading
-    /// given: a loop left after 3 items is continued by a loop over the same sequence; a loop
-    /// of any other kind after it throws a usage error, and so does a loop over raw bytes after
-    /// typed items, whatever the walk.
-    @Test func mappedItemsAreContinuedOnlyByTheirOwnSequence() async throws {
+    /// Media ids of the real export's items, through `mediaItems.batches(into:adding:)`, with
+    /// the walk given: a loop left after its first values is continued by a loop over the same
+    /// sequence; a loop of any other form after it (the items one by one, another sequence of
+    /// batches, even of the same functions, raw items) throws a usage error and leaves the walk
+    /// where it was; and batches cannot continue a loop over the items one by one.
+    @Test func batchesAreContinuedOnlyByTheirOwnSequence() async throws {
         try await Self.withFile(try Fixture.bytes("real-export-extreme.json")) { path in
             let expected = await Self.walk(path, ReaderOptions(parallelism: .serial), .typed).typed.map(\.mediaID)
             #expect(expected.count == 56)
@@ -290,55 +298,53 @@ import Glibc
                 var options = ReaderOptions(parallelism: parallelism)
                 options.parallelBatchBytes = 300
                 let reader = try ExportReader(path: path, options: options)
-                let ids = reader.mediaItems(mappedBy: { $0.mediaID })
+                let ids = reader.mediaItems.batches(into: { [String?]() }, adding: { $0.append($1.mediaID) })
                 var found: [String?] = []
-                for try await id in ids {
-                    found.append(id)
-                    if found.count == 3 { break }
+                for try await run in ids {
+                    found += run
+                    if found.count >= 3 { break }
                 }
-                for try await id in ids { found.append(id) }
+                #expect(found.count < expected.count, "\(parallelism): the first loop leaves items to read")
+                await expectUsageError("\(parallelism): typed items after batches of them") {
+                    for try await _ in reader.mediaItems {}
+                }
+                await expectUsageError("\(parallelism): another sequence of batches of the same functions") {
+                    for try await _ in reader.mediaItems.batches(into: { [String?]() }, adding: { $0.append($1.mediaID) }) {}
+                }
+                await expectUsageError("\(parallelism): raw items after batches") {
+                    for try await _ in reader.rawItems {}
+                }
+                await expectUsageError("\(parallelism): batches of raw items after batches of typed ones") {
+                    for try await _ in reader.rawItems.inArrays {}
+                }
+                for try await run in ids { found += run }
                 #expect(found == expected, "\(parallelism)")
 
-                let other = try ExportReader(path: path, options: options)
-                for try await _ in other.mediaItemsWithJSON(mappedBy: { $0.raw.index }) { break }
-                await #expect(throws: VLExportError.self, "\(parallelism): typed items after mapped ones") {
-                    for try await _ in other.mediaItems {}
+                // Items one by one first: no sequence of batches continues them, of their form or another.
+                let itemsFirst = try ExportReader(path: path, options: options)
+                var itemIDs: [String?] = []
+                for try await item in itemsFirst.mediaItems {
+                    itemIDs.append(item.mediaID)
+                    if itemIDs.count == 2 { break }
                 }
-                await #expect(throws: VLExportError.self, "\(parallelism): another function") {
-                    for try await _ in other.mediaItemsWithJSON(mappedBy: { $0.raw.index }) {}
+                await expectUsageError("\(parallelism): batches after typed items") {
+                    for try await _ in itemsFirst.mediaItems.inArrays {}
                 }
-                await #expect(throws: VLExportError.self, "\(parallelism): raw items after mapped ones") {
-                    for try await _ in other.rawItems {}
+                await expectUsageError("\(parallelism): batches of both forms after typed items") {
+                    for try await _ in itemsFirst.mediaItemsWithJSON.inArrays {}
                 }
-
-                // Raw and typed items first: the function takes the walk over where they stopped.
-                let mixed = try ExportReader(path: path, options: options)
-                var mixedIDs: [String?] = []
-                for try await raw in mixed.rawItems {
-                    mixedIDs.append(try raw.typedItem().mediaID)
-                    if mixedIDs.count == 2 { break }
-                }
-                for try await item in mixed.mediaItems {
-                    mixedIDs.append(item.mediaID)
-                    if mixedIDs.count == 5 { break }
-                }
-                for try await id in mixed.mediaItems(mappedBy: { $0.mediaID }) { mixedIDs.append(id) }
-                #expect(mixedIDs == expected, "\(parallelism)")
-                let typedFirst = try ExportReader(path: path, options: options)
-                for try await _ in typedFirst.mediaItems { break }
-                await #expect(throws: VLExportError.self, "\(parallelism): bytes after typed items") {
-                    for try await _ in typedFirst.mediaItemsWithJSON(mappedBy: { $0.raw.index }) {}
-                }
+                for try await item in itemsFirst.mediaItems { itemIDs.append(item.mediaID) }
+                #expect(itemIDs == expected, "\(parallelism)")
             }
         }
     }
 
-    /// Partial results, through `mediaItems(into:adding:)`: in the parallel walk one value
+    /// Partial results, through `mediaItems.batches(into:adding:)`: in the parallel walk one value
     /// stands for the items a worker read together, in order, and in the serial walk for one
     /// item. A loop left after its first value is continued by a loop over the same sequence;
     /// `readInfo()` part way through an export whose `info` comes last passes over the rest,
     /// which the next loop reads again from the start, with nothing twice and nothing lost.
-    /// `normalizedLines` joins the lines of a worker's items in the same way.
+    /// `normalizedItems.batches(into:adding:)` joins the lines of a worker's items in the same way.
     @Test func partialResultsStandForConsecutiveItemsInOrder() async throws {
         let bytes = try Fixture.bytes("real-export-extreme.json")
         let expected = try await Self.withFile(bytes) { path in
@@ -358,10 +364,12 @@ import Glibc
             try await Self.withFile(export) { path in
                 for parallelism in [ReaderOptions.Parallelism.serial, .threads(1), .threads(2), .threads(3)] {
                     var options = ReaderOptions(parallelism: parallelism)
-                    // Batches of about five items, so that the first value leaves others to read.
+                    // Batches of about five items, so that the first value leaves others to read,
+                    // and reads smaller than the export, so that readInfo() has items to pass over.
                     options.parallelBatchBytes = 16 << 10
+                    options.chunkSize = 16 << 10
                     let reader = try ExportReader(path: path, options: options)
-                    let runs = reader.mediaItems(into: { [String?]() }, adding: { $0.append($1.mediaID) })
+                    let runs = reader.mediaItems.batches(into: { [String?]() }, adding: { $0.append($1.mediaID) })
                     var values = 0
                     var found: [String?] = []
                     for try await run in runs {
@@ -387,9 +395,9 @@ import Glibc
                     let linesReader = try ExportReader(path: path, options: options)
                     var lineValues = 0
                     var lineCount = 0
-                    for try await lines in linesReader.normalizedLines {
+                    for try await lines in linesReader.normalizedItems.joinedLines {
                         lineValues += 1
-                        lineCount += lines.itemCount
+                        lineCount += lines.count
                     }
                     #expect(lineCount == expected.count, "\(name), \(parallelism)")
                     #expect(parallelism == .serial ? lineValues == lineCount : lineValues < lineCount / 2, "\(name), \(parallelism)")
@@ -398,11 +406,11 @@ import Glibc
         }
     }
 
-    /// In the parallel walk the function runs on the workers, never on the loop's thread.
     /// On one core the source is picked by the first loop's form: a walk begun over raw items
-    /// (one worker) goes on over typed items, and one begun by `readInfo()` (the serial walk)
-    /// over raw items, each giving the serial walk's items.
-    @Test func oneCoreGoesOnInAnotherForm() async throws {
+    /// goes through one worker, and goes on over raw items only (a typed loop after it throws
+    /// a usage error); one begun by `readInfo()` (the serial walk) may go on in any form. Each
+    /// gives the serial walk's items.
+    @Test func oneCorePicksItsSourceByTheFirstLoop() async throws {
         try await Self.withFile(try Fixture.bytes("real-export-extreme.json")) { path in
             let serial = await Self.walk(path, ReaderOptions(parallelism: .serial), .both)
             #expect(serial.typed.count == 56)
@@ -413,10 +421,11 @@ import Glibc
                 raw.append(item)
                 if raw.count == 3 { break }
             }
-            var typed: [MediaItem] = []
-            for try await item in rawFirst.mediaItems { typed.append(item) }
-            #expect(raw == Array(serial.raw.prefix(3)))
-            #expect(typed == Array(serial.typed.dropFirst(3)))
+            await expectUsageError("typed items after raw ones") {
+                for try await _ in rawFirst.mediaItems {}
+            }
+            for try await item in rawFirst.rawItems { raw.append(item) }
+            #expect(raw == serial.raw)
             #expect(rawFirst.warnings == serial.warnings)
 
             let infoFirst = try ExportReader(path: path, options: ReaderOptions(), plan: .oneCore)
@@ -424,25 +433,121 @@ import Glibc
             var rawAfterInfo: [RawMediaItem] = []
             for try await item in infoFirst.rawItems { rawAfterInfo.append(item) }
             #expect(rawAfterInfo == serial.raw)
+
+            let infoThenTyped = try ExportReader(path: path, options: ReaderOptions(), plan: .oneCore)
+            #expect(try await infoThenTyped.readInfo() == serial.info)
+            var typedAfterInfo: [MediaItem] = []
+            for try await item in infoThenTyped.mediaItems { typedAfterInfo.append(item) }
+            #expect(typedAfterInfo == serial.typed)
         }
     }
 
-    @Test func theParallelWalkMapsItemsOnItsWorkers() async throws {
+    /// `readInfo()` before a first loop over batches, when `info` comes first: whatever the
+    /// walk, and whatever the reading thread has cut while `info` was read, the batches hold
+    /// every item. (Items one by one after `readInfo()`: ``ReadInfoFirstTests``.)
+    @Test func readInfoThenBatchesGiveEveryItemOnEveryWalk() async throws {
+        try await Self.withFile(try Fixture.bytes("real-export-extreme.json")) { path in
+            let serial = await Self.walk(path, ReaderOptions(parallelism: .serial), .both)
+            for plan in [ReaderOptions.WalkPlan.serial, .parallel(workers: 2), .oneCore] {
+                var options = ReaderOptions()
+                // Small reads and batches: the reading thread cuts many batches ahead of the walk.
+                options.chunkSize = 4096
+                options.parallelBatchBytes = 8 << 10
+                let typedReader = try ExportReader(path: path, options: options, plan: plan)
+                #expect(try await typedReader.readInfo() == serial.info, "\(plan)")
+                var typed: [MediaItem] = []
+                for try await run in typedReader.mediaItems.inArrays { typed += run }
+                #expect(typed == serial.typed, "\(plan): \(typed.count) items")
+
+                let rawReader = try ExportReader(path: path, options: options, plan: plan)
+                #expect(try await rawReader.readInfo() == serial.info, "\(plan)")
+                var raw: [RawMediaItem] = []
+                for try await run in rawReader.rawItems.inArrays { raw += run }
+                #expect(raw == serial.raw, "\(plan): \(raw.count) items")
+            }
+        }
+    }
+
+    /// A loop that is not async (`makeBlockingIterator()`, `nextBlocking()`) gives the serial
+    /// walk's items on every walk of a file: serial, parallel and one core, items one by one
+    /// and in batches. A new iterator continues where the last one stopped, the one that met the
+    /// end gives nil again, and a loop of another form, or after the end, throws a usage error.
+    @Test func blockingLoopsGiveTheSerialWalkOnEveryWalk() async throws {
+        try await Self.withFile(try Fixture.bytes("real-export-extreme.json")) { path in
+            let serial = await Self.walk(path, ReaderOptions(parallelism: .serial), .both)
+            #expect(serial.typed.count == 56)
+            for plan in [ReaderOptions.WalkPlan.serial, .parallel(workers: 2), .oneCore] {
+                var options = ReaderOptions()
+                // Batches of about five items, so that a batch is one value for several.
+                options.parallelBatchBytes = 16 << 10
+                let typedReader = try ExportReader(path: path, options: options, plan: plan)
+                var typed: [MediaItem] = []
+                var first = typedReader.mediaItems.makeBlockingIterator()
+                while let item = try first.nextBlocking() {
+                    typed.append(item)
+                    if typed.count == 5 { break }
+                }
+                var rest = typedReader.mediaItems.makeBlockingIterator()
+                while let item = try rest.nextBlocking() { typed.append(item) }
+                #expect(typed == serial.typed, "\(plan)")
+                #expect(try rest.nextBlocking() == nil, "\(plan): the iterator that met the end")
+                #expect(typedReader.warnings == serial.warnings, "\(plan)")
+                #expect(typedReader.info == serial.info, "\(plan)")
+                await expectUsageError("\(plan): a loop after the end") {
+                    var again = typedReader.mediaItems.makeBlockingIterator()
+                    _ = try again.nextBlocking()
+                }
+
+                let rawReader = try ExportReader(path: path, options: options, plan: plan)
+                var raw: [RawMediaItem] = []
+                var rawItems = rawReader.rawItems.makeBlockingIterator()
+                while let item = try rawItems.nextBlocking() {
+                    raw.append(item)
+                    if raw.count == 7 { break }
+                }
+                await expectUsageError("\(plan): typed items after raw ones") {
+                    var other = rawReader.mediaItems.makeBlockingIterator()
+                    _ = try other.nextBlocking()
+                }
+                while let item = try rawItems.nextBlocking() { raw.append(item) }
+                #expect(raw == serial.raw, "\(plan)")
+
+                let batchReader = try ExportReader(path: path, options: options, plan: plan)
+                var batched: [RawMediaItem] = []
+                var values = 0
+                var runs = batchReader.rawItems.inArrays.makeBlockingIterator()
+                while let run = try runs.nextBlocking() {
+                    batched += run
+                    values += 1
+                }
+                #expect(batched == serial.raw, "\(plan)")
+                // The serial walk gives one value per item; a worker (one for raw items on one core), one per batch.
+                #expect(plan == .serial ? values == batched.count : values < batched.count / 2, "\(plan): \(values) values")
+            }
+        }
+    }
+
+    /// In the parallel walk the items are added to partial results on the workers, never on the loop's thread.
+    @Test func theParallelWalkAddsItemsOnItsWorkers() async throws {
         try await Self.withFile(try Fixture.bytes("real-export-extreme.json")) { path in
             var options = ReaderOptions(parallelism: .threads(2))
             options.parallelBatchBytes = 300
             let reader = try ExportReader(path: path, options: options)
-            let mappingThreads = Mutex<Set<UInt>>([])
+            let addingThreads = Mutex<Set<UInt>>([])
+            let counts = reader.mediaItems.batches(into: { 0 }, adding: { count, _ in
+                addingThreads.withLock { _ = $0.insert(pthread_self()) }
+                count += 1
+            })
             var loopThreads: Set<UInt> = []
             var count = 0
-            for try await _ in reader.mediaItems(mappedBy: { _ in mappingThreads.withLock { _ = $0.insert(pthread_self()) } }) {
+            for try await partial in counts {
                 loopThreads.insert(pthread_self())
-                count += 1
+                count += partial
             }
             #expect(count == 56)
-            let mapped = mappingThreads.withLock { $0 }
-            #expect(!mapped.isEmpty)
-            #expect(mapped.isDisjoint(with: loopThreads))
+            let adding = addingThreads.withLock { $0 }
+            #expect(!adding.isEmpty)
+            #expect(adding.isDisjoint(with: loopThreads))
         }
     }
 }

@@ -53,14 +53,25 @@ import Glibc
         }
         #expect(try descriptors(openOn: path) == 0)
 
-        // And the scope of withExport.
-        let count = try await ExportReader.withExport(path: path) { reader in
-            #expect(try descriptors(openOn: path) == 1)
-            var iterator = reader.rawItems.makeAsyncIterator()
-            return try await iterator.next() == nil ? 0 : 1
-        }
-        #expect(count == 1)
+        // A blocking loop that meets the end closes it too.
+        var toTheEnd = try ExportReader(path: path).rawItems.makeBlockingIterator()
+        var count = 0
+        while try toTheEnd.nextBlocking() != nil { count += 1 }
+        #expect(count == 56)
         #expect(try descriptors(openOn: path) == 0)
+
+        // What replaces withExport: close() deferred to the end of a scope closes the file,
+        // even while an iterator outlives the scope, and that iterator then throws.
+        var outliving: ExportItems<RawMediaItem>.Iterator
+        do {
+            let reader = try ExportReader(path: path)
+            defer { reader.close() }
+            outliving = reader.rawItems.makeBlockingIterator()
+            #expect(try outliving.nextBlocking() != nil)
+            #expect(try descriptors(openOn: path) == 1)
+        }
+        #expect(try descriptors(openOn: path) == 0)
+        await expectUsageError("a loop after close()") { _ = try outliving.nextBlocking() }
     }
 
     @Test func aCancelledTaskStopsReading() async throws {
@@ -100,27 +111,54 @@ import Glibc
         #expect(counter.count <= afterOne + 6)
     }
 
-    @Test func blockingReaderGivesTheSameItemsAsTheAsyncReader() async throws {
+    /// A loop that is not async gives the async loop's items, in each form, whether the walk
+    /// is serial or parallel.
+    @Test func aBlockingLoopGivesTheAsyncLoopsItems() async throws {
         let path = Fixture.path("edge-cases.json")
         let asyncItems = await typedWalk(try ExportReader(path: path)).items
-        let blocking = try BlockingExportReader(path: path)
-        var items: [MediaItem] = []
-        while let item = try blocking.nextMediaItem() { items.append(item) }
-        #expect(items == asyncItems)
-        #expect(blocking.info?.dataset == "Edge cases ✓")
-        #expect(blocking.mediaItemCount == 3)
+        let asyncRaw = await rawWalk(try ExportReader(path: path)).items
+        #expect(asyncItems.count == 3)
+        for parallelism in [ReaderOptions.Parallelism.serial, .threads(2)] {
+            let options = ReaderOptions(parallelism: parallelism)
+            let reader = try ExportReader(path: path, options: options)
+            var items: [MediaItem] = []
+            var typed = reader.mediaItems.makeBlockingIterator()
+            while let item = try typed.nextBlocking() { items.append(item) }
+            #expect(items == asyncItems, "\(parallelism)")
+            #expect(reader.info?.dataset == "Edge cases ✓", "\(parallelism)")
+            #expect(reader.mediaItemCount == 3, "\(parallelism)")
 
-        let blockingRaw = try BlockingExportReader(path: path)
-        var raw: [RawMediaItem] = []
-        while let item = try blockingRaw.nextRawItem() { raw.append(item) }
-        #expect(raw == (await rawWalk(try ExportReader(path: path))).items)
+            var raw: [RawMediaItem] = []
+            var rawItems = try ExportReader(path: path, options: options).rawItems.makeBlockingIterator()
+            while let item = try rawItems.nextBlocking() { raw.append(item) }
+            #expect(raw == asyncRaw, "\(parallelism)")
+
+            var lines: [[UInt8]] = []
+            var normalized = try ExportReader(path: path, options: options).normalizedItems.makeBlockingIterator()
+            while let line = try normalized.nextBlocking() { lines.append(line) }
+            #expect(lines == asyncItems.map(\.normalizedJSONBytes), "\(parallelism)")
+        }
     }
 
-    @Test func blockingReaderThrowsAfterTheItemsBeforeTheFault() throws {
+    @Test func aBlockingLoopThrowsAfterTheItemsBeforeTheFault() async throws {
         let path = Fixture.path("seed-example.json")
-        let reader = try BlockingExportReader(path: path)
-        #expect(try reader.nextMediaItem()?.index == 0)
-        #expect(throws: VLExportError.self) { try reader.nextMediaItem() }
+        for parallelism in [ReaderOptions.Parallelism.serial, .threads(2)] {
+            var items = try ExportReader(path: path, options: ReaderOptions(parallelism: parallelism)).mediaItems.makeBlockingIterator()
+            #expect(try items.nextBlocking()?.index == 0, "\(parallelism)")
+            let error = #expect(throws: VLExportError.self, "\(parallelism)") { try items.nextBlocking() }
+            // The same error again, to a loop that asks once more.
+            if let error { #expect(throws: error, "\(parallelism)") { try items.nextBlocking() } }
+        }
+    }
+
+    /// A reader of an async sequence can only be read in an async loop: a blocking one throws
+    /// a usage error before it takes a chunk.
+    @Test func aBlockingLoopOverChunksThrowsAUsageError() async throws {
+        let counter = ChunkCounter()
+        let reader = ExportReader(chunks: ChunkedBytes(try Fixture.bytes("edge-cases.json"), sizes: [1024], counter: counter))
+        var items = reader.mediaItems.makeBlockingIterator()
+        await expectUsageError { _ = try items.nextBlocking() }
+        #expect(counter.count == 0)
     }
 
     @Test func fileDescriptorInputReadsAPipe() async throws {

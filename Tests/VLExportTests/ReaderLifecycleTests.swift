@@ -64,35 +64,47 @@ import Glibc
         }
     }
 
-    @Test func rawAfterTypedThrowsAndTypedAfterRawContinues() async throws {
+    /// A loop in another form than the first loop's throws a usage error, in words, not a
+    /// trap, and leaves the walk where it was: the next loop in the first form gets the rest.
+    /// A sequence of batches is a form of its own, as is each sequence `batches` returns.
+    @Test func aLoopInAnotherFormThrowsAndTheWalkGoesOn() async throws {
         let expected = try await allItems()
         for (kind, reader) in try readers() {
-            var items: [MediaItem] = []
+            var ids: [String?] = []
             for try await raw in reader.rawItems {
-                items.append(try raw.typedItem())
-                if items.count == 2 { break }
+                ids.append(try raw.typedItem().mediaID)
+                if ids.count == 2 { break }
             }
-            for try await both in reader.mediaItemsWithJSON {
-                items.append(both.item)
-                if items.count == 4 { break }
+            await expectUsageError("\(kind): typed items after raw ones") {
+                for try await _ in reader.mediaItems {}
             }
-            for try await item in reader.mediaItems {
-                items.append(item)
-                if items.count == 6 { break }
+            await expectUsageError("\(kind): both forms after raw items") {
+                for try await _ in reader.mediaItemsWithJSON {}
             }
-            // Typed items keep no bytes: a raw loop now is refused, in words, not a trap.
-            await #expect(throws: VLExportError.self, "\(kind)") {
-                for try await _ in reader.rawItems {}
+            await expectUsageError("\(kind): normalized items after raw ones") {
+                for try await _ in reader.normalizedItems {}
             }
-            do {
-                for try await _ in reader.rawItems {}
-            } catch let error as VLExportError {
-                #expect(error.kind == .usage)
+            await expectUsageError("\(kind): batches of raw items after raw items") {
+                for try await _ in reader.rawItems.inArrays {}
             }
-            // The typed walk is not disturbed by the refused loop.
-            for try await item in reader.mediaItems { items.append(item) }
-            #expect(items.map(\.mediaID) == expected.map(\.mediaID), "\(kind)")
-            #expect(items.count == Self.itemCount)
+            for try await raw in reader.rawItems { ids.append(try raw.typedItem().mediaID) }
+            #expect(ids == expected.map(\.mediaID), "\(kind)")
+        }
+        for (kind, reader) in try readers() {
+            let runs = reader.mediaItems.inArrays
+            var items: [MediaItem] = []
+            for try await run in runs {
+                items += run
+                break
+            }
+            await expectUsageError("\(kind): items one by one after batches of them") {
+                for try await _ in reader.mediaItems {}
+            }
+            await expectUsageError("\(kind): another sequence of batches") {
+                for try await _ in reader.mediaItems.inArrays {}
+            }
+            for try await run in runs { items += run }
+            #expect(items == expected, "\(kind)")
         }
     }
 
@@ -136,8 +148,9 @@ import Glibc
         _ = await typedWalk(oracle)
         #expect(file.warnings == oracle.warnings)
 
-        // Part way through a walk: the rest comes after the re-read, nothing twice.
-        let partWay = try ExportReader(path: Fixture.path("edge-cases.json"))
+        // Part way through a walk: the rest comes after the re-read, nothing twice. (Reads
+        // smaller than the export, so that readInfo() has items to pass over.)
+        let partWay = try ExportReader(path: Fixture.path("edge-cases.json"), options: ReaderOptions(chunkSize: 64, parallelism: .serial))
         var items: [MediaItem] = []
         for try await item in partWay.mediaItems {
             items.append(item)
@@ -193,16 +206,32 @@ import Glibc
         #expect(errno == EPIPE)
     }
 
-    @Test func theBlockingReaderFollowsTheSameRules() throws {
-        let reader = try BlockingExportReader(path: Fixture.path(Self.fixture))
+    /// Blocking loops follow the same rule: a new iterator, blocking or async, continues in
+    /// the first loop's form; another form, or a new loop after the end, throws a usage error.
+    @Test func aBlockingLoopFollowsTheSameRules() async throws {
+        let reader = try ExportReader(path: Fixture.path(Self.fixture))
         var count = 0
-        while try reader.nextRawItem() != nil {
+        var first = reader.rawItems.makeBlockingIterator()
+        while try first.nextBlocking() != nil {
             count += 1
             if count == 10 { break }
         }
-        while try reader.nextMediaItem() != nil { count += 1 }
+        await expectUsageError("typed items after raw ones") {
+            var typed = reader.mediaItems.makeBlockingIterator()
+            _ = try typed.nextBlocking()
+        }
+        for try await _ in reader.rawItems {
+            count += 1
+            if count == 20 { break }
+        }
+        var rest = reader.rawItems.makeBlockingIterator()
+        while try rest.nextBlocking() != nil { count += 1 }
         #expect(count == Self.itemCount)
-        #expect(throws: VLExportError.self) { try reader.nextRawItem() }
+        #expect(try rest.nextBlocking() == nil)
+        await expectUsageError("a loop after the end") {
+            var again = reader.rawItems.makeBlockingIterator()
+            _ = try again.nextBlocking()
+        }
     }
 }
 

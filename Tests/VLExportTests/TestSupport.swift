@@ -156,3 +156,49 @@ func offset(of needle: String, in haystack: String, occurrence: Int = 1) -> Int?
     }
     return nil
 }
+
+/// Expects `body` to throw a ``VLExportError`` of kind `.usage`: what the reader's one-pass rule throws.
+func expectUsageError(
+    _ what: String = "", sourceLocation: Testing.SourceLocation = #_sourceLocation, _ body: () async throws -> Void
+) async {
+    do {
+        try await body()
+        Issue.record("expected a usage error, and nothing was thrown: \(what)", sourceLocation: sourceLocation)
+    } catch let error as VLExportError {
+        #expect(error.kind == .usage, "\(what): \(error)", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("expected a usage error, got \(error): \(what)", sourceLocation: sourceLocation)
+    }
+}
+
+extension ExportItems {
+    /// The items in arrays, one per run of items a worker reads together (one per item in the
+    /// serial walk): a map of each item to itself, done on the workers.
+    var inArrays: ExportItems<[Element]> {
+        batches(into: { [] }, adding: { $0.append($1) })
+    }
+}
+
+/// Lines of NDJSON: the normalized items of a run, joined on the worker that read them.
+struct NormalizedLines: Sendable {
+    var bytes: [UInt8] = []
+    var count = 0
+
+    mutating func add(_ line: [UInt8]) {
+        bytes += line
+        bytes.append(0x0A)
+        count += 1
+    }
+
+    /// Each line without its line feed (normalized JSON holds none: each one ends a line).
+    var lines: [[UInt8]] {
+        bytes.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast().map { Array($0) }
+    }
+}
+
+extension ExportItems<[UInt8]> {
+    /// Normalized items as lines of NDJSON, joined per run on the workers.
+    var joinedLines: ExportItems<NormalizedLines> {
+        batches(into: { NormalizedLines() }, adding: { $0.add($1) })
+    }
+}

@@ -39,9 +39,9 @@ func makeExport(targetBytes: Int) -> [UInt8] {
     let fixture = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Tests/Fixtures/real-export-extreme.json").path
-    let reader = try! BlockingExportReader(path: fixture)
+    var iterator = try! ExportReader(path: fixture).rawItems.makeBlockingIterator()
     var items: [[UInt8]] = []
-    while let item = try! reader.nextRawItem() { items.append(item.json) }
+    while let item = try! iterator.nextBlocking() { items.append(item.json) }
     var bytes = Array(#"{"info":{"schema_version":"1.1","dataset":"benchmark"},"media_items":["#.utf8)
     var index = 0
     while bytes.count < targetBytes {

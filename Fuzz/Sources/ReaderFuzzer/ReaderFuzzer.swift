@@ -11,9 +11,10 @@
 // document is no export (not an object, no media_items array; an odd value
 // is kept, never thrown); the
 // normalized walk, written from the events, gives the typed walk's items
-// written by `writeNormalized`, with its warnings and error; and the parallel
+// written by `writeNormalized`, with its warnings and error; the parallel
 // walk, and the walk of one core, give the serial walk's items, warnings and
-// error.
+// error, in every form a reader hands out; and batches of items (partial
+// results made on the workers) hold the serial walk's items one by one.
 
 import Dispatch
 import Glibc
@@ -104,7 +105,7 @@ private struct ReaderOutcome: Equatable, Sendable {
 }
 
 /// Walks `input` with an `ExportReader`, serially and in parallel, in each form, from a file,
-/// and stops the run at the first difference.
+/// one reader per walk (a reader hands out one form), and stops the run at the first difference.
 private func compareSerialAndParallel(_ input: UnsafeRawBufferPointer, options: ReaderOptions, threads: Int, batchBytes: Int) {
     var path = Array("/tmp/vlx-fuzz-XXXXXX".utf8CString)
     let descriptor = mkstemp(&path)
@@ -115,13 +116,15 @@ private func compareSerialAndParallel(_ input: UnsafeRawBufferPointer, options: 
     let file = String(decoding: path.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     defer { unlink(file) }
 
-    for form in WalkForm.allCases {
+    var serialWalks: [LoopForm: ReaderOutcome] = [:]
+    for form in LoopForm.allCases {
         var serialOptions = options
         serialOptions.parallelism = .serial
         var parallelOptions = options
         parallelOptions.parallelism = .threads(threads)
         parallelOptions.parallelBatchBytes = batchBytes
         let serial = waitFor { [serialOptions] in await walkReader(file, serialOptions, form) }
+        serialWalks[form] = serial
         let parallel = waitFor { [parallelOptions] in await walkReader(file, parallelOptions, form) }
         guard serial == parallel else {
             fatalError(
@@ -140,16 +143,38 @@ private func compareSerialAndParallel(_ input: UnsafeRawBufferPointer, options: 
             )
         }
     }
+    // Batches hold the items of the form they join, one by one, with the same warnings and error.
+    for form in LoopForm.allCases where form.itemForm != form {
+        guard serialWalks[form] == serialWalks[form.itemForm] else {
+            fatalError("the serial walk of \(form) differs from that of \(form.itemForm)")
+        }
+    }
 }
 
-/// The loops a reader offers: over raw bytes, typed items, both mapped by a function (which the
-/// parallel walk runs on its workers), partial results of runs of items, and normalized JSON,
-/// item by item and as lines joined per run.
-private enum WalkForm: CaseIterable {
-    case raw, typed, mapped, partials, normalized, normalizedLines
+/// The loops a reader offers, one form per reader: raw bytes, typed items, normalized JSON, and
+/// partial results made on the workers: arrays of raw items, arrays of items in both forms, and
+/// normalized JSON joined into lines.
+private enum LoopForm: CaseIterable {
+    case raw, typed, both, rawBatches, bothBatches, normalized, normalizedLines
+
+    /// The form whose items one by one a form of batches holds; the form itself otherwise.
+    var itemForm: LoopForm {
+        switch self {
+        case .rawBatches: .raw
+        case .bothBatches: .both
+        case .normalizedLines: .normalized
+        case .raw, .typed, .both, .normalized: self
+        }
+    }
 }
 
-private func walkReader(_ file: String, _ options: ReaderOptions, _ form: WalkForm, plan: ReaderOptions.WalkPlan? = nil) async -> ReaderOutcome {
+/// Lines of NDJSON: the normalized items of a run, joined on the worker that read them.
+private struct NormalizedLines: Sendable {
+    var bytes: [UInt8] = []
+    var count = 0
+}
+
+private func walkReader(_ file: String, _ options: ReaderOptions, _ form: LoopForm, plan: ReaderOptions.WalkPlan? = nil) async -> ReaderOutcome {
     var outcome = ReaderOutcome()
     do {
         let reader = try ExportReader(path: file, options: options, plan: plan ?? options.walkPlan)
@@ -162,24 +187,33 @@ private func walkReader(_ file: String, _ options: ReaderOptions, _ form: WalkFo
             for try await item in reader.rawItems { outcome.raw.append(item) }
         case .typed:
             for try await item in reader.mediaItems { outcome.typed.append(item) }
-        case .mapped:
-            for try await both in reader.mediaItemsWithJSON(mappedBy: { $0 }) {
+        case .both:
+            for try await both in reader.mediaItemsWithJSON {
                 outcome.raw.append(both.raw)
                 outcome.typed.append(both.item)
             }
-        case .partials:
-            for try await run in reader.mediaItemsWithJSON(into: { [MediaItemWithJSON]() }, adding: { $0.append($1) }) {
+        case .rawBatches:
+            for try await run in reader.rawItems.batches(into: { [RawMediaItem]() }, adding: { $0.append($1) }) {
+                outcome.raw += run
+            }
+        case .bothBatches:
+            for try await run in reader.mediaItemsWithJSON.batches(into: { [MediaItemWithJSON]() }, adding: { $0.append($1) }) {
                 outcome.raw += run.map(\.raw)
                 outcome.typed += run.map(\.item)
             }
         case .normalized:
             for try await line in reader.normalizedItems { outcome.normalized.append(line) }
         case .normalizedLines:
-            for try await lines in reader.normalizedLines {
+            let joined = reader.normalizedItems.batches(into: { NormalizedLines() }, adding: { lines, line in
+                lines.bytes += line
+                lines.bytes.append(0x0A)
+                lines.count += 1
+            })
+            for try await lines in joined {
                 // Normalized JSON holds no line feed: each one ends an item's line.
                 let items = lines.bytes.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
-                guard items.count == lines.itemCount, lines.bytes.last == 0x0A else {
-                    fatalError("normalizedLines gave \(items.count) lines for \(lines.itemCount) items")
+                guard items.count == lines.count, lines.bytes.last == 0x0A else {
+                    fatalError("normalized lines joined in a batch gave \(items.count) lines for \(lines.count) items")
                 }
                 outcome.normalized += items.map { Array($0) }
             }

@@ -525,6 +525,15 @@ enum KnownKey: String, CaseIterable {
     case caption
 }
 
+/// The keys that give an export its outline, as static strings, for the writers.
+enum StructuralKey {
+    static let info: StaticString = "info"
+    static let mediaItems: StaticString = "media_items"
+    static let type: StaticString = "type"
+    static let metadataType: StaticString = "metadata_type"
+    static let properties: StaticString = "properties"
+}
+
 /// The kind of object (or list) the typed builder is in.
 enum BuilderContext: Int, CaseIterable {
     /// The media item object.

@@ -20,7 +20,7 @@ extension MediaItem {
         self.init(json: json, index: index, &log)
         nonconforming = log.take()
         if schema == .strict, let first = nonconforming.first {
-            throw first.schemaError(pathPrefix: "media_items[\(index)]", mediaItemIndex: index)
+            throw first.schemaError(pathPrefix: ItemPath.mediaItem(index), mediaItemIndex: index)
         }
     }
 
@@ -137,7 +137,7 @@ extension MetadataItem {
         }
         let propertiesStart = log.count
         let content = Content(type: typeName, properties: properties ?? [], &log)
-        log.prefixPaths(from: propertiesStart, with: "properties")
+        log.prefixPaths(from: propertiesStart, with: KnownKey.properties.rawValue)
         self.init(type: typeName, typeKey: typeKey, content: content, otherFields: JSONObject(others))
     }
 
@@ -181,9 +181,9 @@ extension MetadataItem {
     }
 
     /// The key of the type in the normalized form, whichever key the export used.
-    static let normalizedTypeKey: StaticString = "metadata_type"
+    static let normalizedTypeKey = StructuralKey.metadataType
     /// The key of the properties object.
-    static let propertiesKey: StaticString = "properties"
+    static let propertiesKey = StructuralKey.properties
 
     /// Writes the metadata item in its canonical form.
     public func writeNormalized(to writer: inout JSONWriter) {
@@ -195,7 +195,7 @@ extension MetadataItem {
         writer.plainKey(Self.normalizedTypeKey)
         writer.string(type)
         // A properties value that is not an object stands as written, among the other fields.
-        if !otherFields.members.contains(where: { $0.key == "properties" }) {
+        if !otherFields.members.contains(where: { $0.key == KnownKey.properties.rawValue }) {
             writer.plainKey(Self.propertiesKey)
             writer.beginObject()
             content.writeNormalizedProperties(to: &writer)

@@ -16,7 +16,7 @@ extension RawMediaItem {
             // Most items have no repeated key: the block scan says so at several bytes a cycle,
             // and only then are the paths named.
             guard DuplicateKeyScanner.hasRepeatedKey(in: bytes) else { return [] }
-            return DuplicateKeyScanner.paths(in: bytes, prefix: "media_items[\(index)]")
+            return DuplicateKeyScanner.paths(in: bytes, prefix: ItemPath.mediaItem(index))
         }
     }
 }
@@ -90,18 +90,15 @@ enum DuplicateKeyScanner {
     /// Each open object keeps a 64-bit filter of its keys (one bit per key, chosen by a hash of
     /// its length and first eight bytes): a key whose bit is not yet set is new, with no
     /// comparison. Only when the bit is set are the object's earlier keys compared, by length
-    /// and first eight bytes, then byte by byte. (A plain loop over the blocks: with a
-    /// function that called a closure for each block, its state was boxed and `validate`
-    /// took 25% longer.)
+    /// and first eight bytes, then byte by byte. (A plain loop over the blocks: a function
+    /// that called a closure for each block would box its state.)
     static func hasRepeatedKey(in bytes: UnsafeRawBufferPointer) -> Bool {
         guard let base = bytes.baseAddress else { return false }
         var strings = StringBlocks()
         // The open brackets, innermost last: where an object's keys begin in `keys` and its
         // filter; an array's start is -1.
-        var openBrackets = ScratchStack<(keysStart: Int, filter: UInt64)>(capacity: 16)
-        defer { openBrackets.free() }
-        var keys = ScratchStack<(fingerprint: UInt64, start: Int, count: Int)>(capacity: 64)
-        defer { keys.free() }
+        var openBrackets = GrowableStack<(keysStart: Int, filter: UInt64)>(capacity: 16)
+        var keys = GrowableStack<(fingerprint: UInt64, start: Int, count: Int)>(capacity: 64)
         // Where the key being read begins, when it goes on past its block.
         var keyStart: Int?
         // Whether the last byte of the block before was a `{`, `[` or comma outside a string.
@@ -119,7 +116,7 @@ enum DuplicateKeyScanner {
                 }
             }
             object.pointee.filter |= bit
-            keys.push((fingerprint: print, start: start, count: count))
+            keys.append((fingerprint: print, start: start, count: count))
             return false
         }
         var padded: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
@@ -170,10 +167,10 @@ enum DuplicateKeyScanner {
                     }
                 } else if classes.closers & bit == 0 {
                     let isObject = base.load(fromByteOffset: offset, as: UInt8.self) == UInt8(ascii: "{")
-                    openBrackets.push((keysStart: isObject ? keys.count : -1, filter: 0))
+                    openBrackets.append((keysStart: isObject ? keys.count : -1, filter: 0))
                 } else if openBrackets.count > 0 {
-                    let keysStart = openBrackets.pop().keysStart
-                    if keysStart >= 0 { keys.count = keysStart }
+                    let keysStart = openBrackets.removeLast().keysStart
+                    if keysStart >= 0 { keys.shrink(to: keysStart) }
                 }
             }
             blockStart += count
@@ -233,53 +230,6 @@ enum DuplicateKeyScanner {
         }
         return text
     }
-}
-
-/// A stack of plain values (`BitwiseCopyable`: nothing to release when one is dropped) in
-/// memory of its own, for the inner loop of a scan: no copy on write, no reference count.
-/// The owner frees it.
-private struct ScratchStack<Element: BitwiseCopyable> {
-    private var base: UnsafeMutablePointer<Element>
-    private var capacity: Int
-    /// How many elements it holds; setting it lower drops the ones above.
-    var count = 0
-
-    init(capacity: Int) {
-        self.capacity = capacity
-        base = .allocate(capacity: capacity)
-    }
-
-    subscript(index: Int) -> Element {
-        @inline(__always) get { base[index] }
-    }
-
-    /// The top element, in place.
-    var last: UnsafeMutablePointer<Element> {
-        @inline(__always) get { base + (count - 1) }
-    }
-
-    @inline(__always)
-    mutating func push(_ element: Element) {
-        if count == capacity { grow() }
-        (base + count).initialize(to: element)
-        count += 1
-    }
-
-    @inline(__always)
-    mutating func pop() -> Element {
-        count -= 1
-        return base[count]
-    }
-
-    private mutating func grow() {
-        let larger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
-        larger.moveInitialize(from: base, count: count)
-        base.deallocate()
-        base = larger
-        capacity *= 2
-    }
-
-    func free() { base.deallocate() }
 }
 
 #if canImport(Glibc)

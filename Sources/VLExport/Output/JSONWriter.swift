@@ -7,7 +7,7 @@
 ///
 /// The text is kept in memory the writer owns: each write checks the room left and copies
 /// its bytes, where an array would also check its storage's uniqueness and go through a
-/// closure (12% of `vlx ndjson --normalize`'s instructions, callgrind). So the writer is
+/// closure, a large part of writing the normalized form. So the writer is
 /// not copyable; read the text with ``withBytes(_:)``, or take it with ``takeBytes()``.
 public struct JSONWriter: ~Copyable {
     private var memory: UnsafeMutablePointer<UInt8>

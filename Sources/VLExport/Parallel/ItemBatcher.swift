@@ -275,7 +275,7 @@ struct ItemBatcher {
         return before[(probe + 1 - key.count)...probe].elementsEqual(key)
     }
 
-    private static let mediaItemsKey = Array(#""media_items""#.utf8)
+    private static let mediaItemsKey = Array("\"\(ItemPath.mediaItems)\"".utf8)
 
     /// The 64 bytes of the export before `buffer[index]` (fewer at its start), looking back
     /// into the last bytes handed out when the buffer holds fewer.
@@ -355,9 +355,9 @@ struct ItemBatcher {
         upTo end: Int, walkResumesAt resume: Int, endsInput: Bool, closesMediaItems: Bool = false, items: Int? = nil,
         order: BatchOrder
     ) -> ItemBatch {
-        let place = BatchPlace(
+        let place = InputPlace(
             offset: bufferStart, line: line, lineStart: lineStart, precedingBytes: precedingBytes,
-            firstItemIndex: nextItemIndex, skipItemsBefore: order.skipItemsBefore
+            firstItemIndex: nextItemIndex
         )
         let count = items ?? itemsInBatch
         // The spans of the batch's items, when every one of them is an object the scan saw whole.
@@ -374,7 +374,7 @@ struct ItemBatcher {
         nextItemIndex += count
         itemsInBatch -= count
         let bytes = takePrefix(end, droppingFirst: resume)
-        let end = BatchPlace(offset: bufferStart, line: line, lineStart: lineStart, precedingBytes: precedingBytes, firstItemIndex: nextItemIndex)
+        let end = InputPlace(offset: bufferStart, line: line, lineStart: lineStart, precedingBytes: precedingBytes, firstItemIndex: nextItemIndex)
         return ItemBatch(
             bytes: bytes, place: place, end: end, endsInput: endsInput, closesMediaItems: closesMediaItems, order: order,
             objectItemSpans: spans, depthBound: depthBound, mayHoldWhitespace: mayHoldWhitespace
@@ -394,7 +394,7 @@ struct ItemBatcher {
         if bufferStart == 0, buffer.starts(with: Tokenizer.byteOrderMark) { lineStart = Tokenizer.byteOrderMark.count }
         buffer.withUnsafeBytes { bytes in
             guard let base = bytes.baseAddress else { return }
-            BatchPlace.countLines(in: base, from: 0, to: count, startingAt: bufferStart, line: &line, lineStart: &lineStart)
+            InputPlace.countLines(in: base, from: 0, to: count, startingAt: bufferStart, line: &line, lineStart: &lineStart)
         }
         precedingBytes = lastBytes(before: count)
         let room = max(batchTarget * 2, buffer.count - count)

@@ -24,21 +24,9 @@
 ///
 /// ## One pass
 ///
-/// A reader makes one pass over its input, and no loop over it ends short in silence:
-/// - Each new loop continues where the last one stopped, whatever became of the
-///   earlier iterator (a `break`, a loop in a helper function that returned).
-/// - A loop over ``mediaItems`` may follow one over ``rawItems`` or
-///   ``mediaItemsWithJSON``. A loop over raw bytes after typed items throws a
-///   ``VLExportError/Kind/usage`` error: typed items keep no bytes.
-/// - After a loop over ``mediaItems(mappedBy:)``, ``mediaItemsWithJSON(mappedBy:)``,
-///   ``normalizedItems`` or ``normalizedLines``, only a loop over the same sequence continues
-///   the walk; any other loop throws a usage error, because the items queued are mapped (or
-///   written) already. A loop over ``normalizedItems`` or ``normalizedLines`` may follow any other.
-/// - Once a loop has reached the end, a new loop throws a usage error, and so
-///   does any loop after ``close()``. A loop that failed throws the same error again.
-/// - ``readInfo(isolation:)`` on an export whose `info` comes after its items
-///   passes over them; the next loop then reads a regular file again from the
-///   start, and throws a usage error on an input that cannot be read again (a pipe).
+/// A reader makes one pass over its input, in the form its first loop asks for: every later
+/// loop continues where the last one stopped, in that form, and anything else (another form,
+/// a loop after the end or after ``close()``) throws a ``VLExportError/Kind/usage`` error.
 ///
 /// The input is closed when the walk ends or fails, at ``close()``, or when the
 /// reader and its iterators are gone. A cancelled task stops the walk at once,
@@ -48,12 +36,8 @@ public final class ExportReader {
     /// How this reader reads.
     public let options: ReaderOptions
     let walk: ExportWalk
-    /// The function of ``normalizedItems``: one per reader, so that every loop over it goes on with the same.
-    private let normalizedTransform = ItemTransform.normalizedJSON()
-    /// The function of ``normalizedLines``, one per reader in the same way.
-    private let normalizedLinesTransform = ItemTransform.normalizedLines()
-    /// Reads the byte count of the source that reads a file or descriptor.
-    private let bytesReadCounter: (() -> Int)?
+    /// The file or descriptor read, for its byte count; nil for a reader of chunks.
+    private let descriptor: DescriptorInput?
 
     /// Opens the export at `path`: JSON, or JSON compressed with gzip.
     ///
@@ -88,20 +72,17 @@ public final class ExportReader {
 
     private init(input: DescriptorInput, options: ReaderOptions, plan: ReaderOptions.WalkPlan) {
         self.options = options
-        switch plan {
+        descriptor = input
+        let decoded = DecodedInput(input)
+        let source: ExportWalk.Source = switch plan {
         case .parallel(let workers):
-            let parallel = ParallelSource(DecodedInput(input), options: options, workers: workers)
-            bytesReadCounter = { parallel.bytesRead }
-            walk = ExportWalk(source: parallel, options: options)
-        case .oneCore:
-            let oneCore = OneCoreSource(DecodedInput(input), options: options)
-            bytesReadCounter = { oneCore.bytesRead }
-            walk = ExportWalk(source: oneCore, options: options)
-        case .serial:
-            let readAhead = ReadAheadSource(DecodedInput(input), chunkSize: options.chunkSize)
-            bytesReadCounter = { readAhead.bytesRead }
-            walk = ExportWalk(source: readAhead, options: options)
+            .parallel(ParallelSource(decoded, options: options, workers: workers, order: BatchOrder { _ in
+                preconditionFailure("the walk sets how batches are read before its first read")
+            }))
+        case .oneCore: .oneCore(decoded)
+        case .serial: .chunks(ReadAheadSource(decoded, chunkSize: options.chunkSize))
         }
+        walk = ExportWalk(source: source, options: options)
     }
 
     /// Reads an export from chunks of bytes of any size, such as a network body or a decompressor.
@@ -111,8 +92,8 @@ public final class ExportReader {
     public init<Chunks: AsyncSequence>(chunks: Chunks, options: ReaderOptions = ReaderOptions())
     where Chunks.Element: Collection<UInt8> {
         self.options = options
-        bytesReadCounter = nil
-        walk = ExportWalk(source: AsyncChunkSource(chunks), options: options)
+        descriptor = nil
+        walk = ExportWalk(source: .chunks(AsyncChunkSource(chunks)), options: options)
     }
 
     /// The export's `info`, once the walk has read it; nil before, and for an export without one.
@@ -132,47 +113,73 @@ public final class ExportReader {
 
     /// Bytes read from the file or descriptor so far (compressed bytes, for gzip), for a
     /// progress display; 0 for a reader of chunks. Safe to read from any thread.
-    public var bytesRead: Int { bytesReadCounter?() ?? 0 }
+    public var bytesRead: Int { descriptor?.bytesRead ?? 0 }
 
     /// The media items as typed values, in order.
-    public var mediaItems: MediaItemSequence { MediaItemSequence(walk: walk) }
+    public var mediaItems: ExportItems<MediaItem> {
+        ExportItems(walk: walk, form: WalkForm(mode: .typed, collector: nil), element: Self.typedItem(options.schema))
+    }
 
     /// Each media item's compact, lossless JSON, in order, without building typed values:
     /// the fast path to NDJSON.
-    public var rawItems: RawItemSequence { RawItemSequence(walk: walk) }
+    public var rawItems: ExportItems<RawMediaItem> {
+        ExportItems(walk: walk, form: WalkForm(mode: .raw, collector: nil), element: Self.rawItem)
+    }
 
     /// Each media item as a typed value and as its compact JSON, from one parse: for jobs that
     /// decide on the typed value and write the bytes, such as a filter.
-    public var mediaItemsWithJSON: MediaItemWithJSONSequence { MediaItemWithJSONSequence(walk: walk) }
+    public var mediaItemsWithJSON: ExportItems<MediaItemWithJSON> {
+        ExportItems(walk: walk, form: WalkForm(mode: .typedAndRaw, collector: nil), element: Self.itemWithJSON(options.schema))
+    }
 
     /// Each media item in its normalized form, as compact JSON (UTF-8), in order: the bytes
     /// ``MediaItem/writeNormalized(to:)`` writes, which `vlx ndjson --normalize` prints.
     ///
     /// Under a tolerant schema the walk writes them as the events come, without building
-    /// typed items, which takes about a fifth less CPU than `mediaItems` and
-    /// `writeNormalized`. An item with something the common way does not cover (an unknown
-    /// field, a value to convert or keep as it was) is read typed from its bytes and written
-    /// from that, so the bytes and the ``warnings`` are the same either way.
-    ///
-    /// Like ``mediaItems(mappedBy:)``, the items are written on the parallel walk's workers; a
-    /// later loop over this property goes on where the last stopped, and a loop over another
-    /// form after it throws a ``VLExportError/Kind/usage`` error.
-    public var normalizedItems: MappedItemSequence<[UInt8]> { MappedItemSequence(walk: walk, transform: normalizedTransform) }
+    /// typed items. An item with something the common way does not cover (an unknown field, a
+    /// value to convert or keep as it was) is read typed from its bytes and written from that,
+    /// so the bytes and the ``warnings`` are the same either way.
+    public var normalizedItems: ExportItems<[UInt8]> {
+        ExportItems(walk: walk, form: WalkForm(mode: .normalized, collector: nil), element: Self.normalizedItem(options.schema))
+    }
 
-    /// The same JSON as ``normalizedItems``, as NDJSON: each element holds the lines of one
-    /// item or of several consecutive ones, in order, each line ended by a line feed.
-    ///
-    /// In the parallel walk, each worker writes the lines of the items it reads together into
-    /// one buffer, so that a loop that writes them out takes one element for many items and no
-    /// array is made for each item. A loop over this property and one over ``normalizedItems``
-    /// do not continue each other. `vlx ndjson --normalize` runs this.
-    ///
-    /// ```swift
-    /// for try await lines in reader.normalizedLines {
-    ///     try output.write(lines.bytes)
-    /// }
-    /// ```
-    public var normalizedLines: MappedItemSequence<ItemLines> { MappedItemSequence(walk: walk, transform: normalizedLinesTransform) }
+    private static func typedItem(_ schema: ReaderOptions.SchemaPolicy) -> @Sendable (consuming ParsedItem) throws(VLExportError) -> MediaItem {
+        { item throws(VLExportError) in
+            switch consume item {
+            case .typed(let typed), .typedAndRaw(let typed, _): return typed
+            case .raw(let raw): return try raw.typedItem(schema: schema)
+            case .normalized, .collected: throw ExportWalk.otherFormError
+            }
+        }
+    }
+
+    private static let rawItem: @Sendable (consuming ParsedItem) throws(VLExportError) -> RawMediaItem = { item throws(VLExportError) in
+        switch consume item {
+        case .raw(let raw), .typedAndRaw(_, let raw): return raw
+        case .typed, .normalized, .collected: throw ExportWalk.otherFormError
+        }
+    }
+
+    private static func itemWithJSON(_ schema: ReaderOptions.SchemaPolicy) -> @Sendable (consuming ParsedItem) throws(VLExportError) -> MediaItemWithJSON {
+        { item throws(VLExportError) in
+            switch consume item {
+            case .typedAndRaw(let typed, let raw): return MediaItemWithJSON(item: typed, raw: raw)
+            case .raw(let raw): return MediaItemWithJSON(item: try raw.typedItem(schema: schema), raw: raw)
+            case .typed, .normalized, .collected: throw ExportWalk.otherFormError
+            }
+        }
+    }
+
+    private static func normalizedItem(_ schema: ReaderOptions.SchemaPolicy) -> @Sendable (consuming ParsedItem) throws(VLExportError) -> [UInt8] {
+        { item throws(VLExportError) in
+            switch consume item {
+            case .normalized(let bytes): return bytes
+            case .typed(let typed), .typedAndRaw(let typed, _): return typed.normalizedJSONBytes
+            case .raw(let raw): return try raw.typedItem(schema: schema).normalizedJSONBytes
+            case .collected: throw ExportWalk.otherFormError
+            }
+        }
+    }
 
     /// Reads until the `info` object has been read, and returns it; nil for an export without one.
     ///
@@ -190,125 +197,6 @@ public final class ExportReader {
     public func close() {
         walk.close()
     }
-
-    /// Opens the export at `path`, runs `body` with its reader, and closes it when `body`
-    /// returns or throws: the input's lifetime is the scope.
-    public static func withExport<Result>(
-        path: String, options: ReaderOptions = ReaderOptions(), isolation: isolated (any Actor)? = #isolation,
-        _ body: (ExportReader) async throws -> Result
-    ) async throws -> Result {
-        let reader = try ExportReader(path: path, options: options)
-        defer { reader.close() }
-        return try await body(reader)
-    }
-}
-
-/// The media items of an export, as typed values. Made by ``ExportReader/mediaItems``.
-public struct MediaItemSequence: AsyncSequence {
-    public typealias Element = MediaItem
-    fileprivate let walk: ExportWalk
-
-    public func makeAsyncIterator() -> Iterator {
-        Iterator(walk: walk)
-    }
-
-    /// Pulls items from the reader's walk; a new iterator continues where the last one stopped.
-    public struct Iterator: AsyncIteratorProtocol {
-        fileprivate let walk: ExportWalk
-        fileprivate var started = false
-
-        public mutating func next() async throws -> MediaItem? {
-            try await next(isolation: nil)
-        }
-
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> MediaItem? {
-            defer { started = true }
-            switch try await walk.next(.typed, startsLoop: !started, isolation: actor) {
-            case .typed(let item)?, .typedAndRaw(let item, _)?: return item
-            case .raw(let raw)?: return try raw.typedItem(schema: walk.schema)
-            case .mapped?: throw ExportWalk.otherTransformError
-            case .normalized?: throw ExportWalk.normalizedFormError
-            case nil: return nil
-            }
-        }
-    }
-}
-
-/// The media items of an export, as compact JSON. Made by ``ExportReader/rawItems``.
-public struct RawItemSequence: AsyncSequence {
-    public typealias Element = RawMediaItem
-    fileprivate let walk: ExportWalk
-
-    public func makeAsyncIterator() -> Iterator {
-        Iterator(walk: walk)
-    }
-
-    /// Pulls items from the reader's walk; a new iterator continues where the last one stopped.
-    public struct Iterator: AsyncIteratorProtocol {
-        fileprivate let walk: ExportWalk
-        fileprivate var started = false
-
-        public mutating func next() async throws -> RawMediaItem? {
-            try await next(isolation: nil)
-        }
-
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> RawMediaItem? {
-            defer { started = true }
-            switch try await walk.next(.raw, startsLoop: !started, isolation: actor) {
-            case .raw(let item)?, .typedAndRaw(_, let item)?: return item
-            case .typed?: throw ExportWalk.noBytesError
-            case .mapped?: throw ExportWalk.otherTransformError
-            case .normalized?: throw ExportWalk.normalizedFormError
-            case nil: return nil
-            }
-        }
-    }
-}
-
-/// A media item as a typed value and as the compact JSON it was read from.
-public struct MediaItemWithJSON: Sendable, Hashable {
-    /// The typed item.
-    public var item: MediaItem
-    /// The item's compact, lossless JSON.
-    public var raw: RawMediaItem
-
-    /// Pairs an item with its JSON.
-    public init(item: MediaItem, raw: RawMediaItem) {
-        self.item = item
-        self.raw = raw
-    }
-}
-
-/// The media items of an export, typed and as compact JSON. Made by ``ExportReader/mediaItemsWithJSON``.
-public struct MediaItemWithJSONSequence: AsyncSequence {
-    public typealias Element = MediaItemWithJSON
-    fileprivate let walk: ExportWalk
-
-    public func makeAsyncIterator() -> Iterator {
-        Iterator(walk: walk)
-    }
-
-    /// Pulls items from the reader's walk; a new iterator continues where the last one stopped.
-    public struct Iterator: AsyncIteratorProtocol {
-        fileprivate let walk: ExportWalk
-        fileprivate var started = false
-
-        public mutating func next() async throws -> MediaItemWithJSON? {
-            try await next(isolation: nil)
-        }
-
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> MediaItemWithJSON? {
-            defer { started = true }
-            switch try await walk.next(.typedAndRaw, startsLoop: !started, isolation: actor) {
-            case .typedAndRaw(let item, let raw)?: return MediaItemWithJSON(item: item, raw: raw)
-            case .raw(let raw)?: return MediaItemWithJSON(item: try raw.typedItem(schema: walk.schema), raw: raw)
-            case .typed?: throw ExportWalk.noBytesError
-            case .mapped?: throw ExportWalk.otherTransformError
-            case .normalized?: throw ExportWalk.normalizedFormError
-            case nil: return nil
-            }
-        }
-    }
 }
 
 extension RawMediaItem {
@@ -321,7 +209,7 @@ extension RawMediaItem {
         do throws(VLExportError) {
             value = try JSONValue(parsing: json)
         } catch {
-            var located = error.prefixingPath("media_items[\(index)]")
+            var located = error.prefixingPath(ItemPath.mediaItem(index))
             located.location = location
             located.excerpt = nil
             located.mediaItemIndex = index
@@ -332,94 +220,8 @@ extension RawMediaItem {
         log.locate(from: 0, at: location)
         item.nonconforming = log.take()
         if schema == .strict, let first = item.nonconforming.first {
-            throw first.schemaError(pathPrefix: "media_items[\(index)]", mediaItemIndex: index)
+            throw first.schemaError(pathPrefix: ItemPath.mediaItem(index), mediaItemIndex: index)
         }
         return item
-    }
-}
-
-/// Reads an export one media item at a time without `async`, for code that is not asynchronous.
-///
-/// The same walk as ``ExportReader``, with the same one-pass rules, pulled with plain
-/// method calls; reads block the calling thread:
-///
-/// ```swift
-/// let reader = try BlockingExportReader(path: "export.json")
-/// while let item = try reader.nextMediaItem() { … }
-/// ```
-public final class BlockingExportReader {
-    private let walk: ExportWalk
-    private var started: ItemMode?
-
-    /// Opens the export at `path`: JSON, or JSON compressed with gzip.
-    public convenience init(path: String, options: ReaderOptions = ReaderOptions()) throws(VLExportError) {
-        self.init(input: try DescriptorInput(path: path), options: options)
-    }
-
-    /// Reads an export from an open file descriptor.
-    public convenience init(fileDescriptor: Int32, closeWhenDone: Bool = false, options: ReaderOptions = ReaderOptions()) {
-        let input = DescriptorInput(
-            descriptor: fileDescriptor, ownsDescriptor: closeWhenDone,
-            name: fileDescriptor == 0 ? "standard input" : "file descriptor \(fileDescriptor)", alreadyRead: []
-        )
-        self.init(input: input, options: options)
-    }
-
-    private init(input: DescriptorInput, options: ReaderOptions) {
-        walk = ExportWalk(source: InlineSource(DecodedInput(input), chunkSize: options.chunkSize), options: options)
-    }
-
-    /// The export's `info`, once read.
-    public var info: ExportInfo? { walk.parser.info }
-    /// What the walk noticed that is not an error (complete once the walk has ended); see ``ExportReader/warnings``.
-    public var warnings: [ExportWarning] { walk.parser.warnings }
-    /// How many warnings the walk has had so far, kept or not.
-    public var warningCount: Int { walk.parser.warningCount }
-    /// The number of media items met so far.
-    public var mediaItemCount: Int { walk.parser.itemCount }
-
-    /// The next media item as a typed value, or nil at the end.
-    public func nextMediaItem() throws(VLExportError) -> MediaItem? {
-        switch try walk.nextBlocking(.typed, startsLoop: starts(.typed)) {
-        case .typed(let item)?, .typedAndRaw(let item, _)?: return item
-        case .raw(let raw)?: return try raw.typedItem(schema: walk.schema)
-        case .mapped?: throw ExportWalk.otherTransformError
-            case .normalized?: throw ExportWalk.normalizedFormError
-        case nil: return nil
-        }
-    }
-
-    /// The next media item as compact JSON, or nil at the end.
-    public func nextRawItem() throws(VLExportError) -> RawMediaItem? {
-        switch try walk.nextBlocking(.raw, startsLoop: starts(.raw)) {
-        case .raw(let item)?, .typedAndRaw(_, let item)?: return item
-        case .typed?: throw ExportWalk.noBytesError
-        case .mapped?: throw ExportWalk.otherTransformError
-            case .normalized?: throw ExportWalk.normalizedFormError
-        case nil: return nil
-        }
-    }
-
-    /// The next media item in its normalized form, as compact JSON (UTF-8), or nil at the end;
-    /// see ``ExportReader/normalizedItems``.
-    public func nextNormalizedItem() throws(VLExportError) -> [UInt8]? {
-        switch try walk.nextBlocking(.normalized, startsLoop: starts(.normalized)) {
-        case .normalized(let bytes)?: return bytes
-        case .typed(let item)?, .typedAndRaw(let item, _)?: return item.normalizedJSONBytes
-        case .raw(let raw)?: return try raw.typedItem(schema: walk.schema).normalizedJSONBytes
-        case .mapped?: throw ExportWalk.otherTransformError
-        case nil: return nil
-        }
-    }
-
-    /// Closes the input now; a later call throws a ``VLExportError/Kind/usage`` error.
-    public func close() {
-        walk.close()
-    }
-
-    /// Calls in a row of one kind are one loop; the first call of a kind starts one.
-    private func starts(_ mode: ItemMode) -> Bool {
-        defer { started = mode }
-        return started != mode
     }
 }

@@ -19,7 +19,7 @@
 struct NormalizedItemWriter: ~Copyable {
     /// An open object or array of the item. The open one lives in ``current``; those around it
     /// wait in ``outer``.
-    private struct Frame {
+    struct Frame {
         var context: BuilderContext
         /// The index in ``writer``'s bytes of the object's opening brace.
         var objectStart: Int
@@ -40,7 +40,7 @@ struct NormalizedItemWriter: ~Copyable {
 
     /// A member written in an open object: its slot and its bytes in ``writer``, which begin
     /// with the comma before it unless it came first.
-    private struct Fragment {
+    struct Fragment {
         var slot: UInt8
         var start: Int
         var end: Int
@@ -53,10 +53,10 @@ struct NormalizedItemWriter: ~Copyable {
     private var current = Frame(context: .item, objectStart: 0, firstFragment: 0, memberSlot: .other, memberStart: 0)
     // Pointers rather than arrays: a write to an array held in a struct checks the array's
     // uniqueness at run time, and this is done for nearly every event.
-    private var outer = Stack<Frame>()
-    private var fragments = Stack<Fragment>()
+    private var outer = GrowableStack<Frame>()
+    private var fragments = GrowableStack<Fragment>()
     /// The body of an object being put in slot order.
-    private var reordering = Stack<UInt8>()
+    private var reordering = GrowableStack<UInt8>()
     /// The slot of the key read last, and where its member's fragment begins.
     private var pendingSlot = PropertySlot.other
     private var pendingStart = 0
@@ -225,7 +225,7 @@ struct NormalizedItemWriter: ~Copyable {
             noteFragment(slot: list)
         }
         if !current.inSlotOrder { putInSlotOrder() }
-        fragments.removeLast(fragments.count - current.firstFragment)
+        fragments.shrink(to: current.firstFragment)
         writer.endObject()
         guard context != .item else { return depth == 0 }
         let frame = pop()
@@ -305,50 +305,5 @@ struct NormalizedItemWriter: ~Copyable {
 
     private mutating func giveUp() {
         gaveUp = true
-    }
-}
-
-/// A stack of plain values in memory of its own, growing as needed and kept from item to item.
-private struct Stack<Element: BitwiseCopyable>: ~Copyable {
-    private(set) var base: UnsafeMutablePointer<Element>
-    private(set) var count = 0
-    private var capacity: Int
-
-    init() {
-        capacity = 16
-        base = .allocate(capacity: capacity)
-    }
-
-    deinit { base.deallocate() }
-
-    @inline(__always)
-    mutating func append(_ element: Element) {
-        if count == capacity { reserve(capacity * 2) }
-        (base + count).initialize(to: element)
-        count += 1
-    }
-
-    mutating func removeLast() -> Element {
-        count -= 1
-        return base[count]
-    }
-
-    mutating func removeLast(_ removed: Int) {
-        count -= removed
-    }
-
-    mutating func removeAll() {
-        count = 0
-    }
-
-    /// Makes room for `wanted` elements in all.
-    @inline(never)
-    mutating func reserve(_ wanted: Int) {
-        guard wanted > capacity else { return }
-        let grown = UnsafeMutablePointer<Element>.allocate(capacity: wanted)
-        grown.initialize(from: base, count: count)
-        base.deallocate()
-        base = grown
-        capacity = wanted
     }
 }

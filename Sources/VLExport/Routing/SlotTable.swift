@@ -9,7 +9,7 @@ struct SlotTable: @unchecked Sendable {
     static let shared = SlotTable(selection: .all)
 
     /// The table for `selection`, made once per selection: a parallel walk makes a builder for
-    /// every batch, and making the table took 2% of a `vlx table issues` walk.
+    /// every batch, and making the table each time would be a part of the walk's work.
     static func table(for selection: PropertySelection) -> SlotTable {
         if selection.isAll { return shared }
         return made.withLock { made in

@@ -38,21 +38,20 @@ struct ValueBuilder {
 
     /// Opens an object.
     mutating func startObject() {
-        if skippingDepth > 0 {
-            skippingDepth += 1
-            return
-        }
-        frames.append(Frame(isObject: true, valueStart: values.count, keyStart: keys.count))
-        isBuilding = true
+        open(isObject: true)
     }
 
     /// Opens an array.
     mutating func startArray() {
+        open(isObject: false)
+    }
+
+    private mutating func open(isObject: Bool) {
         if skippingDepth > 0 {
             skippingDepth += 1
             return
         }
-        frames.append(Frame(isObject: false, valueStart: values.count, keyStart: keys.count))
+        frames.append(Frame(isObject: isObject, valueStart: values.count, keyStart: keys.count))
         isBuilding = true
     }
 

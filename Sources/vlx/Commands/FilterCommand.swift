@@ -69,7 +69,7 @@ struct FilterCommand: AsyncParsableCommand {
             // Each item is tested on the worker that read it; the bytes of the matches among the
             // items a worker reads together come back joined, as the output has them.
             let joinsAsLines = document == nil
-            let matches = reader.mediaItemsWithJSON(into: { FilterMatches(held: HeldValues(for: conditions)) }, adding: { matches, both in
+            let matches = reader.mediaItemsWithJSON.batches(into: { FilterMatches(held: HeldValues(for: conditions)) }, adding: { matches, both in
                 if conditions.match(both.item) { matches.add(both.raw.json, asLine: joinsAsLines) }
                 matches.held.add(both.item)
                 matches.mediaItems += 1

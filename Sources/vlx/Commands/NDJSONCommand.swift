@@ -32,9 +32,10 @@ struct NDJSONCommand: AsyncParsableCommand {
             if normalize {
                 // Each item is written out on the worker that read it, from the events, and the
                 // lines of the items a worker reads together come in one piece.
-                for try await lines in run.reader.normalizedLines {
+                let batches = run.reader.normalizedItems.batches(into: NDJSONLines.init, adding: { $0.append($1) })
+                for try await lines in batches {
                     try out.write(lines.bytes)
-                    run.input.progress.addItems(lines.itemCount)
+                    run.input.progress.addItems(lines.count)
                 }
             } else if read.strictSchema {
                 // The bytes are written as they are; --strict-schema asks that every value be read
@@ -50,5 +51,17 @@ struct NDJSONCommand: AsyncParsableCommand {
                 }
             }
         }
+    }
+}
+
+/// Lines of NDJSON, one per item, each ended by a line feed.
+struct NDJSONLines: Sendable {
+    private(set) var bytes: [UInt8] = []
+    private(set) var count = 0
+
+    mutating func append(_ json: [UInt8]) {
+        bytes.append(contentsOf: json)
+        bytes.append(0x0A)
+        count += 1
     }
 }

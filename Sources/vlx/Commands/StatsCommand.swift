@@ -38,7 +38,7 @@ struct StatsCommand: AsyncParsableCommand {
             let report = run.adopt(StatsReport(out: try run.openOutput(nil), json: json) { run.reader.info })
             // Each item is counted on the worker that read it, into the counts of the items that
             // worker reads together: this loop only adds those up.
-            for try await counts in run.reader.mediaItems(into: ItemCounts.init, adding: { $0.add($1) }) {
+            for try await counts in run.reader.mediaItems.batches(into: ItemCounts.init, adding: { $0.add($1) }) {
                 report.stats.add(counts)
                 run.input.progress.addItems(counts.mediaItems)
             }

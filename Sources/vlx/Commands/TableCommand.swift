@@ -49,7 +49,7 @@ struct TableCommand: AsyncParsableCommand {
             // Each item's rows are written on the worker that read it, after those of the items
             // that worker read before it in the same run: this loop writes the runs in order.
             let kind = kind
-            let rows = run.reader.mediaItems(into: { ItemRows(format: format, columns: columns) }, adding: { rows, item in
+            let rows = run.reader.mediaItems.batches(into: { ItemRows(format: format, columns: columns) }, adding: { rows, item in
                 Self.writeRows(kind, of: item, to: &rows.writer.rows)
                 rows.mediaItems += 1
             })

@@ -49,7 +49,7 @@ struct ValidateCommand: AsyncParsableCommand {
                 // Each item is checked on the worker that read it; the report lines of the items a
                 // worker reads together come back in one report.
                 let inputName = name
-                let reports = run.reader.mediaItemsWithJSON(into: ItemsReport.init, adding: { $0.add($1, name: inputName) })
+                let reports = run.reader.mediaItemsWithJSON.batches(into: ItemsReport.init, adding: { $0.add($1, name: inputName) })
                 for try await report in reports {
                     items += report.mediaItems
                     run.input.progress.addItems(report.mediaItems)
@@ -103,7 +103,7 @@ private struct ItemsReport: Sendable {
             warnings.append("\(name):\(place) warning: \(path): the key appears more than once; the last value counts")
         }
         for value in both.item.nonconforming {
-            let error = value.schemaError(pathPrefix: "media_items[\(raw.index)]", mediaItemIndex: raw.index)
+            let error = value.schemaError(pathPrefix: ItemPath.mediaItem(raw.index), mediaItemIndex: raw.index)
             problems.append("\(name):\(error)\n")
         }
     }

@@ -50,7 +50,7 @@ public struct ReaderOptions: Sendable, Hashable {
     /// How many warnings a reader keeps in ``ExportReader/warnings``; later ones are only counted.
     public var maxKeptWarnings: Int
     /// How many threads read the items of a file or descriptor; automatic by default. The
-    /// lenient dialect, ``BlockingExportReader`` and readers of chunk sequences read serially.
+    /// lenient dialect and readers of chunk sequences read serially.
     public var parallelism: Parallelism
     /// The size a batch of the parallel walk grows to before it is cut after its next item.
     var parallelBatchBytes = 256 << 10
@@ -77,7 +77,7 @@ public struct ReaderOptions: Sendable, Hashable {
         case serial
         /// This many workers read batches of items.
         case parallel(workers: Int)
-        /// One core: one worker for raw items, the serial walk for the rest (``OneCoreSource``).
+        /// One core: one worker for raw items, the serial walk for the rest (``ExportWalk/Source/oneCore(_:)``).
         case oneCore
     }
 

@@ -17,7 +17,6 @@ final class ExportParser: TokenSink {
         _read { yield routerStorage.pointee }
         _modify { yield &routerStorage.pointee }
     }
-    private var readyHead = 0
     private let maxValueBytes: Int
 
     /// Events seen so far, and at the last chunk's end: a chunk with none is inside one long token.
@@ -53,11 +52,14 @@ final class ExportParser: TokenSink {
     /// `isCompact` says the scanner saw no white space outside strings in the batch, so that
     /// items' bytes need no compacting (the items yajl reads whole before any fault are
     /// tokenized as the scanner tokenized them).
-    convenience init(batchOf options: ReaderOptions, itemMode: ItemMode, at place: BatchPlace, expectedItems: Int, isCompact: Bool) {
+    convenience init(
+        batchOf options: ReaderOptions, itemMode: ItemMode, at place: InputPlace, skippingItemsBefore skipped: Int = 0,
+        expectedItems: Int, isCompact: Bool
+    ) {
         self.init(options: options, itemMode: itemMode)
-        routerStorage.pointee.reserveReady(expectedItems)
-        routerStorage.pointee.inputIsCompact = isCompact
-        skipItemsBefore = place.skipItemsBefore
+        routerStorage.pointee.finished.reserve(expectedItems)
+        routerStorage.pointee.items.bytes.inputIsCompact = isCompact
+        skipItemsBefore = skipped
         Self.mediaItemsPrefix.withUnsafeBytes { feed($0) }
         tokenizer.move(toOffset: place.offset, line: place.line, lineStart: place.lineStart, precedingBytes: place.precedingBytes)
         routerStorage.pointee.setNextItemIndex(place.firstItemIndex)
@@ -65,13 +67,14 @@ final class ExportParser: TokenSink {
     }
 
     /// What puts a parser inside `media_items`, before its first item.
-    private static let mediaItemsPrefix = Array(#"{"media_items":["#.utf8)
+    private static let mediaItemsPrefix = Array("{\"\(ItemPath.mediaItems)\":[".utf8)
 
     /// Takes in what a worker made of a batch, and moves past its bytes, to `end`.
-    func absorb(_ batch: consuming BatchResult, end: BatchPlace) {
-        routerStorage.pointee.absorb(items: batch.items, warnings: batch.warnings, warningCount: batch.warningCount, itemCount: batch.itemCount)
+    func absorb(_ batch: consuming BatchResult, end: InputPlace) {
+        let failure = batch.failure
+        routerStorage.pointee.absorb(batch)
         tokenizer.move(toOffset: end.offset, line: end.line, lineStart: end.lineStart, precedingBytes: end.precedingBytes)
-        if let failure = batch.failure, self.failure == nil {
+        if let failure, self.failure == nil {
             self.failure = failure
             isFinished = true
         }
@@ -79,32 +82,22 @@ final class ExportParser: TokenSink {
 
     /// What a worker made of a batch: its items and warnings, and the error that ended it.
     func batchResult() -> BatchResult {
-        var items = router.takeAllReady()
-        items.removeFirst(readyHead)
-        readyHead = 0
-        return BatchResult(items: items, warnings: warnings, warningCount: warningCount, itemCount: itemCount - firstItemIndexOfBatch, failure: failure)
-    }
-
-    /// Makes room for what a batch of `bytes` bytes makes, when ``transformOnFinish`` joins its items.
-    func reserve(forBatchOf bytes: Int) {
-        routerStorage.pointee.reserve(forBatchOf: bytes)
+        BatchResult(
+            items: routerStorage.pointee.finished.takeAll(), warnings: warnings, warningCount: warningCount,
+            itemCount: itemCount - firstItemIndexOfBatch, failure: failure
+        )
     }
 
     /// What items that start from now on become.
     var itemMode: ItemMode {
-        get { router.itemMode }
-        set { routerStorage.pointee.itemMode = newValue }
+        get { router.items.mode }
+        set { routerStorage.pointee.items.mode = newValue }
     }
 
-    /// What each item becomes on the worker that reads it, in the parallel walk; the serial
-    /// walk leaves it to the loop. The walk's own parser only carries it to the batches,
-    /// whose parsers apply it (``transformOnFinish``).
-    var itemTransform: ItemTransform?
-
-    /// What each item becomes as soon as it is finished: set on a worker's parser only.
-    var transformOnFinish: ItemTransform? {
-        get { router.transformOnFinish }
-        set { routerStorage.pointee.transformOnFinish = newValue }
+    /// What joins the items together as they are finished: set on a worker's parser only.
+    var collector: (any ItemCollecting)? {
+        get { router.finished.collector }
+        set { routerStorage.pointee.finished.collector = newValue }
     }
 
     /// What items become once `info` has been read, if that should change then.
@@ -115,8 +108,8 @@ final class ExportParser: TokenSink {
 
     /// Items with a smaller index are passed over, for a walk read again from the start.
     var skipItemsBefore: Int {
-        get { router.skipItemsBefore }
-        set { routerStorage.pointee.skipItemsBefore = newValue }
+        get { router.items.skipItemsBefore }
+        set { routerStorage.pointee.items.skipItemsBefore = newValue }
     }
 
     /// Starts with the warnings an earlier pass had about the items this one passes over.
@@ -129,26 +122,19 @@ final class ExportParser: TokenSink {
     /// Whether the `media_items` array has begun: the document is an export.
     var sawMediaItems: Bool { router.sawMediaItems }
     /// Warnings so far, the first ``ReaderOptions/maxKeptWarnings``; the count check is added when the export object closes.
-    var warnings: [ExportWarning] { router.warnings }
+    var warnings: [ExportWarning] { router.log.warnings }
     /// How many warnings there were, kept or not.
-    var warningCount: Int { router.warningCount }
+    var warningCount: Int { router.log.count }
     /// Media items started so far.
     var itemCount: Int { router.itemCount }
     /// Items of a normalized walk written from their typed form, read again from their bytes.
-    var normalizedItemsReadAgain: Int { router.itemsReadAgain }
+    var normalizedItemsReadAgain: Int { router.items.itemsReadAgain }
     /// Media items started before `info` was read, once it was.
     var itemCountWhenInfoRead: Int? { router.itemCountWhenInfoRead }
 
     /// The oldest finished item not yet taken.
     func nextReady() -> ParsedItem? {
-        guard readyHead < router.ready.count else { return nil }
-        let item = router.takeReady(at: readyHead)
-        readyHead += 1
-        if readyHead == router.ready.count {
-            router.clearReady()
-            readyHead = 0
-        }
-        return item
+        routerStorage.pointee.finished.next()
     }
 
     /// Parses a chunk of input.
@@ -188,8 +174,7 @@ final class ExportParser: TokenSink {
 
     /// yajl's callbacks, each calling this parser's method for its event directly: the sink is
     /// known to be an `ExportParser`, so the call is not made through ``TokenSink``'s table and
-    /// the router's handling of the event is inlined into it. (The calls this saves were 2.8%
-    /// of a typed walk's instructions.)
+    /// the router's handling of the event is inlined into it.
     static let directCallbacks: yajl_callbacks = {
         var table = yajl_callbacks()
         table.yajl_null = { context in

@@ -47,9 +47,10 @@ public struct VLExportError: Error, Sendable, Hashable, CustomStringConvertible 
         case io
         /// The gzip data around the export is corrupt.
         case compression
-        /// The reader was used against its one-pass rule: a walk asked for after the input was
-        /// read to its end or closed, raw items after typed ones, or items that ``ExportReader/readInfo(isolation:)``
-        /// passed over on an input that cannot be read again. See ``ExportReader``.
+        /// The reader was used against its one rule: a loop after the input was read to its end
+        /// or closed, a loop in another form than the first loop's, or items that
+        /// ``ExportReader/readInfo(isolation:)`` passed over on an input that cannot be read again.
+        /// See ``ExportReader``.
         case usage
     }
 
