@@ -13,6 +13,9 @@
 #   Scripts/bench.sh --workflows [SIZE] [RUNS] what users do next: vlx coco on the export, and
 #                                              vlx merge of 20 overlapping pages of 50,000 items
 #                                              (10% overlap), against json_verify -s on the pages
+#   … --against DIR                            also every vlx and vlx-walk row with the binaries in
+#                                              DIR (an earlier build), interleaved with this build's,
+#                                              and the ratio of each pair: a change's effect on speed
 #
 # Each command runs RUNS times, interleaved (one of each, then again), and the
 # median is kept: wall seconds, MB/s, peak RSS (/usr/bin/time's maximum
@@ -23,6 +26,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source Scripts/setup.sh
 source Scripts/timing.sh
+
+against=""
+arguments=()
+while [ $# -gt 0 ]; do
+    if [ "$1" = "--against" ]; then
+        [ $# -ge 2 ] && [ -x "$2/vlx" ] || { echo "bench: --against needs a folder holding vlx and vlx-walk" >&2; exit 2; }
+        against=$(realpath "$2")
+        shift 2
+    else
+        arguments+=("$1")
+        shift
+    fi
+done
+set -- "${arguments[@]+"${arguments[@]}"}"
 
 set_name=tools
 if [ "${1:-}" = "--commands" ]; then
@@ -46,6 +63,7 @@ swift build -c release --product vlx-walk >&2
 swift build -c release --product vlx-generate >&2
 swift build -c release --package-path Benchmarks --product jsondecoder-baseline >&2
 bin=$(swift build -c release --show-bin-path)
+this_bin=$bin
 baseline=$(swift build -c release --package-path Benchmarks --show-bin-path)/jsondecoder-baseline
 
 export_file=$(vlx_generated_export "$size" "$bin")
@@ -74,6 +92,15 @@ elif [ "$set_name" = workflows ]; then
 else
     names=(json_verify vlx_ndjson vlx_stats typed_walk jsondecoder jq ijson)
 fi
+# With --against, each row of vlx or vlx-walk has a twin NAME__before that runs the earlier build.
+if [ -n "$against" ]; then
+    paired=()
+    for name in "${names[@]}"; do
+        paired+=("$name")
+        case $name in vlx_*|typed_walk) paired+=("${name}__before") ;; esac
+    done
+    names=("${paired[@]}")
+fi
 declare -A labels=(
     [vlx_normalize]="vlx ndjson --normalize FILE > /dev/null"
     [vlx_filter]="vlx filter --issue duplicates --min-confidence 0.9 FILE > /dev/null"
@@ -98,8 +125,24 @@ declare -A labels=(
 
 declare -A seconds peaks cpus
 for run in $(seq "$runs"); do
-    for name in "${names[@]}"; do
-        case $name in
+    # A row and its "before" twin run in turns, the twin first in every other round, so
+    # neither gains from its place in the round.
+    order=("${names[@]}")
+    if [ -n "$against" ] && [ $((run % 2)) = 0 ]; then
+        order=()
+        for name in "${names[@]}"; do
+            if [[ $name == *__before ]]; then
+                last=$((${#order[@]} - 1))
+                order=("${order[@]:0:$last}" "$name" "${order[$last]}")
+            else
+                order+=("$name")
+            fi
+        done
+    fi
+    for name in "${order[@]}"; do
+        bin=$this_bin
+        [[ $name == *__before ]] && bin=$against
+        case ${name%__before} in
             json_verify) result=$(vlx_measure sh -c "json_verify -q < '$export_file'") ;;
             vlx_ndjson) result=$(vlx_measure "$bin/vlx" ndjson --no-progress "$export_file") ;;
             vlx_ndjson_one_worker) result=$(vlx_measure "$bin/vlx" ndjson --threads 1 --no-progress "$export_file") ;;
@@ -127,6 +170,7 @@ for run in $(seq "$runs"); do
         cpus[$name]+="$cpu "
     done
 done
+bin=$this_bin
 
 
 machine="$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -m), $(swift --version 2>/dev/null | head -1)"
@@ -136,22 +180,33 @@ table=$(
     echo "|---|---|---|---|---|---|"
     for name in "${names[@]}"; do
         if [[ "${seconds[$name]}" == *failed* ]]; then
-            echo "| \`${labels[$name]}\` | failed | | | | |"
+            echo "| \`${labels[${name%__before}]}\` | failed | | | | |"
             continue
         fi
         s=$(echo "${seconds[$name]}" | vlx_median)
         p=$(echo "${peaks[$name]}" | vlx_median)
         c=$(echo "${cpus[$name]}" | vlx_median)
+        label=${labels[${name%__before}]}
+        [[ $name == *__before ]] && label="$label, before"
         # Merge rows read the pages: their yardstick is json_verify over the same bytes.
         row_base=$base row_bytes=$bytes
         if [[ $name == *pages* || $name == vlx_merge* ]]; then
             row_base=$(echo "${seconds[json_verify_pages]}" | vlx_median)
             row_bytes=$page_bytes
         fi
-        awk -v label="${labels[$name]}" -v s="$s" -v p="$p" -v c="$c" -v b="$row_base" -v bytes="$row_bytes" \
+        awk -v label="$label" -v s="$s" -v p="$p" -v c="$c" -v b="$row_base" -v bytes="$row_bytes" \
             'BEGIN { printf "| `%s` | %.2f | %.0f | %.1f MiB | %.2fx | %.2f |\n", label, s, bytes / s / 1e6, p / 1024, s / b, c }'
     done
 )
+
+# Each row's median wall time over its "before" twin's.
+comparison() {
+    for name in "${names[@]}"; do
+        [[ $name == *__before ]] || [ -z "${seconds[${name}__before]:-}" ] && continue
+        awk -v label="${labels[$name]}" -v new="$(echo "${seconds[$name]}" | vlx_median)" -v old="$(echo "${seconds[${name}__before]}" | vlx_median)" \
+            'BEGIN { printf "- `%s`: %.3f (%+.1f%%)\n", label, new / old, (new / old - 1) * 100 }'
+    done
+}
 
 section=$(cat <<SECTION
 <!-- bench.sh $set_name: begin -->
@@ -164,6 +219,7 @@ $( [ "$set_name" = parallel ] && printf '\nNDJSON with every core and with one c
 $( [ "$set_name" = workflows ] && printf '\nPAGES: 20 exports of 50,000 items, each repeating the last 5,000 of the one before (905,000 distinct items, %s bytes), made by vlx_overlapping_pages in Scripts/timing.sh.\n' "$page_bytes" )
 
 $table
+$( [ -n "$against" ] && printf '\nEach row marked "before" runs the binaries in %s, in the same rounds. This build against it (wall seconds, medians):\n\n%s\n' "$against" "$(comparison)" )
 <!-- bench.sh $set_name: end -->
 SECTION
 )
