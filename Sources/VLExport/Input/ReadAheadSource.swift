@@ -76,10 +76,7 @@ final class ReadAheadSource: ChunkSource, @unchecked Sendable {
     private func startIfNeeded() {
         guard !threadStarted else { return }
         threadStarted = true
-        let failure = DetachedThread.start { [self] in
-            readUntilStopped()
-            stopped.post()
-        }
+        let failure = DetachedThread.start({ [self] in readUntilStopped() }, finished: stopped)
         if let failure {
             threadStarted = false
             chunks.finish(.failed(VLExportError(.io, "cannot start a thread to read \(input.descriptor.name): \(failure)")))

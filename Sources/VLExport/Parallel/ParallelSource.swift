@@ -88,10 +88,7 @@ final class ParallelSource: @unchecked Sendable {
     }
 
     private func start(_ body: @escaping (ParallelSource) -> Void) {
-        let failure = DetachedThread.start { [self] in
-            body(self)
-            stopped.post()
-        }
+        let failure = DetachedThread.start({ [self] in body(self) }, finished: stopped)
         if let failure {
             segments.finish(.failed(VLExportError(.io, "cannot start a thread to read \(input.descriptor.name): \(failure)")))
         } else {

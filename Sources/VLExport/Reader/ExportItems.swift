@@ -55,14 +55,16 @@ public struct ExportItems<Element: Sendable>: AsyncSequence {
             PartialCollector(id: id, mode: mode, element: element, makePartial: makePartial, add: add)
         }
         return ExportItems<Partial>(walk: walk, form: WalkForm(mode: mode, collector: maker)) { item throws(VLExportError) in
-            if case .collected(let value, let collector, _) = item {
+            switch consume item {
+            case .collected(let value, let collector, _):
                 guard collector == id else { throw ExportWalk.otherFormError }
                 // The collector made this value from this sequence's function: its type is Partial.
                 return value as! Partial
+            case let single:
+                var partial = makePartial()
+                add(&partial, try element(single))
+                return partial
             }
-            var partial = makePartial()
-            add(&partial, try element(item))
-            return partial
         }
     }
 

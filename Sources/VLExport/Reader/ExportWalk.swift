@@ -62,7 +62,7 @@ final class ExportWalk {
     /// The next finished item in `requested` form; nil at the end; throws the input's error
     /// after every item before it. `startsLoop` is true on a new iterator's first call.
         func next(_ requested: WalkForm, startsLoop: Bool, isolation: isolated (any Actor)? = #isolation) async throws -> ParsedItem? {
-        try begin(requested, startsLoop: startsLoop)
+        if startsLoop || isClosed || itemsPassedOver || form == nil { try begin(requested, startsLoop: startsLoop) }
         while true {
             switch try step() {
             case .item(let item): return item
@@ -74,7 +74,7 @@ final class ExportWalk {
 
     /// The same, waiting on the calling thread.
         func nextBlocking(_ requested: WalkForm, startsLoop: Bool) throws(VLExportError) -> ParsedItem? {
-        try begin(requested, startsLoop: startsLoop)
+        if startsLoop || isClosed || itemsPassedOver || form == nil { try begin(requested, startsLoop: startsLoop) }
         while true {
             switch try step() {
             case .item(let item): return item
@@ -85,16 +85,26 @@ final class ExportWalk {
     }
 
     private func step() throws(VLExportError) -> Step {
-        if let item = parser.nextReady() {
-            if case .collected(_, _, let items) = item { itemsTaken += items } else { itemsTaken += 1 }
-            return .item(item)
-        }
+        if let item = parser.nextReady() { return .item(counted(item)) }
         if let failure = parser.failure { throw failure }
         if parser.isFinished {
             endReported = true
             return .ended
         }
         return .needsInput
+    }
+
+    /// Counts the items `item` stands for (several, for a partial result). The item is
+    /// consumed: matching a borrowed one would copy it whole first, retaining everything in it.
+    private func counted(_ item: consuming ParsedItem) -> ParsedItem {
+        switch consume item {
+        case .collected(let value, let collector, let items):
+            itemsTaken += items
+            return .collected(value, by: collector, items: items)
+        case let other:
+            itemsTaken += 1
+            return other
+        }
     }
 
     /// Feeds the parser what comes next, or tells it the input has ended (and then closes the
