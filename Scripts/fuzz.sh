@@ -2,16 +2,23 @@
 # Fuzzes the reader with libFuzzer and AddressSanitizer for SECONDS (default 60).
 #
 #   Scripts/fuzz.sh [SECONDS] [extra libFuzzer flags…]
+#   Scripts/fuzz.sh --replay     runs every input of the corpus once and stops (what CI runs)
 #
 # The corpus lives in .build/fuzz/corpus and grows from run to run; it is
 # seeded from Tests/Fixtures, each fixture once per dialect, walk and chunk size
-# (the first byte of an input chooses them; see Fuzz/Sources/ReaderFuzzer).
-# A crash, sanitizer report or broken invariant stops the run and leaves the
-# input in .build/fuzz/artifacts; turn it into a regression test.
+# (the first byte of an input chooses them; see Fuzz/Sources/ReaderFuzzer), and
+# from Fuzz/Corpus, inputs earlier runs found, kept in git (a run's corpus merged
+# into it with `-merge=1`). A crash, sanitizer report or broken invariant stops the
+# run and leaves the input in .build/fuzz/artifacts; turn it into a regression test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Scripts/setup.sh
 
+replay=false
+if [ "${1:-}" = "--replay" ]; then
+    replay=true
+    shift
+fi
 seconds=${1:-60}
 shift || true
 vlx_require_swift
@@ -40,6 +47,12 @@ if [ -z "$(ls -A "$corpus")" ]; then
     for case in Tests/Fixtures/JSONTestSuite/test_parsing/*.json; do
         { printf '\x00'; cat "$case"; } > "$corpus/jsontestsuite-$(basename "$case")"
     done
+fi
+find Fuzz/Corpus -type f ! -name README.md -exec cp -n {} "$corpus/" \;
+
+if $replay; then
+    echo "fuzz.sh: running each of the $(ls "$corpus" | wc -l) inputs of the corpus once" >&2
+    exec "$fuzzer" -runs=0 -max_len=8192 -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$artifacts/" "$corpus"
 fi
 
 echo "fuzz.sh: fuzzing for $seconds s" >&2
