@@ -23,8 +23,9 @@ import Glibc
         return (generated.stdout, lines)
     }()
 
-    /// Starts vlx on a pipe, feeds it most of the export, waits until vlx has done all it can
-    /// with that (its CPU time stands still: it waits in a read), and sends `signal`.
+    /// Starts vlx on a pipe, feeds it most of the export, waits until vlx watches for `signal`
+    /// (its handler shows in /proc) and has done all it can with that input (its CPU time stands
+    /// still: it waits in a read), and sends `signal`.
     func interrupt(_ arguments: [String], with signal: Int32) throws -> (status: Int32, stderr: String) {
         let scratch = try Paths.scratch()
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -39,6 +40,7 @@ import Glibc
         process.standardError = try FileHandle(forWritingTo: errURL)
         try process.run()
         // Returns once vlx has read all but a pipe's worth; the pipe then stays open and silent.
+        #expect(waitUntilWatched(signal, by: process.processIdentifier), "vlx never watched for signal \(signal)")
         input.fileHandleForWriting.write(Self.export.bytes.prefix(Self.export.bytes.count * 3 / 4))
         let deadline = Date().addingTimeInterval(60)
         var cpuTime = processCPUTime(process.processIdentifier)
