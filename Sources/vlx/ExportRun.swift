@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 import VLExport
 
 #if canImport(Glibc)
@@ -176,7 +175,7 @@ extension ExportInput {
 /// output is finished before `vlx` exits with 128 + the signal's number; a second exits at once,
 /// removing the temporary files of outputs not yet committed.
 enum Interruption {
-    private static let received = Mutex<Int32?>(nil)
+    private static let received = LockedValue<Int32?>(nil)
 
     /// Watches for the signals on behalf of `task`, for as long as the returned sources are kept.
     static func install(cancelling task: Task<Void, any Error>) -> [any DispatchSourceSignal] {

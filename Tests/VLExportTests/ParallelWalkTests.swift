@@ -1,4 +1,3 @@
-import Synchronization
 import Testing
 import TestSupport
 @testable import VLExport
@@ -247,7 +246,7 @@ import Glibc
             var ends: [Int32] = [0, 0]
             #expect(pipe(&ends) == 0)
             let writeEnd = ends[1]
-            _ = Thread.detach {
+            Thread.detach {
                 var generator = SeededGenerator(state: seed)
                 var offset = 0
                 while offset < bytes.count {
@@ -533,7 +532,7 @@ import Glibc
             var options = ReaderOptions(parallelism: .threads(2))
             options.parallelBatchBytes = 300
             let reader = try ExportReader(path: path, options: options)
-            let addingThreads = Mutex<Set<UInt>>([])
+            let addingThreads = LockedValue<Set<UInt>>([])
             let counts = reader.mediaItems.batches(into: { 0 }, adding: { count, _ in
                 addingThreads.withLock { _ = $0.insert(pthread_self()) }
                 count += 1

@@ -166,7 +166,7 @@ import Glibc
         #expect(pipe(&descriptors) == 0)
         let bytes = try Fixture.bytes("real-export-extreme.json")
         let writeEnd = descriptors[1]
-        let writer = Thread.detach {
+        let writer = Thread.start {
             bytes.withUnsafeBytes { buffer in
                 var written = 0
                 while written < buffer.count {
@@ -209,7 +209,7 @@ import Glibc
     }
 }
 
-/// A thread for the tests' pipe writer, on pthreads.
+/// A thread for the tests' pipe writers, on pthreads.
 final class Thread: @unchecked Sendable {
     private var thread = pthread_t()
     private let body: () -> Void
@@ -218,7 +218,8 @@ final class Thread: @unchecked Sendable {
         self.body = body
     }
 
-    static func detach(_ body: @escaping @Sendable () -> Void) -> Thread {
+    /// Runs `body` on a new thread, which the caller must ``join()``.
+    static func start(_ body: @escaping @Sendable () -> Void) -> Thread {
         let thread = Thread(body)
         let context = Unmanaged.passRetained(thread).toOpaque()
         pthread_create(&thread.thread, nil, { context in
@@ -227,6 +228,11 @@ final class Thread: @unchecked Sendable {
             return nil
         }, context)
         return thread
+    }
+
+    /// Runs `body` on a new thread that no one joins: its resources go when it ends.
+    static func detach(_ body: @escaping @Sendable () -> Void) {
+        pthread_detach(start(body).thread)
     }
 
     func join() {

@@ -1,4 +1,3 @@
-import Synchronization
 import Testing
 import TestSupport
 import VLExport
@@ -237,7 +236,7 @@ import Glibc
 
 /// A one-shot gate a task waits on until another opens it.
 final class Gate: Sendable {
-    private let isOpen = Mutex(false)
+    private let isOpen = LockedValue(false)
 
     func open() {
         isOpen.withLock { $0 = true }
@@ -256,7 +255,7 @@ enum PipeFeeder {
         var ends: [Int32] = [0, 0]
         guard pipe(&ends) == 0 else { throw FixtureError.cannotOpen("a pipe") }
         let writeEnd = ends[1]
-        _ = Thread.detach {
+        Thread.detach {
             var offset = 0
             while offset < bytes.count {
                 let count = bytes[offset...].withUnsafeBytes { write(writeEnd, $0.baseAddress, $0.count) }

@@ -18,7 +18,7 @@ final class DescriptorInput: BlockingByteInput, Sendable {
     private let startOffset: off_t
     /// A pipe that ``wake()`` writes to, to end a wait in `poll(2)`: its read end is watched.
     private let wakeDescriptors: (read: Int32, write: Int32)
-    private let state: Mutex<State>
+    private let state: LockedValue<State>
     private let bytesReadCounter = Atomic<Int>(0)
 
     private struct State {
@@ -54,7 +54,7 @@ final class DescriptorInput: BlockingByteInput, Sendable {
             }
         }
         wakeDescriptors = (ends[0], ends[1])
-        state = Mutex(State(prefix: alreadyRead))
+        state = LockedValue(State(prefix: alreadyRead))
     }
 
     deinit {

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Byte buffers handed back once read, for the reading thread to fill again.
 ///
@@ -8,7 +7,7 @@ import Synchronization
 /// the arena handed back to the kernel came back as fresh pages to fault in. Recycled, the
 /// same few buffers go round.
 final class ByteBufferPool: Sendable {
-    private let buffers = Mutex<[[UInt8]]>([])
+    private let buffers = LockedValue<[[UInt8]]>([])
     /// Buffers kept, at most; more are freed.
     private let limit: Int
     /// Buffers with more room than this are freed rather than kept (one that held an item

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// The parallel walk: a reading thread that reads and cuts the export, worker threads that
 /// read the batches of items, and the walk, which takes the pieces in the export's order.
@@ -27,9 +26,9 @@ final class ParallelSource: @unchecked Sendable {
     /// Pieces in the export's order, for the walk.
     private let segments = Handoff<ExportSegment>()
     /// Batches not yet taken by a worker.
-    private let work = Mutex<[ItemBatch]>([])
+    private let work = LockedValue<[ItemBatch]>([])
     /// How the walk reads the batches cut from now on.
-    private let order: Mutex<BatchOrder>
+    private let order: LockedValue<BatchOrder>
     /// Room for another piece.
     private var freeSlots: Semaphore
     /// Batches waiting for a worker (and, when stopping, wake-ups).
@@ -49,7 +48,7 @@ final class ParallelSource: @unchecked Sendable {
             recycledBuffers: recycledBuffers
         )
         freeSlots = Semaphore(segmentsInFlight)
-        self.order = Mutex(order)
+        self.order = LockedValue(order)
     }
 
     deinit { close() }

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// ``PropertySlot/of(_:in:)`` for every context and key, precomputed for one ``PropertySelection``.
 ///
@@ -22,7 +21,7 @@ struct SlotTable: @unchecked Sendable {
         }
     }
 
-    private static let made = Mutex<[PropertySelection: SlotTable]>([:])
+    private static let made = LockedValue<[PropertySelection: SlotTable]>([:])
 
     /// Owns the table's memory; ``slots`` points into it, so a lookup does not touch the owner.
     private final class Storage {

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Something a thread hands to the walk. A piece may be handed over before it is ready (a
 /// batch its worker is still reading), so that the pieces keep the export's order.
@@ -50,7 +49,7 @@ final class Handoff<Piece: HandoffPiece>: @unchecked Sendable {
         case nothingYet
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
     /// Posted to wake a walk blocked on its own thread.
     private let threadWakeUp = Semaphore()
 

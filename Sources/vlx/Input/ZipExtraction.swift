@@ -1,4 +1,3 @@
-import Synchronization
 import VLExport
 
 #if canImport(Glibc)
@@ -17,7 +16,7 @@ final class ZipExtraction: @unchecked Sendable {
     private let entry: ZipArchive.Entry
     private let removeWhenDone: Bool
     private let name: String
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     private struct State {
         var failure: String?

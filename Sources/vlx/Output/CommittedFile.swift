@@ -1,4 +1,3 @@
-import Synchronization
 import VLExport
 
 #if canImport(Glibc)
@@ -209,7 +208,7 @@ final class CommittedFile {
 /// The temporary files of the outputs not yet committed, removed when a second signal ends
 /// `vlx` at once. Only what no program can catch (SIGKILL, a crash, a power cut) leaves one.
 enum TemporaryFiles {
-    private static let paths = Mutex<Set<String>>([])
+    private static let paths = LockedValue<Set<String>>([])
 
     static func add(_ path: String) {
         paths.withLock { _ = $0.insert(path) }
