@@ -24,7 +24,7 @@ public enum FormatDeclaration {
     ]
 
     public static let info = OwnerDeclaration(
-        typeName: "ExportInfo", caseName: "info",
+        typeName: "ExportInfo", caseName: "info", metadataType: nil,
         summary: "The export's `info` object: which dataset, when, by whom, and how many items.",
         fields: [
             .init("schema_version", "schemaVersion", .text, "`schema_version`, `\"1.1\"` so far."),
@@ -40,7 +40,7 @@ public enum FormatDeclaration {
     )
 
     public static let mediaItem = OwnerDeclaration(
-        typeName: "MediaItem", caseName: "item",
+        typeName: "MediaItem", caseName: "item", metadataType: nil,
         summary: "One record of `media_items`: an image or a video frame with its metadata.",
         fields: [
             .init("media_id", "mediaID", .text, "`media_id`: a UUID string."),
@@ -147,14 +147,6 @@ public struct OwnerDeclaration: Sendable {
     public let summary: String
     /// The declared fields, in the order the format documents them.
     public let fields: [FieldDeclaration]
-
-    public init(typeName: String, caseName: String, metadataType: String? = nil, summary: String, fields: [FieldDeclaration]) {
-        self.typeName = typeName
-        self.caseName = caseName
-        self.metadataType = metadataType
-        self.summary = summary
-        self.fields = fields
-    }
 }
 
 /// One field of the format.

@@ -69,10 +69,10 @@ final class ExportRun {
     /// - Parameter alsoReading: files the command reads besides FILE (`coco --categories`),
     ///   which no output may be either.
     static func perform(
-        _ file: String?, _ options: ReadOptions, properties: PropertySelection = .all, printsWarnings: Bool = true,
+        _ input: InputArguments, properties: PropertySelection = .all, printsWarnings: Bool = true,
         alsoReading otherInputs: [String] = [], _ body: (ExportRun) async throws -> Void
     ) async throws {
-        try await performEach([file], options, properties: properties, printsWarnings: printsWarnings, alsoReading: otherInputs) { run, _ in
+        try await performEach([input.file], input.read, properties: properties, printsWarnings: printsWarnings, alsoReading: otherInputs) { run, _ in
             try await body(run)
         }
     }

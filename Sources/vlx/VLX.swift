@@ -152,6 +152,14 @@ struct CLIFailure: Error {
     }
 }
 
+/// The export a command reads, and how it reads it.
+struct InputArguments: ParsableArguments {
+    @Argument(help: "The export: a path, or - or nothing for standard input.")
+    var file: String?
+
+    @OptionGroup var read: ReadOptions
+}
+
 /// The options every command that reads an export takes.
 struct ReadOptions: ParsableArguments {
     @Flag(help: "Accept // and /* */ comments and trailing commas, as in the format documentation's example.")

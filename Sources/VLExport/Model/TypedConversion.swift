@@ -120,11 +120,8 @@ extension MetadataItem {
                     typeName = nil
                 }
             case .known(.properties):
-                // Only a properties value that was not an object reaches here: null is no properties.
-                if field.value != .null {
-                    log.record(field, expected: ExpectedShape.object)
-                    others.append(field.member)
-                }
+                // Only a properties value that was not an object reaches here.
+                Self.keepNonObjectProperties(field, in: &others, &log)
             default:
                 others.append(field.member)
             }
@@ -139,6 +136,14 @@ extension MetadataItem {
         let content = Content(type: typeName, properties: properties ?? [], &log)
         log.prefixPaths(from: propertiesStart, with: KnownKey.properties.rawValue)
         self.init(type: typeName, typeKey: typeKey, content: content, otherFields: JSONObject(others))
+    }
+
+    /// Keeps a `properties` member that is not an object with a metadata item's other fields, and
+    /// reports it; null is no properties, and is dropped.
+    static func keepNonObjectProperties(_ field: Field, in others: inout [JSONMember], _ log: inout NonconformingLog) {
+        guard field.value != .null else { return }
+        log.record(field, expected: ExpectedShape.object)
+        others.append(field.member)
     }
 
     /// Reads the value of a `metadata_items` key into `list`; false when it is not an array (it is

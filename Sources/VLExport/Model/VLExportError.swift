@@ -84,14 +84,9 @@ public struct VLExportError: Error, Sendable, Hashable, CustomStringConvertible 
         self.excerpt = excerpt
     }
 
-    /// `LINE:COL: path: message`, with the parts that are known.
+    /// `LINE:COL: path: message near 'excerpt'`, with the parts that are known.
     public var description: String {
-        var text = ""
-        if let location { text += "\(location): " }
-        if let path { text += "\(path): " }
-        text += message
-        if let excerpt { text += " near '\(excerpt)'" }
-        return text
+        located(message + (excerpt.map { " near '\($0)'" } ?? ""), at: location, path: path)
     }
 }
 
@@ -132,10 +127,10 @@ public struct ExportWarning: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `LINE:COL: path: message`, with the parts that are known.
-    public var description: String {
-        var text = ""
-        if let location { text += "\(location): " }
-        if let path { text += "\(path): " }
-        return text + message
-    }
+    public var description: String { located(message, at: location, path: path) }
+}
+
+/// `text` after the place it is about, `LINE:COL: path: `, with the parts that are known.
+private func located(_ text: String, at location: SourceLocation?, path: String?) -> String {
+    (location.map { "\($0): " } ?? "") + (path.map { "\($0): " } ?? "") + text
 }

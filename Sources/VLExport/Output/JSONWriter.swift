@@ -79,26 +79,23 @@ public struct JSONWriter: ~Copyable {
     }
 
     /// Opens an object.
-    public mutating func beginObject() {
-        separated(UInt8(ascii: "{"))
-        needsComma = false
-    }
-
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
     /// Closes the open object.
-    public mutating func endObject() {
-        write(maximum: 1, afterComma: false) { at in Self.put(UInt8(ascii: "}"), at: &at) }
-        needsComma = true
-    }
-
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
     /// Opens an array.
-    public mutating func beginArray() {
-        separated(UInt8(ascii: "["))
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    /// Closes the open array.
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
+
+    /// Writes an opening bracket, after a comma if a value came before it; its first value takes none.
+    private mutating func open(_ bracket: UInt8) {
+        separated(bracket)
         needsComma = false
     }
 
-    /// Closes the open array.
-    public mutating func endArray() {
-        write(maximum: 1, afterComma: false) { at in Self.put(UInt8(ascii: "]"), at: &at) }
+    /// Writes a closing bracket; a value after it takes a comma.
+    private mutating func close(_ bracket: UInt8) {
+        write(maximum: 1, afterComma: false) { at in Self.put(bracket, at: &at) }
         needsComma = true
     }
 
@@ -155,9 +152,8 @@ public struct JSONWriter: ~Copyable {
     /// Writes number text as it is, with `.0` after it when asked: for text that
     /// ``integer(_:)`` or ``double(_:)`` would write as itself.
     mutating func number(verbatim text: UnsafeRawBufferPointer, appendingPointZero: Bool) {
-        let comma = needsComma
         let count = text.count
-        write(maximum: count + 2, afterComma: comma) { at in
+        value(maximum: count + 2) { at in
             Self.copyShort(text.baseAddress.unsafelyUnwrapped, count: count, to: at)
             at += count
             if appendingPointZero {
@@ -165,24 +161,28 @@ public struct JSONWriter: ~Copyable {
                 Self.put(UInt8(ascii: "0"), at: &at)
             }
         }
-        needsComma = true
     }
 
     /// Writes `null`.
     public mutating func null() {
-        write(maximum: 4, afterComma: needsComma) { at in Self.put("null", at: &at) }
-        needsComma = true
+        value(maximum: 4) { at in Self.put("null", at: &at) }
     }
 
     /// Writes a whole number.
     public mutating func integer(_ value: Int) {
-        write(maximum: Self.longestDecimal, afterComma: needsComma) { at in Self.putDecimal(value, at: &at) }
-        needsComma = true
+        self.value(maximum: Self.longestDecimal) { at in Self.putDecimal(value, at: &at) }
     }
 
     /// Writes a finite number in its shortest form that reads back the same (`0.88`, `6120.0`).
     public mutating func double(_ value: Double) {
-        write(maximum: ShortestDecimal.longestText, afterComma: needsComma) { at in ShortestDecimal.put(value, at: &at) }
+        self.value(maximum: Self.longestDouble) { at in Self.putDouble(value, at: &at) }
+    }
+
+    /// Writes a value of at most `maximum` bytes, which `body` writes from the pointer it is
+    /// given, moving the pointer past them, after a comma if a value came before it.
+    @inline(__always)
+    mutating func value(maximum: Int, _ body: (inout UnsafeMutablePointer<UInt8>) -> Void) {
+        write(maximum: maximum, afterComma: needsComma, body)
         needsComma = true
     }
 

@@ -110,21 +110,23 @@ public struct TableRowWriter: ~Copyable {
 
     /// A cell holding a whole number, in decimal.
     public mutating func integer(_ value: Int) {
-        startCell()
-        if format == .ndjson {
-            output.integer(value)
-        } else {
-            output.appendVerbatim(maximum: JSONWriter.longestDecimal) { at in JSONWriter.putDecimal(value, at: &at) }
-        }
+        numberCell(maximum: JSONWriter.longestDecimal) { at in JSONWriter.putDecimal(value, at: &at) }
     }
 
     /// A cell holding a finite number, in its shortest form that reads back the same (`0.88`, `6120.0`).
     public mutating func number(_ value: Double) {
+        numberCell(maximum: JSONWriter.longestDouble) { at in JSONWriter.putDouble(value, at: &at) }
+    }
+
+    /// A cell holding number text that `put` writes, of at most `maximum` bytes: a JSON value
+    /// in NDJSON, the same text alone in CSV and TSV.
+    @inline(__always)
+    private mutating func numberCell(maximum: Int, _ put: (inout UnsafeMutablePointer<UInt8>) -> Void) {
         startCell()
         if format == .ndjson {
-            output.double(value)
+            output.value(maximum: maximum, put)
         } else {
-            output.appendVerbatim(maximum: JSONWriter.longestDouble) { at in JSONWriter.putDouble(value, at: &at) }
+            output.appendVerbatim(maximum: maximum, put)
         }
     }
 

@@ -61,7 +61,7 @@ final class ExportWalk {
 
     /// The next finished item in `requested` form; nil at the end; throws the input's error
     /// after every item before it. `startsLoop` is true on a new iterator's first call.
-        func next(_ requested: WalkForm, startsLoop: Bool, isolation: isolated (any Actor)? = #isolation) async throws -> ParsedItem? {
+    func next(_ requested: WalkForm, startsLoop: Bool, isolation: isolated (any Actor)? = #isolation) async throws -> ParsedItem? {
         if startsLoop || isClosed || itemsPassedOver || form == nil { try begin(requested, startsLoop: startsLoop) }
         while true {
             switch try step() {
@@ -73,7 +73,7 @@ final class ExportWalk {
     }
 
     /// The same, waiting on the calling thread.
-        func nextBlocking(_ requested: WalkForm, startsLoop: Bool) throws(VLExportError) -> ParsedItem? {
+    func nextBlocking(_ requested: WalkForm, startsLoop: Bool) throws(VLExportError) -> ParsedItem? {
         if startsLoop || isClosed || itemsPassedOver || form == nil { try begin(requested, startsLoop: startsLoop) }
         while true {
             switch try step() {

@@ -172,90 +172,45 @@ final class ExportParser: TokenSink {
 
     // MARK: - TokenSink
 
-    /// yajl's callbacks, each calling this parser's method for its event directly: the sink is
-    /// known to be an `ExportParser`, so the call is not made through ``TokenSink``'s table and
-    /// the router's handling of the event is inlined into it.
+    /// yajl's callbacks, each handing its event to the router directly: the sink is known to be
+    /// an `ExportParser`, so the call is not made through ``TokenSink``'s table and the router's
+    /// handling of the event is inlined into it. This parser overrides only
+    /// ``TokenSink/chunkEnded(_:)``, which the tokenizer calls itself.
     static let directCallbacks: yajl_callbacks = {
         var table = yajl_callbacks()
-        table.yajl_null = { context in
-            Tokenizer.deliver(context, to: ExportParser.self) { (parser, tokenizer) throws(VLExportError) in try parser.null(tokenizer) }
-        }
+        table.yajl_null = { context in route(context) { (router, tokenizer) throws(VLExportError) in try router.scalar(.null, tokenizer) } }
         table.yajl_boolean = { context, value in
-            Tokenizer.deliver(context, to: ExportParser.self) { (parser, tokenizer) throws(VLExportError) in try parser.bool(value != 0, tokenizer) }
+            route(context) { (router, tokenizer) throws(VLExportError) in try router.scalar(.bool(value != 0), tokenizer) }
         }
         table.yajl_number = { context, text, length in
-            Tokenizer.deliver(context, to: ExportParser.self) { (parser, tokenizer) throws(VLExportError) in
-                try parser.number(UnsafeRawBufferPointer(start: text, count: length), tokenizer)
+            route(context) { (router, tokenizer) throws(VLExportError) in
+                try router.scalar(.number(UnsafeRawBufferPointer(start: text, count: length)), tokenizer)
             }
         }
         table.yajl_string = { context, bytes, length in
-            Tokenizer.deliver(context, to: ExportParser.self) { (parser, tokenizer) throws(VLExportError) in
-                try parser.string(UnsafeRawBufferPointer(start: bytes, count: length), tokenizer)
+            route(context) { (router, tokenizer) throws(VLExportError) in
+                try router.scalar(.string(UnsafeRawBufferPointer(start: bytes, count: length)), tokenizer)
             }
         }
         table.yajl_map_key = { context, bytes, length in
-            Tokenizer.deliver(context, to: ExportParser.self) { (parser, tokenizer) throws(VLExportError) in
-                try parser.key(UnsafeRawBufferPointer(start: bytes, count: length), tokenizer)
-            }
+            route(context) { (router, tokenizer) in router.key(UnsafeRawBufferPointer(start: bytes, count: length), tokenizer) }
         }
-        table.yajl_start_map = { context in
-            Tokenizer.deliver(context, to: ExportParser.self) { (parser, tokenizer) throws(VLExportError) in try parser.startObject(tokenizer) }
-        }
-        table.yajl_end_map = { context in
-            Tokenizer.deliver(context, to: ExportParser.self) { (parser, tokenizer) throws(VLExportError) in try parser.endObject(tokenizer) }
-        }
-        table.yajl_start_array = { context in
-            Tokenizer.deliver(context, to: ExportParser.self) { (parser, tokenizer) throws(VLExportError) in try parser.startArray(tokenizer) }
-        }
-        table.yajl_end_array = { context in
-            Tokenizer.deliver(context, to: ExportParser.self) { (parser, tokenizer) throws(VLExportError) in try parser.endArray(tokenizer) }
-        }
+        table.yajl_start_map = { context in route(context) { (router, tokenizer) throws(VLExportError) in try router.startObject(tokenizer) } }
+        table.yajl_end_map = { context in route(context) { (router, tokenizer) throws(VLExportError) in try router.endObject(tokenizer) } }
+        table.yajl_start_array = { context in route(context) { (router, tokenizer) throws(VLExportError) in try router.startArray(tokenizer) } }
+        table.yajl_end_array = { context in route(context) { (router, tokenizer) throws(VLExportError) in try router.endArray(tokenizer) } }
         return table
     }()
 
-    override func null(_ tokenizer: Tokenizer) throws(VLExportError) {
-        eventCount &+= 1
-        try router.scalar(.null, tokenizer)
-    }
-
-    override func bool(_ value: Bool, _ tokenizer: Tokenizer) throws(VLExportError) {
-        eventCount &+= 1
-        try router.scalar(.bool(value), tokenizer)
-    }
-
-    override func number(_ text: UnsafeRawBufferPointer, _ tokenizer: Tokenizer) throws(VLExportError) {
-        eventCount &+= 1
-        try router.scalar(.number(text), tokenizer)
-    }
-
-    override func string(_ bytes: UnsafeRawBufferPointer, _ tokenizer: Tokenizer) throws(VLExportError) {
-        eventCount &+= 1
-        try router.scalar(.string(bytes), tokenizer)
-    }
-
-    override func key(_ bytes: UnsafeRawBufferPointer, _ tokenizer: Tokenizer) throws(VLExportError) {
-        eventCount &+= 1
-        router.key(bytes, tokenizer)
-    }
-
-    override func startObject(_ tokenizer: Tokenizer) throws(VLExportError) {
-        eventCount &+= 1
-        try router.startObject(tokenizer)
-    }
-
-    override func endObject(_ tokenizer: Tokenizer) throws(VLExportError) {
-        eventCount &+= 1
-        try router.endObject(tokenizer)
-    }
-
-    override func startArray(_ tokenizer: Tokenizer) throws(VLExportError) {
-        eventCount &+= 1
-        try router.startArray(tokenizer)
-    }
-
-    override func endArray(_ tokenizer: Tokenizer) throws(VLExportError) {
-        eventCount &+= 1
-        try router.endArray(tokenizer)
+    /// Counts one event and hands it to the router.
+    @inline(__always)
+    private static func route(
+        _ context: UnsafeMutableRawPointer?, _ event: (inout ExportRouter, Tokenizer) throws(VLExportError) -> Void
+    ) -> Int32 {
+        Tokenizer.deliver(context, to: ExportParser.self) { (parser, tokenizer) throws(VLExportError) in
+            parser.eventCount &+= 1
+            try event(&parser.routerStorage.pointee, tokenizer)
+        }
     }
 
     override func chunkEnded(_ tokenizer: Tokenizer) throws(VLExportError) {

@@ -243,11 +243,7 @@ struct MediaItemBuilder: ~Copyable {
                 }
                 return
             default:
-                if pendingSlot == .skipped {
-                    generic.startSkipping()
-                    return
-                }
-                genericStartLocation = tokenizer.tokenStartLocation
+                guard startsUndeclaredValue(tokenizer) else { return }
             }
         }
         generic.startObject()
@@ -272,14 +268,22 @@ struct MediaItemBuilder: ~Copyable {
             case .boundingBox:
                 spillBoundingBox(tokenizer)
             default:
-                if pendingSlot == .skipped {
-                    generic.startSkipping()
-                    return
-                }
-                genericStartLocation = tokenizer.tokenStartLocation
+                guard startsUndeclaredValue(tokenizer) else { return }
             }
         }
         generic.startArray()
+    }
+
+    /// Begins a container the typed form has no place for: false when the selection leaves its
+    /// key out, and it is passed over; true when it is to be built as a general value from here.
+    @inline(__always)
+    private mutating func startsUndeclaredValue(_ tokenizer: Tokenizer) -> Bool {
+        if pendingSlot == .skipped {
+            generic.startSkipping()
+            return false
+        }
+        genericStartLocation = tokenizer.tokenStartLocation
+        return true
     }
 
     /// Closes an object; true when it was the item's own closing brace, and the item is ready for ``takeItem()``.

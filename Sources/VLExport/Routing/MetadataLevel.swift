@@ -78,11 +78,8 @@ struct MetadataLevel: ~Copyable {
             typeKey = field.key == .known(.type) ? .type : .metadataType
             kind = newKind
         case .known(.properties):
-            // An object opened a properties level; null is no properties; anything else is kept, and reported.
-            if field.value != .null {
-                log.record(field, expected: ExpectedShape.object)
-                otherFields.append(field.member)
-            }
+            // An object opened a properties level instead.
+            MetadataItem.keepNonObjectProperties(field, in: &otherFields, &log)
         default:
             otherFields.append(field.member)
         }

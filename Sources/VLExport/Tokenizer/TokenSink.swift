@@ -4,9 +4,10 @@
 /// callbacks millions of times a second, and a class reference held as
 /// `Unmanaged` is called with no reference counting and one indirect call,
 /// where an existential would be retained and released on every event.
-/// Subclasses override every method. The export's own parser goes further:
-/// it gives the tokenizer callbacks that call it directly
-/// (`ExportParser.directCallbacks`), with no call through the class table.
+/// Subclasses override every method, but for one that gives the tokenizer
+/// callbacks of its own: the export's parser hands each event straight to its
+/// router (`ExportParser.directCallbacks`), with no call through the class
+/// table, and overrides only ``chunkEnded(_:)``.
 ///
 /// Byte buffers handed to a sink are valid only during the call: copy what
 /// you keep. Each event comes with the tokenizer, for positions. Throwing

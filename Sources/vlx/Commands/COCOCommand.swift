@@ -29,10 +29,7 @@ struct COCOCommand: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: "The export: a path, or - or nothing for standard input.")
-    var file: String?
-
-    @OptionGroup var read: ReadOptions
+    @OptionGroup var input: InputArguments
 
     @Option(help: "Keep items of this media type (image, video_frame, …); repeatable: any of them.")
     var mediaType: [String] = []
@@ -50,9 +47,9 @@ struct COCOCommand: AsyncParsableCommand {
         let categoryList = try categories.map(COCOCategories.load) ?? COCOCategories()
         let conditions = ItemConditions(mediaTypes: mediaType)
         var held = HeldValues(for: conditions)
-        try await ExportRun.perform(file, read, properties: Self.properties, alsoReading: categories.map { [$0] } ?? []) { run in
+        try await ExportRun.perform(input, properties: Self.properties, alsoReading: categories.map { [$0] } ?? []) { run in
             let reader = run.reader
-            let quiet = read.quiet
+            let quiet = input.read.quiet
             let dataset = run.adopt(
                 try COCODataset(try run.openOutput(output), categories: categoryList, info: { reader.info }) { summary in
                     if !quiet { Terminal.printError("vlx coco: \(summary)") }
@@ -65,7 +62,7 @@ struct COCOCommand: AsyncParsableCommand {
                 try dataset.append(item, objectsOnly: withObjectsOnly)
             }
         }
-        if !read.quiet {
+        if !input.read.quiet {
             for line in held.unmatched(conditions) { Terminal.printError("vlx coco: \(line)") }
         }
     }

@@ -22,10 +22,7 @@ struct FilterCommand: AsyncParsableCommand {
         case ndjson, export
     }
 
-    @Argument(help: "The export: a path, or - or nothing for standard input.")
-    var file: String?
-
-    @OptionGroup var read: ReadOptions
+    @OptionGroup var input: InputArguments
 
     @Option(help: "Keep items of this media type (image, video_frame, …); repeatable: any of them.")
     var mediaType: [String] = []
@@ -62,7 +59,7 @@ struct FilterCommand: AsyncParsableCommand {
             labels: label, tags: tag, minUniqueness: minUniqueness
         )
         var held = HeldValues(for: conditions)
-        try await ExportRun.perform(file, read, properties: Self.properties) { run in
+        try await ExportRun.perform(input, properties: Self.properties) { run in
             let reader = run.reader
             let out = try run.openOutput(output)
             let document = format == .export ? run.adopt(try ExportDocumentWriter(out) { reader.info?.json ?? JSONObject() }) : nil
@@ -84,7 +81,7 @@ struct FilterCommand: AsyncParsableCommand {
                 }
             }
         }
-        if !read.quiet {
+        if !input.read.quiet {
             for line in held.unmatched(conditions) { Terminal.printError("vlx filter: \(line)") }
         }
     }

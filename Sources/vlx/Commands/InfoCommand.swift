@@ -9,17 +9,14 @@ struct InfoCommand: AsyncParsableCommand {
         discussion: "Stops reading as soon as info has been read when it comes first, as Visual Layer writes it."
     )
 
-    @Argument(help: "The export: a path, or - or nothing for standard input.")
-    var file: String?
-
-    @OptionGroup var read: ReadOptions
+    @OptionGroup var input: InputArguments
 
     @Flag(help: "Print the info object as it stands in the file, as one line of JSON.")
     var json = false
 
     func run() async throws {
         var info: ExportInfo?
-        try await ExportRun.perform(file, read) { run in info = try await run.reader.readInfo() }
+        try await ExportRun.perform(input) { run in info = try await run.reader.readInfo() }
         let out = OutputStream.standardOutput()
         guard let info else {
             if json { try out.write("null\n") } else { try out.write("The export has no info object.\n") }

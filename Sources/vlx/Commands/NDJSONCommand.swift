@@ -15,10 +15,7 @@ struct NDJSONCommand: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: "The export: a path, or - or nothing for standard input.")
-    var file: String?
-
-    @OptionGroup var read: ReadOptions
+    @OptionGroup var input: InputArguments
 
     @Flag(help: "Write the typed, canonical form of each item instead of its bytes.")
     var normalize = false
@@ -27,7 +24,7 @@ struct NDJSONCommand: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        try await ExportRun.perform(file, read) { run in
+        try await ExportRun.perform(input) { run in
             let out = try run.openOutput(output)
             if normalize {
                 // Each item is written out on the worker that read it, from the events, and the
@@ -37,7 +34,7 @@ struct NDJSONCommand: AsyncParsableCommand {
                     try out.write(lines.bytes)
                     run.input.progress.addItems(lines.count)
                 }
-            } else if read.strictSchema {
+            } else if input.read.strictSchema {
                 // The bytes are written as they are; --strict-schema asks that every value be read
                 // as its field's kind too, which only the typed walk does.
                 for try await both in run.reader.mediaItemsWithJSON {

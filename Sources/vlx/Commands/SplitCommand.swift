@@ -27,10 +27,7 @@ struct SplitCommand: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: "The export: a path, or - or nothing for standard input.")
-    var file: String?
-
-    @OptionGroup var read: ReadOptions
+    @OptionGroup var input: InputArguments
 
     @Option(help: "How many part files to write, at most.")
     var shards: Int
@@ -49,9 +46,9 @@ struct SplitCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let quiet = read.quiet
+        let quiet = input.read.quiet
         let report: (String) -> Void = { if !quiet { Terminal.printError("vlx split: \($0)") } }
-        try await ExportRun.perform(file, read) { run in
+        try await ExportRun.perform(input) { run in
             let state = try OutputFolder.prepare(output, overwrite: overwrite, inputs: run.inputs)
             let parts = run.adopt(PartFolder(
                 directory: output, state: state, shards: shards, gzip: gzip, source: run.input.name, report: report

@@ -25,16 +25,13 @@ struct StatsCommand: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: "The export: a path, or - or nothing for standard input.")
-    var file: String?
-
-    @OptionGroup var read: ReadOptions
+    @OptionGroup var input: InputArguments
 
     @Flag(help: "Print one JSON object instead of a readable summary.")
     var json = false
 
     func run() async throws {
-        try await ExportRun.perform(file, read, properties: ExportStats.properties) { run in
+        try await ExportRun.perform(input, properties: ExportStats.properties) { run in
             let report = run.adopt(StatsReport(out: try run.openOutput(nil), json: json) { run.reader.info })
             // Each item is counted on the worker that read it, into the counts of the items that
             // worker reads together: this loop only adds those up.

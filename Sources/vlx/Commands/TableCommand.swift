@@ -27,10 +27,7 @@ struct TableCommand: AsyncParsableCommand {
     @Argument(help: "What to list: media, issues, labels, objects, tags or frames.")
     var kind: Kind
 
-    @Argument(help: "The export: a path, or - or nothing for standard input.")
-    var file: String?
-
-    @OptionGroup var read: ReadOptions
+    @OptionGroup var input: InputArguments
 
     @Option(help: "csv, tsv or ndjson.")
     var format: Format = .csv
@@ -39,7 +36,7 @@ struct TableCommand: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        try await ExportRun.perform(file, read, properties: .only(Self.properties(kind))) { run in
+        try await ExportRun.perform(input, properties: .only(Self.properties(kind))) { run in
             let out = try run.openOutput(output)
             let columns = Self.columns(kind)
             let format = format.rowFormat
@@ -91,7 +88,13 @@ struct TableCommand: AsyncParsableCommand {
     /// Writes the rows of `item` for a table of `kind`. The item's metadata is read in place:
     /// nothing is copied out of it.
     static func writeRows(_ kind: Kind, of item: MediaItem, to rows: inout TableRowWriter) {
-        let id = item.mediaID
+        /// Writes a row of the item's metadata: the item's id, then `cells`.
+        func row(_ cells: (inout TableRowWriter) -> Void) {
+            rows.beginRow()
+            rows.text(orEmpty: item.mediaID)
+            cells(&rows)
+            rows.endRow()
+        }
         switch kind {
         case .media:
             rows.beginRow()
@@ -99,74 +102,58 @@ struct TableCommand: AsyncParsableCommand {
             rows.endRow()
         case .issues, .tags:
             // The item's own metadata (object index empty), then each object's, with the object's index.
-            writeIssuesOrTags(kind, of: item.metadataItems, id: id, objectIndex: nil, to: &rows)
+            forEachContent(of: item.metadataItems) { content in writeIssueOrTag(kind, content, objectIndex: nil, row) }
             forEachObject(of: item) { object, objectIndex in
-                writeIssuesOrTags(kind, of: object.metadataItems, id: id, objectIndex: objectIndex, to: &rows)
+                forEachContent(of: object.metadataItems) { content in writeIssueOrTag(kind, content, objectIndex: objectIndex, row) }
             }
         case .labels:
-            item.metadataItems.withUnsafeBufferPointer { metadataItems in
-                for index in metadataItems.indices {
-                    guard case .imageLabel(let label) = metadataItems[index].content else { continue }
-                    rows.beginRow()
-                    rows.text(orEmpty: id)
-                    label.writeTableCells(to: &rows)
-                    rows.endRow()
-                }
+            forEachContent(of: item.metadataItems) { content in
+                if case .imageLabel(let label) = content { row { label.writeTableCells(to: &$0) } }
             }
         case .objects:
             forEachObject(of: item) { object, objectIndex in
-                rows.beginRow()
-                rows.text(orEmpty: id)
-                rows.integer(objectIndex)
-                object.writeTableCells(to: &rows)
-                rows.endRow()
+                row { rows in
+                    rows.integer(objectIndex)
+                    object.writeTableCells(to: &rows)
+                }
             }
         case .frames:
-            item.metadataItems.withUnsafeBufferPointer { metadataItems in
-                for index in metadataItems.indices {
-                    guard case .videoInfo(let video) = metadataItems[index].content else { continue }
-                    rows.beginRow()
-                    rows.text(orEmpty: id)
+            forEachContent(of: item.metadataItems) { content in
+                guard case .videoInfo(let video) = content else { return }
+                row { rows in
                     rows.text(orEmpty: item.fileName)
                     video.writeTableCells(to: &rows)
-                    rows.endRow()
                 }
             }
         }
     }
 
-    /// Writes a row for each issue (or user tag) among `metadataItems`, read in place: indexing
-    /// the array would copy each metadata item out of it first.
-    private static func writeIssuesOrTags(
-        _ kind: Kind, of metadataItems: [MetadataItem], id: String?, objectIndex: Int?, to rows: inout TableRowWriter
+    /// Writes the row of an issue (or user tag), after the index of the object it is on.
+    private static func writeIssueOrTag(
+        _ kind: Kind, _ content: MetadataItem.Content, objectIndex: Int?, _ row: ((inout TableRowWriter) -> Void) -> Void
     ) {
+        switch content {
+        case .issue(let issue) where kind == .issues: row { $0.integer(orEmpty: objectIndex); issue.writeTableCells(to: &$0) }
+        case .userTag(let tag) where kind == .tags: row { $0.integer(orEmpty: objectIndex); tag.writeTableCells(to: &$0) }
+        default: break
+        }
+    }
+
+    /// Calls `body` with the content of each of `metadataItems`, read in place: indexing the
+    /// array would copy each metadata item out of it first.
+    private static func forEachContent(of metadataItems: [MetadataItem], _ body: (MetadataItem.Content) -> Void) {
         metadataItems.withUnsafeBufferPointer { metadataItems in
-            for index in metadataItems.indices {
-                func writeRow(_ writeCells: (inout TableRowWriter) -> Void) {
-                    rows.beginRow()
-                    rows.text(orEmpty: id)
-                    rows.integer(orEmpty: objectIndex)
-                    writeCells(&rows)
-                    rows.endRow()
-                }
-                switch metadataItems[index].content {
-                case .issue(let issue) where kind == .issues: writeRow { issue.writeTableCells(to: &$0) }
-                case .userTag(let tag) where kind == .tags: writeRow { tag.writeTableCells(to: &$0) }
-                default: break
-                }
-            }
+            for index in metadataItems.indices { body(metadataItems[index].content) }
         }
     }
 
     /// Calls `body` with each object label of `item` and its index among them, in place.
     private static func forEachObject(of item: MediaItem, _ body: (ObjectLabel, Int) -> Void) {
         var objectIndex = 0
-        item.metadataItems.withUnsafeBufferPointer { metadataItems in
-            for index in metadataItems.indices {
-                if case .objectLabel(let object) = metadataItems[index].content {
-                    body(object, objectIndex)
-                    objectIndex += 1
-                }
+        forEachContent(of: item.metadataItems) { content in
+            if case .objectLabel(let object) = content {
+                body(object, objectIndex)
+                objectIndex += 1
             }
         }
     }

@@ -16,10 +16,7 @@ struct ValidateCommand: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: "The export: a path, or - or nothing for standard input.")
-    var file: String?
-
-    @OptionGroup var read: ReadOptions
+    @OptionGroup var input: InputArguments
 
     @Option(help: "Stop after this many problems.")
     var maxErrors = 100
@@ -36,7 +33,7 @@ struct ValidateCommand: AsyncParsableCommand {
         var readerWarnings: [String] = []
         let out = OutputStream.standardOutput()
         do {
-            try await ExportRun.perform(file, read, printsWarnings: false) { run in
+            try await ExportRun.perform(input, printsWarnings: false) { run in
                 name = run.input.name
                 run.adopt(out)
                 defer {
@@ -79,7 +76,7 @@ struct ValidateCommand: AsyncParsableCommand {
         let verdict = problems == 0
             ? "\(name): valid, \(items) media items\n"
             : "\(name): \(problems) problem\(problems == 1 ? "" : "s")\(problems >= maxErrors ? " (stopped at --max-errors)" : "")\n"
-        if !read.quiet { try out.write(verdict) }
+        if !input.read.quiet { try out.write(verdict) }
         try out.flush()
         if problems > 0 { throw CLIFailure(.invalidData, "") }
     }
