@@ -4,6 +4,8 @@
 // file, so it does the walk and nothing else: no output per item.
 //
 //   vlx-walk raw|typed FILE     (FILE may be - for standard input)
+//   vlx-walk raw-inline FILE    the serial raw walk (what `vlx ndjson --threads 0` reads), parsed
+//                               on this thread, as typed-inline below
 //   vlx-walk typed-inline FILE  the serial typed walk parsed on this thread (a blocking loop,
 //                               `nextBlocking()`): no workers and no task switches, for tools that
 //                               follow one thread, such as callgrind (the file is read ahead on a
@@ -30,8 +32,8 @@ func printError(_ message: String) {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 3, ["raw", "typed", "typed-inline", "normalize-inline", "normalize-typed-inline", "scan"].contains(arguments[1]) else {
-    printError("usage: vlx-walk raw|typed|typed-inline|normalize-inline|normalize-typed-inline|scan FILE")
+guard arguments.count == 3, ["raw", "raw-inline", "typed", "typed-inline", "normalize-inline", "normalize-typed-inline", "scan"].contains(arguments[1]) else {
+    printError("usage: vlx-walk raw|raw-inline|typed|typed-inline|normalize-inline|normalize-typed-inline|scan FILE")
     exit(2)
 }
 
@@ -74,6 +76,23 @@ func serialReader(options: ReaderOptions) throws -> ExportReader {
     return arguments[2] == "-"
         ? ExportReader(fileDescriptor: STDIN_FILENO, options: serial)
         : try ExportReader(path: arguments[2], options: serial)
+}
+
+if arguments[1] == "raw-inline" {
+    do {
+        var rawItems = try serialReader(options: ReaderOptions()).rawItems.makeBlockingIterator()
+        var items = 0
+        var bytes = 0
+        while let item = try rawItems.nextBlocking() {
+            items += 1
+            bytes += item.json.count
+        }
+        print("items \(items) raw_bytes \(bytes)")
+        exit(0)
+    } catch {
+        printError("vlx-walk: \(error)")
+        exit(1)
+    }
 }
 
 if arguments[1] == "normalize-inline" {

@@ -10,12 +10,16 @@ struct ItemReader: ~Copyable {
         case typed
         /// Written in its normalized form as its events come.
         case normalized
-        /// Counted by depth to its end: kept as its bytes (a raw item, or in any mode an element
-        /// of `media_items` that is an array rather than an object), or passed over.
-        case byDepth(Int, keepsBytes: Bool)
+        /// Counted by ``depth`` to its end and kept as its bytes: a raw item, or in any mode an
+        /// element of `media_items` that is an array rather than an object.
+        case kept
+        /// Counted by ``depth`` to its end, and passed over.
+        case passedOver
     }
 
-    private var reading = Reading.byDepth(0, keepsBytes: false)
+    private var reading = Reading.passedOver
+    /// The containers of a ``Reading/kept`` or ``Reading/passedOver`` item open now, its own included.
+    private var depth = 0
     /// What the next item that starts becomes.
     var mode: ItemMode
     /// What the item being read becomes: ``mode``, or `.skip` for an item read before.
@@ -69,9 +73,11 @@ struct ItemReader: ~Copyable {
             reading = .typed
         case .raw, .typed, .typedAndRaw, .normalized:
             bytes.begin(atChunkIndex: braceIndex)
-            reading = .byDepth(1, keepsBytes: true)
+            reading = .kept
+            depth = 1
         case .skip:
-            reading = .byDepth(1, keepsBytes: false)
+            reading = .passedOver
+            depth = 1
         }
     }
 
@@ -91,23 +97,26 @@ struct ItemReader: ~Copyable {
         }
     }
 
+    @inline(__always)
     mutating func startObject(_ tokenizer: Tokenizer) {
         switch reading {
         case .typed: builder.startObject(tokenizer)
         case .normalized: writer.startObject()
-        case .byDepth(let depth, let keepsBytes): reading = .byDepth(depth + 1, keepsBytes: keepsBytes)
+        case .kept, .passedOver: depth += 1
         }
     }
 
+    @inline(__always)
     mutating func startArray(_ tokenizer: Tokenizer) {
         switch reading {
         case .typed: builder.startArray(tokenizer)
         case .normalized: writer.startArray()
-        case .byDepth(let depth, let keepsBytes): reading = .byDepth(depth + 1, keepsBytes: keepsBytes)
+        case .kept, .passedOver: depth += 1
         }
     }
 
     /// Returns true when the object closed is the item, which is then queued.
+    @inline(__always)
     mutating func endObject(_ tokenizer: Tokenizer, into finished: inout FinishedItems, _ log: inout WarningLog) throws(VLExportError) -> Bool {
         switch reading {
         case .typed:
@@ -135,12 +144,13 @@ struct ItemReader: ~Copyable {
             try checkSize(upTo: Self.tokenEnd(tokenizer))
             try queueNormalized(tokenizer, into: &finished, &log)
             return true
-        case .byDepth:
-            return try endByDepth(tokenizer, into: &finished)
+        case .kept, .passedOver:
+            return try closeCountedLevel(tokenizer, into: &finished)
         }
     }
 
     /// Returns true when the array closed is the item, which is then queued.
+    @inline(__always)
     mutating func endArray(_ tokenizer: Tokenizer, into finished: inout FinishedItems) throws(VLExportError) -> Bool {
         switch reading {
         case .typed:
@@ -149,20 +159,25 @@ struct ItemReader: ~Copyable {
         case .normalized:
             writer.endArray()
             return false
-        case .byDepth:
-            return try endByDepth(tokenizer, into: &finished)
+        case .kept, .passedOver:
+            return try closeCountedLevel(tokenizer, into: &finished)
         }
     }
 
-    /// Closes a level of an item counted by depth; at the item's own, queues its bytes, if kept.
-    private mutating func endByDepth(_ tokenizer: Tokenizer, into finished: inout FinishedItems) throws(VLExportError) -> Bool {
-        guard case .byDepth(let depth, let keepsBytes) = reading else { preconditionFailure("an item counted by depth") }
-        guard depth == 1 else {
-            reading = .byDepth(depth - 1, keepsBytes: keepsBytes)
-            return false
-        }
+    /// Closes a level of an item counted by depth; true at the item's own, which is then queued
+    /// if its bytes are kept.
+    @inline(__always)
+    private mutating func closeCountedLevel(_ tokenizer: Tokenizer, into finished: inout FinishedItems) throws(VLExportError) -> Bool {
+        depth -= 1
+        guard depth == 0 else { return false }
+        try finishCounted(tokenizer, into: &finished)
+        return true
+    }
+
+    /// Ends an item counted by depth: checks its size and queues its bytes, if kept.
+    private mutating func finishCounted(_ tokenizer: Tokenizer, into finished: inout FinishedItems) throws(VLExportError) {
         try checkSize(upTo: Self.tokenEnd(tokenizer))
-        guard keepsBytes else { return true }
+        guard reading == .kept else { return }
         let raw = RawMediaItem(index: index, json: bytes.takeJSON(tokenizer), location: startLocation)
         if isArray, itemMode != .raw {
             // An array where an item belongs, in a typed walk: an item whose only value is itself.
@@ -171,18 +186,19 @@ struct ItemReader: ~Copyable {
         } else {
             finished.append(.raw(raw))
         }
-        return true
     }
 
+    @inline(__always)
     mutating func key(_ bytes: UnsafeRawBufferPointer) {
         switch reading {
         case .typed: builder.key(bytes)
         case .normalized: writer.key(bytes)
-        case .byDepth: break
+        case .kept, .passedOver: break
         }
     }
 
     /// A string, number, boolean or null inside the item.
+    @inline(__always)
     mutating func scalar(_ token: ScalarToken, _ tokenizer: Tokenizer) throws(VLExportError) {
         switch reading {
         case .typed:
@@ -195,7 +211,7 @@ struct ItemReader: ~Copyable {
                 escapeFree = start >= chunk && start + bytes.count <= chunk + tokenizer.currentChunk.count
             }
             writer.scalar(token, escapeFree: escapeFree)
-        case .byDepth:
+        case .kept, .passedOver:
             break
         }
     }
@@ -206,9 +222,9 @@ struct ItemReader: ~Copyable {
         case .typed:
             builder.chunkEnded(tokenizer)
             if itemMode == .typedAndRaw { bytes.keepChunkTail(tokenizer) }
-        case .normalized, .byDepth(_, keepsBytes: true):
+        case .normalized, .kept:
             bytes.keepChunkTail(tokenizer)
-        case .byDepth:
+        case .passedOver:
             break
         }
         try checkSize(upTo: tokenizer.chunkStartOffset + tokenizer.currentChunk.count)
