@@ -222,11 +222,12 @@ final class Thread: @unchecked Sendable {
     static func start(_ body: @escaping @Sendable () -> Void) -> Thread {
         let thread = Thread(body)
         let context = Unmanaged.passRetained(thread).toOpaque()
-        pthread_create(&thread.thread, nil, { context in
+        let status = pthread_create(&thread.thread, nil, { context in
             let thread = Unmanaged<Thread>.fromOpaque(context!).takeRetainedValue()
             thread.body()
             return nil
         }, context)
+        precondition(status == 0, "the tests could not start a thread: error \(status)")
         return thread
     }
 

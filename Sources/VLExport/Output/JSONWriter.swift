@@ -80,10 +80,13 @@ public struct JSONWriter: ~Copyable {
 
     /// Opens an object.
     public mutating func beginObject() { open(UInt8(ascii: "{")) }
+
     /// Closes the open object.
     public mutating func endObject() { close(UInt8(ascii: "}")) }
+
     /// Opens an array.
     public mutating func beginArray() { open(UInt8(ascii: "[")) }
+
     /// Closes the open array.
     public mutating func endArray() { close(UInt8(ascii: "]")) }
 
@@ -138,15 +141,13 @@ public struct JSONWriter: ~Copyable {
     /// Writes a string value from UTF-8 bytes that hold no quote, backslash or control
     /// character, as they are, between quotes.
     mutating func string(escapeFreeUTF8 bytes: UnsafeRawBufferPointer) {
-        let comma = needsComma
         let count = bytes.count
-        write(maximum: count + 2, afterComma: comma) { at in
+        value(maximum: count + 2) { at in
             Self.put(UInt8(ascii: "\""), at: &at)
             if let base = bytes.baseAddress { Self.copyShort(base, count: count, to: at) }
             at += count
             Self.put(UInt8(ascii: "\""), at: &at)
         }
-        needsComma = true
     }
 
     /// Writes number text as it is, with `.0` after it when asked: for text that

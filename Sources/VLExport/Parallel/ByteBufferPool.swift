@@ -1,4 +1,3 @@
-
 /// Byte buffers handed back once read, for the reading thread to fill again.
 ///
 /// The bytes of each batch leave the reading thread in a buffer of their own, which the

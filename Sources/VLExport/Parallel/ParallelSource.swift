@@ -1,4 +1,3 @@
-
 /// The parallel walk: a reading thread that reads and cuts the export, worker threads that
 /// read the batches of items, and the walk, which takes the pieces in the export's order.
 ///

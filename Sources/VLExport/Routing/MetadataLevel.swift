@@ -78,7 +78,7 @@ struct MetadataLevel: ~Copyable {
             typeKey = field.key == .known(.type) ? .type : .metadataType
             kind = newKind
         case .known(.properties):
-            // An object opened a properties level instead.
+            // A value that is not an object (an object opened a properties level instead).
             MetadataItem.keepNonObjectProperties(field, in: &otherFields, &log)
         default:
             otherFields.append(field.member)

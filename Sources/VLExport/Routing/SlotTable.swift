@@ -1,4 +1,3 @@
-
 /// ``PropertySlot/of(_:in:)`` for every context and key, precomputed for one ``PropertySelection``.
 ///
 /// A lookup is one load, where the switch would be a jump the processor

@@ -1,4 +1,3 @@
-
 /// Something a thread hands to the walk. A piece may be handed over before it is ready (a
 /// batch its worker is still reading), so that the pieces keep the export's order.
 protocol HandoffPiece: Sendable {

@@ -8,8 +8,9 @@ import Glibc
 /// In place of the standard library's `Mutex`, whose lock on Linux is made of atomics inside
 /// the standard library that the thread sanitizer does not see, so that it reports every
 /// access made under a `Mutex` as a race. The sanitizer knows `pthread_mutex_t`.
-package struct LockedValue<Value>: ~Copyable, @unchecked Sendable {
-    // @unchecked: the value is reached only under the lock.
+package struct LockedValue<Value: Sendable>: ~Copyable, @unchecked Sendable {
+    // @unchecked: the value is reached only under the lock. `Value` is Sendable, as the
+    // standard library's `Mutex` checks with `sending`: what goes in or out may cross threads.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let value: UnsafeMutablePointer<Value>
 
