@@ -78,16 +78,20 @@ func serialReader(options: ReaderOptions) throws -> ExportReader {
         : try ExportReader(path: arguments[2], options: serial)
 }
 
-if arguments[1] == "raw-inline" {
+/// Walks the items of `sequence` on this thread, prints their count and their bytes' total
+/// (named `bytesName`), and exits.
+func countOnThisThread<Element>(
+    _ sequence: (ExportReader) -> ExportItems<Element>, bytesName: String, bytes: (Element) -> Int
+) -> Never {
     do {
-        var rawItems = try serialReader(options: ReaderOptions()).rawItems.makeBlockingIterator()
+        var elements = sequence(try serialReader(options: ReaderOptions())).makeBlockingIterator()
         var items = 0
-        var bytes = 0
-        while let item = try rawItems.nextBlocking() {
+        var total = 0
+        while let element = try elements.nextBlocking() {
             items += 1
-            bytes += item.json.count
+            total += bytes(element)
         }
-        print("items \(items) raw_bytes \(bytes)")
+        print("items \(items) \(bytesName) \(total)")
         exit(0)
     } catch {
         printError("vlx-walk: \(error)")
@@ -95,21 +99,12 @@ if arguments[1] == "raw-inline" {
     }
 }
 
+if arguments[1] == "raw-inline" {
+    countOnThisThread(\.rawItems, bytesName: "raw_bytes") { $0.json.count }
+}
+
 if arguments[1] == "normalize-inline" {
-    do {
-        var lines = try serialReader(options: ReaderOptions()).normalizedItems.makeBlockingIterator()
-        var items = 0
-        var normalizedBytes = 0
-        while let line = try lines.nextBlocking() {
-            items += 1
-            normalizedBytes += line.count
-        }
-        print("items \(items) normalized_bytes \(normalizedBytes)")
-        exit(0)
-    } catch {
-        printError("vlx-walk: \(error)")
-        exit(1)
-    }
+    countOnThisThread(\.normalizedItems, bytesName: "normalized_bytes") { $0.count }
 }
 
 if arguments[1].hasSuffix("-inline") {
