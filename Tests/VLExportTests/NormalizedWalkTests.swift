@@ -250,6 +250,16 @@ import TestSupport
                 }
                 #expect(ndjson == expected.flatMap { $0 + [0x0A] }, "\(parallelism)")
                 #expect(count == expected.count, "\(parallelism)")
+
+                // A function that keeps the arrays it is given gets each item's own, though a
+                // worker refills one array for every item of its batch.
+                options.parallelBatchBytes = 1 << 20
+                let kept = try ExportReader(path: path, options: options)
+                var keptLines: [[UInt8]] = []
+                for try await run in kept.normalizedItems.batches(into: { [[UInt8]]() }, adding: { $0.append($1) }) {
+                    keptLines += run
+                }
+                #expect(keptLines == expected, "\(parallelism)")
             }
         }
     }

@@ -126,6 +126,9 @@ final class PartialCollector<Element: Sendable, Partial: Sendable>: ItemCollecti
     private let makePartial: @Sendable () -> Partial
     private let add: @Sendable (inout Partial, Element) -> Void
     private var partial: Partial
+    /// The normalized item being added: one array, refilled for each item, so that a worker
+    /// makes no array per item (unless the loop's function keeps the one it is given).
+    private var normalizedBytes: [UInt8] = []
 
     init(
         id: CollectorID, mode: ItemMode, element: @escaping @Sendable (consuming ParsedItem) throws(VLExportError) -> Element,
@@ -149,6 +152,13 @@ final class PartialCollector<Element: Sendable, Partial: Sendable>: ItemCollecti
         }
         count += 1
         return nil
+    }
+
+    func addNormalized(from writer: inout NormalizedItemWriter) -> Bool {
+        guard mode == .normalized else { return false }
+        normalizedBytes.removeAll(keepingCapacity: true)
+        writer.appendOutput(to: &normalizedBytes)
+        return add(.normalized(normalizedBytes)) == nil
     }
 
     func take() -> any Sendable {

@@ -58,6 +58,9 @@ protocol ItemCollecting: AnyObject {
     var count: Int { get }
     /// Adds `item`, or gives it back when it is in a form this collector does not take.
     func add(_ item: consuming ParsedItem) -> ParsedItem?
+    /// Adds the item `writer` has just closed, in the normalized form, and returns true; false
+    /// when this collector does not take normalized items.
+    func addNormalized(from writer: inout NormalizedItemWriter) -> Bool
     /// What the items added make; a new value is begun.
     func take() -> any Sendable
 }
@@ -83,6 +86,12 @@ struct FinishedItems: ~Copyable {
         } else {
             ready.append(item)
         }
+    }
+
+    /// Adds the item `writer` has just closed to the collector without making an array of it
+    /// first; false when there is no collector, or it does not take normalized items.
+    mutating func collectNormalized(from writer: inout NormalizedItemWriter) -> Bool {
+        collector?.addNormalized(from: &writer) ?? false
     }
 
     /// Moves the oldest item out.

@@ -245,7 +245,7 @@ struct ItemReader: ~Copyable {
     private mutating func queueNormalized(_ tokenizer: Tokenizer, into finished: inout FinishedItems, _ log: inout WarningLog) throws(VLExportError) {
         guard writer.gaveUp else {
             bytes.drop()
-            finished.append(.normalized(writer.takeOutput()))
+            if !finished.collectNormalized(from: &writer) { finished.append(.normalized(writer.takeOutput())) }
             return
         }
         let item = try typedItemReadAgain(from: bytes.take(tokenizer, compacting: false), &log)
