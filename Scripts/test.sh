@@ -21,7 +21,7 @@ vlx_require_swift
 # runtime) to read the output, script(1) (bsdutils) for a terminal, /usr/bin/time (time)
 # for peak memory, setpriv
 # (util-linux) to test permissions as root.
-vlx_install_missing libyajl-dev zlib1g-dev pkg-config jq zip gzip bsdutils util-linux time
+vlx_install_missing libyajl-dev zlib1g-dev pkg-config jq zip gzip bsdutils util-linux time rsync
 command -v java >/dev/null 2>&1 || vlx_install_missing default-jre-headless
 vlx_require_python_module duckdb
 vlx_require_python_module pyspark

@@ -7,12 +7,12 @@ import VLExport
 enum ArgumentCheck {
     /// The arguments with a negative number joined to the option before it (`--threads -1`
     /// becomes `--threads=-1`), which the parser would otherwise take for an option of its own
-    /// and report as a missing value.
+    /// and report as a missing value. A lone `-0` is `vlx clean`'s flag for NUL separators.
     static func joiningNegativeNumbers(_ arguments: [String]) -> [String] {
         var joined: [String] = []
         for argument in arguments {
             if let previous = joined.last, previous.hasPrefix("--"), previous.count > 2, !previous.contains("="),
-               argument.hasPrefix("-"), argument.dropFirst().first.map({ $0.isNumber || $0 == "." }) == true {
+               argument.hasPrefix("-"), argument != "-0", argument.dropFirst().first.map({ $0.isNumber || $0 == "." }) == true {
                 joined[joined.count - 1] = previous + "=" + argument
             } else {
                 joined.append(argument)

@@ -47,7 +47,7 @@ struct VLX: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             NDJSONCommand.self, InfoCommand.self, StatsCommand.self, ValidateCommand.self,
-            FilterCommand.self, TableCommand.self, SplitCommand.self, COCOCommand.self, MergeCommand.self,
+            FilterCommand.self, CleanCommand.self, SampleCommand.self, TableCommand.self, SplitCommand.self, COCOCommand.self, MergeCommand.self,
         ]
     )
 
@@ -149,6 +149,21 @@ struct CLIFailure: Error {
         case is CancellationError: self = .cancelled
         default: return nil
         }
+    }
+}
+
+/// `--limit`: how many items a command writes before it stops reading, as `head -n`.
+struct ItemLimit: ParsableArguments {
+    @Option(help: "Stop after writing this many media items, reading no further.")
+    var limit: Int?
+
+    func validate() throws {
+        if let limit, limit < 0 { throw ValidationError("--limit takes a number of items, 0 or more.") }
+    }
+
+    /// Whether `written` items are all that may be written.
+    func isReached(by written: Int) -> Bool {
+        limit.map { written >= $0 } ?? false
     }
 }
 

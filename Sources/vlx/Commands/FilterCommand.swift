@@ -42,6 +42,11 @@ struct FilterCommand: AsyncParsableCommand {
     @Option(help: "Keep items whose uniqueness score is at least this (0 to 1).")
     var minUniqueness: Double?
 
+    @Flag(name: [.customShort("v"), .customLong("invert")], help: "Keep the items that do not match instead, as grep -v.")
+    var invert = false
+
+    @OptionGroup var limit: ItemLimit
+
     @Option(help: "ndjson (one item per line) or export (a valid export with info and the new total).")
     var format: OutputFormat = .ndjson
 
@@ -66,8 +71,23 @@ struct FilterCommand: AsyncParsableCommand {
             // Each item is tested on the worker that read it; the bytes of the matches among the
             // items a worker reads together come back joined, as the output has them.
             let joinsAsLines = document == nil
+            let invert = invert
+            if limit.limit != nil {
+                // One item at a time, so that the walk stops at the last item to write.
+                var written = 0
+                for try await both in reader.mediaItemsWithJSON {
+                    if limit.isReached(by: written) { break }
+                    run.input.progress.addItem()
+                    held.add(both.item)
+                    guard conditions.match(both.item) != invert else { continue }
+                    if let document { try document.append(both.raw.json) } else { try out.writeLine(both.raw.json) }
+                    written += 1
+                    if limit.isReached(by: written) { break }
+                }
+                return
+            }
             let matches = reader.mediaItemsWithJSON.batches(into: { FilterMatches(held: HeldValues(for: conditions)) }, adding: { matches, both in
-                if conditions.match(both.item) { matches.add(both.raw.json, asLine: joinsAsLines) }
+                if conditions.match(both.item) != invert { matches.add(both.raw.json, asLine: joinsAsLines) }
                 matches.held.add(both.item)
                 matches.mediaItems += 1
             })

@@ -79,15 +79,7 @@ struct MergeCommand: AsyncParsableCommand {
     /// The first input's `info`, its description naming the merge (`total_media_items` is set
     /// by the document writer).
     static func mergedInfo(_ info: ExportInfo?, inputs: Int) -> JSONObject {
-        var object = info?.json ?? JSONObject()
-        let note = "merged by vlx merge from \(inputs) export\(inputs == 1 ? "" : "s")"
-        let description = info?.description.map { "\($0) (\(note))" } ?? note
-        if let position = object.members.firstIndex(where: { $0.key == "description" }) {
-            object.members[position].value = .string(description)
-        } else {
-            object.append(key: "description", value: .string(description))
-        }
-        return object
+        ExportDocumentWriter.info(info, noting: "merged by vlx merge from \(inputs) export\(inputs == 1 ? "" : "s")")
     }
 }
 

@@ -20,13 +20,24 @@ struct NDJSONCommand: AsyncParsableCommand {
     @Flag(help: "Write the typed, canonical form of each item instead of its bytes.")
     var normalize = false
 
+    @OptionGroup var limit: ItemLimit
+
     @Option(name: [.short, .customLong("output")], help: "Write to this file instead of standard output.")
     var output: String?
 
     func run() async throws {
         try await ExportRun.perform(input) { run in
             let out = try run.openOutput(output)
-            if normalize {
+            var written = 0
+            if limit.isReached(by: 0) { return }
+            if normalize, limit.limit != nil {
+                for try await json in run.reader.normalizedItems {
+                    try out.writeLine(json)
+                    run.input.progress.addItem()
+                    written += 1
+                    if limit.isReached(by: written) { break }
+                }
+            } else if normalize {
                 // Each item is written out on the worker that read it, from the events, and the
                 // lines of the items a worker reads together come in one piece.
                 let batches = run.reader.normalizedItems.batches(into: NDJSONLines.init, adding: { $0.append($1) })
@@ -40,11 +51,15 @@ struct NDJSONCommand: AsyncParsableCommand {
                 for try await both in run.reader.mediaItemsWithJSON {
                     try out.writeLine(both.raw.json)
                     run.input.progress.addItem()
+                    written += 1
+                    if limit.isReached(by: written) { break }
                 }
             } else {
                 for try await item in run.reader.rawItems {
                     try out.writeLine(item.json)
                     run.input.progress.addItem()
+                    written += 1
+                    if limit.isReached(by: written) { break }
                 }
             }
         }

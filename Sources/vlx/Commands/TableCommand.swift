@@ -32,6 +32,8 @@ struct TableCommand: AsyncParsableCommand {
     @Option(help: "csv, tsv or ndjson.")
     var format: Format = .csv
 
+    @OptionGroup var limit: ItemLimit
+
     @Option(name: [.short, .customLong("output")], help: "Write to this file instead of standard output.")
     var output: String?
 
@@ -46,6 +48,19 @@ struct TableCommand: AsyncParsableCommand {
             // Each item's rows are written on the worker that read it, after those of the items
             // that worker read before it in the same run: this loop writes the runs in order.
             let kind = kind
+            if limit.limit != nil {
+                // One item at a time, so that the walk stops at the last item to list.
+                var items = 0
+                var rows = TableRowWriter(format: format, columns: columns)
+                for try await item in run.reader.mediaItems {
+                    if limit.isReached(by: items) { break }
+                    Self.writeRows(kind, of: item, to: &rows)
+                    try out.write(rows.takeBytes())
+                    run.input.progress.addItem()
+                    items += 1
+                }
+                return
+            }
             let rows = run.reader.mediaItems.batches(into: { ItemRows(format: format, columns: columns) }, adding: { rows, item in
                 Self.writeRows(kind, of: item, to: &rows.writer.rows)
                 rows.mediaItems += 1

@@ -43,3 +43,18 @@ final class ExportDocumentWriter: FinishingOutput {
         try out.flush()
     }
 }
+
+extension ExportDocumentWriter {
+    /// An export's `info` with `note` added to its description in parentheses (or as the
+    /// description, when it has none): what a command did to the items.
+    static func info(_ info: ExportInfo?, noting note: String) -> JSONObject {
+        var object = info?.json ?? JSONObject()
+        let description = info?.description.map { "\($0) (\(note))" } ?? note
+        if let position = object.members.firstIndex(where: { $0.key == "description" }) {
+            object.members[position].value = .string(description)
+        } else {
+            object.append(key: "description", value: .string(description))
+        }
+        return object
+    }
+}

@@ -1,0 +1,306 @@
+import ArgumentParser
+import VLExport
+
+/// `vlx clean`: the dataset without what Visual Layer flagged, and the reason for each item left out.
+struct CleanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clean",
+        abstract: "Write the dataset without the items flagged by the issues given, and one item per duplicate group.",
+        discussion: """
+        --drop-issue TYPE leaves out an item with an issue of that type on itself;
+        the same issue on one of its objects removes that object from the item
+        written, and the item stays. With --min-confidence, only issues whose
+        confidence is at least that count (duplicates included); without it, an
+        issue counts whatever its confidence.
+
+        --dedupe keeps one item per duplicate group: in the order read, an item
+        that shares a group (a duplicate_group_id of its own duplicates issues)
+        with an item already kept is left out; otherwise it is kept and claims
+        all its groups. Groups on objects drop no item. Memory stays bounded but
+        for the groups claimed: about 100 bytes for each, and 64 for each item
+        that claimed one.
+
+        Items are written as the export holds them, but for the objects removed.
+        The inputs are read in order as one dataset. A summary goes to standard
+        error; --dropped writes a TSV of every item left out (media_id,
+        file_path, reason, detail: the confidence of the issue, or the media_id
+        kept for the duplicate group), with tabs, line breaks and backslashes in
+        values written \\t, \\n, \\r and \\\\.
+        """
+    )
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case ndjson, export, paths
+    }
+
+    @Argument(help: "The exports, read as one dataset: paths, or - or nothing for standard input.")
+    var files: [String] = []
+
+    @OptionGroup var read: ReadOptions
+
+    @Option(help: "Leave out items with an issue of this type (duplicates, mislabels, outliers, blur, dark…; either spelling), and objects with one; repeatable.")
+    var dropIssue: [String] = []
+
+    @Option(help: "Count only issues whose confidence is at least this (0 to 1).")
+    var minConfidence: Double?
+
+    @Flag(help: "Keep one item per duplicate group: the first one read.")
+    var dedupe = false
+
+    @Option(help: "ndjson (one item per line), export (a valid export with info and the new total) or paths (each item's file_path, or file_name when it has none, one per line).")
+    var format: OutputFormat = .ndjson
+
+    @Flag(name: [.customShort("0"), .customLong("null")], help: "With --format paths, end each path with a NUL byte instead of a line feed (for xargs -0, rsync --from0).")
+    var nulSeparated = false
+
+    @Option(help: "Write a TSV of the items left out, with the reason for each, to this file.")
+    var dropped: String?
+
+    @Option(name: [.short, .customLong("output")], help: "Write to this file instead of standard output.")
+    var output: String?
+
+    func validate() throws {
+        guard !dropIssue.isEmpty || dedupe else {
+            throw ValidationError("Nothing to leave out: give --drop-issue TYPE, --dedupe, or both.")
+        }
+        try ItemConditions.checkRange(minConfidence, of: "--min-confidence")
+        if nulSeparated, format != .paths { throw ValidationError("-0 separates paths: it goes with --format paths.") }
+        if let dropped, dropped == output { throw ValidationError("--dropped and --output name the same file.") }
+        if dropped == "-" { throw ValidationError("--dropped writes a file; standard output is for the items kept.") }
+        guard files.count(where: { $0 == "-" }) <= 1 else { throw ValidationError("Standard input (-) can be given once.") }
+    }
+
+    func run() async throws {
+        let rules = CleaningRules(dropping: dropIssue.map { IssueType(rawValue: $0) }, minConfidence: minConfidence, dedupe: dedupe)
+        let summary = CleanSummary()
+        var writer: CleanOutput?
+        let inputs: [String?] = files.isEmpty ? [nil] : files
+        defer { if !read.quiet, writer != nil { summary.print(rules) } }
+        try await ExportRun.performEach(inputs, read, properties: CleaningRules.properties) { run, position in
+            if position == 0 {
+                writer = try CleanOutput(
+                    run: run, path: output, format: format, nulSeparated: nulSeparated, droppedPath: dropped, summary: summary
+                )
+            }
+            guard let writer else { return }
+            let verdicts = run.reader.mediaItemsWithJSON.batches(into: { [ItemVerdict]() }, adding: { $0.append(rules.verdict(on: $1)) })
+            for try await batch in verdicts {
+                run.input.progress.addItems(batch.count)
+                for verdict in batch { try writer.write(verdict, summary: summary) }
+            }
+        }
+    }
+}
+
+/// What `vlx clean` leaves out, decided per item on the worker that read it.
+struct CleaningRules: Sendable {
+    let dropping: [IssueType]
+    let minConfidence: Double?
+    let dedupe: Bool
+
+    init(dropping: [IssueType], minConfidence: Double?, dedupe: Bool) {
+        self.dropping = dropping
+        self.minConfidence = minConfidence
+        self.dedupe = dedupe
+    }
+
+    /// What the rules look at; the walk passes over everything else.
+    static let properties = PropertySelection.only([.mediaID, .filePath, .fileName, .issueType, .confidence, .duplicateGroupID])
+
+    /// Whether an issue counts: its confidence reaches the threshold, or there is none.
+    func counts(_ issue: Issue) -> Bool {
+        guard let minConfidence else { return true }
+        guard let confidence = issue.confidence else { return false }
+        return confidence >= minConfidence
+    }
+
+    /// Whether an issue is one of the types to drop, and counts.
+    func drops(_ issue: Issue) -> Bool {
+        dropping.contains { ItemConditions.kind($0, includes: issue.issueType) } && counts(issue)
+    }
+
+    /// The item's fate as far as the item alone decides it; duplicate groups are decided in order.
+    func verdict(on both: MediaItemWithJSON) -> ItemVerdict {
+        let item = both.item
+        var verdict = ItemVerdict(json: both.raw.json, mediaID: item.mediaID, path: item.filePath ?? item.fileName)
+        var removedObjects: Set<Int> = []
+        for (position, metadata) in item.metadataItems.enumerated() {
+            switch metadata.content {
+            case .issue(let issue):
+                if verdict.droppedFor == nil, drops(issue) {
+                    verdict.droppedFor = .issue(issue.issueType.map(Self.reasonName) ?? "issue", confidence: issue.confidence)
+                }
+                if dedupe, issue.issueType?.kind == .duplicates, counts(issue), let group = issue.duplicateGroupID {
+                    verdict.groups.append(group.description)
+                }
+            case .objectLabel(let object) where !dropping.isEmpty:
+                let flagged = object.metadataItems.contains { nested in
+                    if case .issue(let issue) = nested.content { return drops(issue) }
+                    return false
+                }
+                if flagged { removedObjects.insert(position) }
+            default:
+                break
+            }
+        }
+        if verdict.droppedFor == nil, !removedObjects.isEmpty {
+            verdict.json = Self.removingMetadataItems(at: removedObjects, from: both.raw.json)
+            verdict.objectsRemoved = removedObjects.count
+        }
+        return verdict
+    }
+
+    /// The name of a reason: the kind's usual spelling, or the type as written.
+    static func reasonName(_ type: IssueType) -> String {
+        type.kind == .other ? type.rawValue : type.kind.rawValue
+    }
+
+    /// The item's JSON without the elements of `metadata_items` at `positions` (the typed
+    /// item's metadata items stand in the same order, unreadable ones included).
+    static func removingMetadataItems(at positions: Set<Int>, from json: [UInt8]) -> [UInt8] {
+        guard case .object(var object)? = try? JSONValue(parsing: json),
+              let member = object.members.lastIndex(where: { $0.key == "metadata_items" }),
+              case .array(let elements) = object.members[member].value
+        else { return json }
+        object.members[member].value = .array(elements.enumerated().filter { !positions.contains($0.offset) }.map(\.element))
+        var writer = JSONWriter(capacity: json.count)
+        writer.write(.object(object))
+        return writer.takeBytes()
+    }
+}
+
+/// One item as `vlx clean` decided on it where it was read.
+struct ItemVerdict: Sendable {
+    /// Why the item is left out.
+    enum Reason: Sendable {
+        /// An issue of a type to drop, of this reason name, with its confidence.
+        case issue(String, confidence: Double?)
+    }
+
+    /// The JSON to write if the item is kept: as read, or without the objects removed.
+    var json: [UInt8]
+    var mediaID: String?
+    /// `file_path`, or `file_name` when there is none.
+    var path: String?
+    var droppedFor: Reason?
+    var objectsRemoved = 0
+    /// The duplicate groups of the item's own duplicates issues that count (with --dedupe).
+    var groups: [String] = []
+}
+
+/// The counts `vlx clean` reports.
+final class CleanSummary {
+    var kept = 0
+    var droppedByReason: [String: Int] = [:]
+    var objectsRemoved = 0
+    var itemsWithoutPath = 0
+    var pathsWithLineFeeds = 0
+
+    var dropped: Int { droppedByReason.values.reduce(0, +) }
+
+    /// A line such as "kept 9,512 of 10,000 media items; left out 488: 301 duplicate, 187 blur".
+    var line: String {
+        let reasons = droppedByReason.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.value) \($0.key)" }
+        var text = "kept \(kept) of \(kept + dropped) media item\(kept + dropped == 1 ? "" : "s")"
+        text += dropped == 0 ? "; left out none" : "; left out \(dropped): \(reasons.joined(separator: ", "))"
+        if objectsRemoved > 0 { text += "; removed \(objectsRemoved) object\(objectsRemoved == 1 ? "" : "s") from the items kept" }
+        return text
+    }
+
+    func print(_ rules: CleaningRules) {
+        Terminal.printError("vlx clean: \(line)")
+        // A misspelt type drops nothing: say so, with the types Visual Layer reports.
+        for type in rules.dropping where type.kind == .other && droppedByReason[type.rawValue] == nil {
+            let known = IssueType.Kind.allCases.filter { $0 != .other }.map(\.rawValue).joined(separator: ", ")
+            Terminal.printError("vlx clean: no item had an issue of type '\(type.rawValue)', which is not one Visual Layer reports (\(known))")
+        }
+        if itemsWithoutPath > 0 {
+            Terminal.printError("vlx clean: \(itemsWithoutPath) item(s) kept have neither file_path nor file_name and are not listed")
+        }
+        if pathsWithLineFeeds > 0 {
+            Terminal.printError("vlx clean: \(pathsWithLineFeeds) path(s) hold a line feed, which splits them in two: use -0")
+        }
+    }
+}
+
+/// Where `vlx clean` writes: the items kept in the format asked, and the TSV of those left out.
+final class CleanOutput {
+    private let out: OutputStream
+    private let document: ExportDocumentWriter?
+    private let format: CleanCommand.OutputFormat
+    private let separator: UInt8
+    private let droppedList: OutputStream?
+    /// Each duplicate group claimed, with the item that claimed it (in ``keepers``).
+    private var claimedGroups: [String: Int] = [:]
+    private var keepers: [String] = []
+
+    init(
+        run: ExportRun, path: String?, format: CleanCommand.OutputFormat, nulSeparated: Bool, droppedPath: String?, summary: CleanSummary
+    ) throws(CLIFailure) {
+        out = try run.openOutput(path)
+        self.format = format
+        separator = nulSeparated ? 0 : 0x0A
+        let reader = run.reader
+        document = format == .export
+            ? run.adopt(try ExportDocumentWriter(out) { ExportDocumentWriter.info(reader.info, noting: "cleaned by vlx clean: \(summary.line)") })
+            : nil
+        droppedList = try droppedPath.map { path throws(CLIFailure) in
+            let list = try run.openOutput(path)
+            var header = TableRowWriter(format: .tsv, columns: Self.droppedColumns)
+            header.writeHeader()
+            try list.write(header.takeBytes())
+            return list
+        }
+    }
+
+    /// Writes the item, or lists it as left out; decides its duplicate groups, in order.
+    func write(_ verdict: ItemVerdict, summary: CleanSummary) throws(CLIFailure) {
+        if case .issue(let reason, let confidence)? = verdict.droppedFor {
+            try leaveOut(verdict, reason: reason, summary: summary) { row in
+                if let confidence { row.number(confidence) } else { row.empty() }
+            }
+            return
+        }
+        if let claimed = verdict.groups.lazy.compactMap({ self.claimedGroups[$0] }).first {
+            try leaveOut(verdict, reason: "duplicate", summary: summary) { row in row.text(self.keepers[claimed]) }
+            return
+        }
+        if !verdict.groups.isEmpty {
+            keepers.append(verdict.mediaID ?? "")
+            for group in verdict.groups { claimedGroups[group] = keepers.count - 1 }
+        }
+        summary.kept += 1
+        summary.objectsRemoved += verdict.objectsRemoved
+        switch format {
+        case .ndjson: try out.writeLine(verdict.json)
+        case .export: try document?.append(verdict.json)
+        case .paths:
+            guard let path = verdict.path else {
+                summary.itemsWithoutPath += 1
+                return
+            }
+            if separator != 0, path.utf8.contains(0x0A) { summary.pathsWithLineFeeds += 1 }
+            try out.write(path)
+            try out.write(CollectionOfOne(separator))
+        }
+    }
+
+    /// The columns of the list of items left out.
+    static let droppedColumns = ["media_id", "file_path", "reason", "detail"]
+
+    /// Counts an item left out, and lists it with its reason and the detail `writeDetail` writes.
+    private func leaveOut(
+        _ verdict: ItemVerdict, reason: String, summary: CleanSummary, writeDetail: (inout TableRowWriter) -> Void
+    ) throws(CLIFailure) {
+        summary.droppedByReason[reason, default: 0] += 1
+        guard let droppedList else { return }
+        var row = TableRowWriter(format: .tsv, columns: Self.droppedColumns)
+        row.beginRow()
+        row.text(verdict.mediaID ?? "")
+        row.text(verdict.path ?? "")
+        row.text(reason)
+        writeDetail(&row)
+        row.endRow()
+        try droppedList.write(row.takeBytes())
+    }
+}
