@@ -77,6 +77,20 @@ final class ExportRun {
         }
     }
 
+    /// Opens each of the dataset's exports in turn and runs `walk` over it, with the outputs
+    /// `open` made when the first was opened: the exports are read as one dataset.
+    static func perform<Outputs>(
+        _ dataset: DatasetArguments, properties: PropertySelection = .all,
+        opening open: (ExportRun) throws -> Outputs, _ walk: (ExportRun, Outputs) async throws -> Void
+    ) async throws {
+        var outputs: Outputs?
+        try await performEach(dataset.inputs, dataset.read, properties: properties) { run, _ in
+            let opened = try outputs ?? open(run)
+            outputs = opened
+            try await walk(run, opened)
+        }
+    }
+
     /// Opens each of FILES in turn and runs `body` over it with the file's position in FILES;
     /// outputs adopted while reading one file stay open for the next, and are finished once.
     /// Each input's warnings are printed, and its reader closed, when its walk ends.

@@ -167,6 +167,22 @@ struct ItemLimit: ParsableArguments {
     }
 }
 
+/// The exports a command reads as one dataset, in the order given, and how it reads them.
+struct DatasetArguments: ParsableArguments {
+    @Argument(help: "The exports, read as one dataset in the order given (the pages of an export, shards): paths, or - or nothing for standard input.")
+    var files: [String] = []
+
+    @OptionGroup var read: ReadOptions
+
+    func validate() throws {
+        guard files.count(where: { $0 == "-" }) <= 1 else { throw ValidationError("Standard input (-) can be given once.") }
+    }
+
+    /// The inputs in order: nil for standard input when none is given (`-` reads it too, a
+    /// terminal included).
+    var inputs: [String?] { files.isEmpty ? [nil] : files }
+}
+
 /// The export a command reads, and how it reads it.
 struct InputArguments: ParsableArguments {
     @Argument(help: "The export: a path, or - or nothing for standard input.")

@@ -22,7 +22,7 @@ struct FilterCommand: AsyncParsableCommand {
         case ndjson, export
     }
 
-    @OptionGroup var input: InputArguments
+    @OptionGroup var dataset: DatasetArguments
 
     @Option(help: "Keep items of this media type (image, video_frame, …); repeatable: any of them.")
     var mediaType: [String] = []
@@ -64,17 +64,22 @@ struct FilterCommand: AsyncParsableCommand {
             labels: label, tags: tag, minUniqueness: minUniqueness
         )
         var held = HeldValues(for: conditions)
-        try await ExportRun.perform(input, properties: Self.properties) { run in
+        var written = 0
+        let opening = { (run: ExportRun) throws -> (OutputStream, ExportDocumentWriter?) in
+            // An export written holds the info of the first export read.
             let reader = run.reader
             let out = try run.openOutput(output)
-            let document = format == .export ? run.adopt(try ExportDocumentWriter(out) { reader.info?.json ?? JSONObject() }) : nil
+            return (out, format == .export ? run.adopt(try ExportDocumentWriter(out) { reader.info?.json ?? JSONObject() }) : nil)
+        }
+        try await ExportRun.perform(dataset, properties: Self.properties, opening: opening) { run, outputs in
+            let (out, document) = outputs
+            let reader = run.reader
             // Each item is tested on the worker that read it; the bytes of the matches among the
             // items a worker reads together come back joined, as the output has them.
             let joinsAsLines = document == nil
             let invert = invert
             if limit.limit != nil {
                 // One item at a time, so that the walk stops at the last item to write.
-                var written = 0
                 for try await both in reader.mediaItemsWithJSON {
                     if limit.isReached(by: written) { break }
                     run.input.progress.addItem()
@@ -101,7 +106,7 @@ struct FilterCommand: AsyncParsableCommand {
                 }
             }
         }
-        if !input.read.quiet {
+        if !dataset.read.quiet {
             for line in held.unmatched(conditions) { Terminal.printError("vlx filter: \(line)") }
         }
     }

@@ -15,7 +15,7 @@ struct NDJSONCommand: AsyncParsableCommand {
         """
     )
 
-    @OptionGroup var input: InputArguments
+    @OptionGroup var dataset: DatasetArguments
 
     @Flag(help: "Write the typed, canonical form of each item instead of its bytes.")
     var normalize = false
@@ -26,10 +26,9 @@ struct NDJSONCommand: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        try await ExportRun.perform(input) { run in
-            let out = try run.openOutput(output)
-            var written = 0
-            if limit.isReached(by: 0) { return }
+        var written = 0
+        try await ExportRun.perform(dataset, opening: { run in try run.openOutput(output) }) { run, out in
+            if limit.isReached(by: written) { return }
             if normalize, limit.limit != nil {
                 for try await json in run.reader.normalizedItems {
                     try out.writeLine(json)
@@ -45,7 +44,7 @@ struct NDJSONCommand: AsyncParsableCommand {
                     try out.write(lines.bytes)
                     run.input.progress.addItems(lines.count)
                 }
-            } else if input.read.strictSchema {
+            } else if dataset.read.strictSchema {
                 // The bytes are written as they are; --strict-schema asks that every value be read
                 // as its field's kind too, which only the typed walk does.
                 for try await both in run.reader.mediaItemsWithJSON {

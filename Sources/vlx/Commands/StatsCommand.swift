@@ -25,14 +25,16 @@ struct StatsCommand: AsyncParsableCommand {
         """
     )
 
-    @OptionGroup var input: InputArguments
+    @OptionGroup var dataset: DatasetArguments
 
     @Flag(help: "Print one JSON object instead of a readable summary.")
     var json = false
 
     func run() async throws {
-        try await ExportRun.perform(input, properties: ExportStats.properties) { run in
-            let report = run.adopt(StatsReport(out: try run.openOutput(nil), json: json) { run.reader.info })
+        let opening = { (run: ExportRun) throws in run.adopt(StatsReport(out: try run.openOutput(nil), json: json)) }
+        try await ExportRun.perform(dataset, properties: ExportStats.properties, opening: opening) { run, report in
+            // The total the export declares counts after a fault too, as far as info was read.
+            defer { report.addDeclaredTotal(of: run.reader.info) }
             // Each item is counted on the worker that read it, into the counts of the items that
             // worker reads together: this loop only adds those up.
             for try await counts in run.reader.mediaItems.batches(into: ItemCounts.init, adding: { $0.add($1) }) {
@@ -49,19 +51,25 @@ final class StatsReport: FinishingOutput {
     var stats = ExportStats()
     private let out: OutputStream
     private let json: Bool
-    private let info: () -> ExportInfo?
+    /// The sum of the `total_media_items` of the exports read; nil once one had none.
+    private var declaredTotal: Int? = 0
 
-    init(out: OutputStream, json: Bool, info: @escaping () -> ExportInfo?) {
+    init(out: OutputStream, json: Bool) {
         self.out = out
         self.json = json
-        self.info = info
+    }
+
+    /// Adds the total an export declares, once its walk is over.
+    func addDeclaredTotal(of info: ExportInfo?) {
+        guard let total = declaredTotal, let declared = info?.totalMediaItems else { return declaredTotal = nil }
+        declaredTotal = total + declared
     }
 
     func finish(complete: Bool) throws(CLIFailure) {
         // A run that stopped before its first item has nothing to count (a document that is no
         // export, an input cut inside info): the error says it all.
         guard complete || stats.mediaItems > 0 else { return }
-        stats.declaredTotal = info()?.totalMediaItems
+        stats.declaredTotal = declaredTotal
         if json {
             guard case .object(var object) = stats.json else { return }
             object.append(key: "complete", value: .bool(complete))

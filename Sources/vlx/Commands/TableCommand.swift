@@ -27,7 +27,7 @@ struct TableCommand: AsyncParsableCommand {
     @Argument(help: "What to list: media, issues, labels, objects, tags or frames.")
     var kind: Kind
 
-    @OptionGroup var input: InputArguments
+    @OptionGroup var dataset: DatasetArguments
 
     @Option(help: "csv, tsv or ndjson.")
     var format: Format = .csv
@@ -38,19 +38,22 @@ struct TableCommand: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        try await ExportRun.perform(input, properties: .only(Self.properties(kind))) { run in
+        let columns = Self.columns(kind)
+        let format = format.rowFormat
+        var items = 0
+        let opening = { (run: ExportRun) throws in
             let out = try run.openOutput(output)
-            let columns = Self.columns(kind)
-            let format = format.rowFormat
             var header = TableRowWriter(format: format, columns: columns)
             header.writeHeader()
             try out.write(header.takeBytes())
+            return out
+        }
+        try await ExportRun.perform(dataset, properties: .only(Self.properties(kind)), opening: opening) { run, out in
             // Each item's rows are written on the worker that read it, after those of the items
             // that worker read before it in the same run: this loop writes the runs in order.
             let kind = kind
             if limit.limit != nil {
                 // One item at a time, so that the walk stops at the last item to list.
-                var items = 0
                 var rows = TableRowWriter(format: format, columns: columns)
                 for try await item in run.reader.mediaItems {
                     if limit.isReached(by: items) { break }
