@@ -64,7 +64,7 @@ import TestSupport
     }
 
     /// What is not an export is exit 1 in every command that reads one, validate included.
-    @Test(arguments: ["ndjson", "stats", "validate", "filter", "table media", "split", "coco", "merge", "info"])
+    @Test(arguments: ["ndjson", "stats", "validate", "filter", "table media", "split", "coco", "merge", "info", "clean --dedupe", "sample -n 3"])
     func aDocumentThatIsNoExportIsInvalidDataInEveryCommand(_ command: String) throws {
         let scratch = try Paths.scratch()
         defer { try? FileManager.default.removeItem(at: scratch) }

@@ -63,6 +63,11 @@ import Testing
         let partial = try String(contentsOfFile: output + ".partial", encoding: .utf8)
         #expect(partial.split(separator: "\n").count >= 20)
         #expect(!FileManager.default.fileExists(atPath: output))
+        // validate checks every export, the ones after a broken one too, each with its verdict.
+        let validated = try vlx(["validate"] + pages)
+        #expect(validated.status == 1)
+        #expect(validated.lines.filter { $0.contains(": valid, ") }.count == 2, "\(validated.text)")
+        #expect(validated.lines.contains("\(cut.path): 1 problem"), "\(validated.text)")
         let twice = try vlx(["stats", "-", "-"])
         #expect(twice.status == 2 && twice.stderr.contains("can be given once"))
     }

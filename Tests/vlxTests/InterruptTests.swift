@@ -100,6 +100,23 @@ import Glibc
         #expect(manifest.lines == ["[false,\(lines.count),\(lines.count)]"])
     }
 
+    /// vlx clean stopped by SIGINT leaves its output and its list of items left out at their
+    /// partial names, each whole: the document closed, every row complete.
+    @Test func sigintDuringCleanLeavesBothOutputsPartial() throws {
+        let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let output = scratch.appendingPathComponent("clean.json").path
+        let dropped = scratch.appendingPathComponent("dropped.tsv").path
+        let result = try interrupt(["clean", "-", "--drop-issue", "mislabels", "--format", "export", "-o", output, "--dropped", dropped], with: SIGINT)
+        #expect(result.status == 130)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted() == ["clean.json.partial", "dropped.tsv.partial"])
+        let check = try run("jq", ["-c", "[(.media_items | length), .info.total_media_items]", output + ".partial"])
+        #expect(check.status == 0, "\(check.stderr)")
+        let rows = try String(contentsOfFile: dropped + ".partial", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(rows.first == "media_id\tfile_path\treason\tdetail" && rows.last == "")
+        #expect(rows.dropFirst().dropLast().allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == 4 })
+    }
+
     @Test func sigtermEndsTheRunTheSameWayWith143() throws {
         let scratch = try Paths.scratch()
         defer { try? FileManager.default.removeItem(at: scratch) }

@@ -19,6 +19,9 @@ import Glibc
         ("table", { ["table", "issues", $0, "--output", $1] }),
         ("coco", { ["coco", "--media-type", "video_frame", $0, "-o", $1] }),
         ("merge", { ["merge", OutputSafetyTests.real, $0, "-o", $1] }),
+        ("clean", { ["clean", "--dedupe", "--format", "export", $0, "-o", $1] }),
+        ("clean --dropped", { ["clean", "--dedupe", $0, "--dropped", $1] }),
+        ("sample", { ["sample", "-n", "5", "--seed", "1", $0, "-o", $1] }),
     ]
 
     @Test func anOutputThatIsTheInputIsRefusedAndTheInputKept() throws {

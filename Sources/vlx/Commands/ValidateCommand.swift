@@ -5,7 +5,7 @@ import VLExport
 struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check an export and list every problem with its location; exit 0 when valid, 1 when not.",
+        abstract: "Check exports and list every problem with its location; exit 0 when all are valid, 1 when not.",
         discussion: """
         Each problem is one line, FILE:LINE:COL: path: message, on standard output.
         A value that cannot be read as its field's kind (or a part of the export
@@ -16,7 +16,7 @@ struct ValidateCommand: AsyncParsableCommand {
         """
     )
 
-    @OptionGroup var input: InputArguments
+    @OptionGroup var dataset: DatasetArguments
 
     @Option(help: "Stop after this many problems.")
     var maxErrors = 100
@@ -26,14 +26,24 @@ struct ValidateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Each export is checked on its own and gets its own verdict; any problem in any is exit 1.
+        let out = OutputStream.standardOutput()
+        var invalidExports = 0
+        for file in dataset.inputs where try await problems(in: file, out: out) > 0 {
+            invalidExports += 1
+        }
+        if invalidExports > 0 { throw CLIFailure(.invalidData, "") }
+    }
+
+    /// Checks one export, writes its problems and its verdict, and returns how many problems it has.
+    private func problems(in file: String?, out: OutputStream) async throws -> Int {
         var problems = 0
         var items = 0
         var duplicateKeyWarnings: [String] = []
         var name = ""
         var readerWarnings: [String] = []
-        let out = OutputStream.standardOutput()
         do {
-            try await ExportRun.perform(input, printsWarnings: false) { run in
+            try await ExportRun.performEach([file], dataset.read, printsWarnings: false) { run, _ in
                 name = run.input.name
                 run.adopt(out)
                 defer {
@@ -76,9 +86,9 @@ struct ValidateCommand: AsyncParsableCommand {
         let verdict = problems == 0
             ? "\(name): valid, \(items) media items\n"
             : "\(name): \(problems) problem\(problems == 1 ? "" : "s")\(problems >= maxErrors ? " (stopped at --max-errors)" : "")\n"
-        if !input.read.quiet { try out.write(verdict) }
+        if !dataset.read.quiet { try out.write(verdict) }
         try out.flush()
-        if problems > 0 { throw CLIFailure(.invalidData, "") }
+        return problems
     }
 }
 
