@@ -77,7 +77,7 @@ with open(sys.argv[1], "rb") as source:
 '
 
 if [ "$set_name" = commands ]; then
-    names=(json_verify typed_walk vlx_ndjson vlx_normalize vlx_stats vlx_filter vlx_table_issues vlx_table_objects vlx_validate)
+    names=(json_verify typed_walk vlx_ndjson vlx_normalize vlx_stats vlx_filter vlx_clean vlx_table_issues vlx_table_objects vlx_validate)
 elif [ "$set_name" = parallel ]; then
     names=(json_verify vlx_ndjson vlx_ndjson_one_worker vlx_ndjson_serial vlx_ndjson_one_core typed_walk vlx_normalize vlx_stats vlx_filter vlx_table_issues vlx_table_objects vlx_validate)
     # The same bytes with every core and with one.
@@ -104,6 +104,7 @@ fi
 declare -A labels=(
     [vlx_normalize]="vlx ndjson --normalize FILE > /dev/null"
     [vlx_filter]="vlx filter --issue duplicates --min-confidence 0.9 FILE > /dev/null"
+    [vlx_clean]="vlx clean --drop-issue blur --drop-issue dark --min-confidence 0.8 --dedupe --format ndjson FILE > /dev/null"
     [vlx_table_issues]="vlx table issues FILE > /dev/null"
     [vlx_table_objects]="vlx table objects FILE > /dev/null"
     [vlx_validate]="vlx validate FILE"
@@ -152,6 +153,7 @@ for run in $(seq "$runs"); do
             typed_walk) result=$(vlx_measure "$bin/vlx-walk" typed "$export_file") ;;
             vlx_normalize) result=$(vlx_measure "$bin/vlx" ndjson --normalize --no-progress "$export_file") ;;
             vlx_filter) result=$(vlx_measure "$bin/vlx" filter --issue duplicates --min-confidence 0.9 --no-progress "$export_file") ;;
+            vlx_clean) result=$(vlx_measure "$bin/vlx" clean --drop-issue blur --drop-issue dark --min-confidence 0.8 --dedupe --format ndjson --quiet --no-progress "$export_file") ;;
             vlx_table_issues) result=$(vlx_measure "$bin/vlx" table issues --no-progress "$export_file") ;;
             vlx_table_objects) result=$(vlx_measure "$bin/vlx" table objects --no-progress "$export_file") ;;
             vlx_validate) result=$(vlx_measure "$bin/vlx" validate --no-progress "$export_file") ;;

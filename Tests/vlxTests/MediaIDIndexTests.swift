@@ -2,7 +2,8 @@ import Testing
 import TestSupport
 @testable import vlx
 
-/// The set of media_ids behind `vlx merge`, against a Swift dictionary as the reference.
+/// The tables of identifiers behind `vlx merge` and `vlx clean --dedupe`, against a Swift
+/// dictionary as the reference.
 @Suite(.hangLimit) struct MediaIDIndexTests {
     @Test func theTableAgreesWithADictionaryThroughEveryGrowth() {
         var table = UUIDTable()
@@ -20,6 +21,33 @@ import TestSupport
             }
         }
         #expect(table.count == reference.count - 1)  // the all-zero key is kept aside
+        for (position, key) in keys.enumerated().prefix(1_000) {
+            #expect(table.value(high: key.0, low: key.1) == reference["\(key.0)-\(key.1)"], "key \(position)")
+        }
+        #expect(table.value(high: 3, low: 3) == nil)
+    }
+
+    /// A packed identifier gives back the text it was made from; the table finds each by value.
+    @Test func packedIdentifiersKeepTheirText() {
+        var generator = SeededGenerator.printingSeed(for: "packedIdentifiers")
+        var texts = ["image-0001", "7", "", "8621054D-1D23-4CA7-A7CA-65FEB2C83EB1", "00000000-0000-0000-0000-000000000000"]
+        for _ in 0..<200 {
+            let hex = (0..<32).map { _ in String(generator.next() % 16, radix: 16) }.joined()
+            let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
+            texts.append(parts.joined(separator: "-"))
+        }
+        var table = IdentifierTable()
+        for (position, text) in texts.enumerated() {
+            let packed = PackedIdentifier(text)
+            #expect(packed.text == text)
+            if case .uuid = packed { #expect(text.count == 36 && text == text.lowercased(), "\(text)") }
+            #expect(table.insertIfAbsent(packed, value: UInt64(position)) == nil)
+        }
+        for (position, text) in texts.enumerated() {
+            #expect(table.value(for: PackedIdentifier(text)) == UInt64(position))
+            #expect(table.insertIfAbsent(PackedIdentifier(text), value: 99) == UInt64(position))
+        }
+        #expect(table.value(for: PackedIdentifier("absent")) == nil)
     }
 
     @Test func aCanonicalUUIDIsSixteenBytesAndAnyOtherIdAString() {

@@ -17,8 +17,8 @@ struct CleanCommand: AsyncParsableCommand {
         that shares a group (a duplicate_group_id of its own duplicates issues)
         with an item already kept is left out; otherwise it is kept and claims
         all its groups. Groups on objects drop no item. Memory stays bounded but
-        for the groups claimed: about 100 bytes for each, and 64 for each item
-        that claimed one.
+        for the groups claimed: 24 to 48 bytes for each UUID, and 24 for the
+        media_id of each item that claimed one (more for ids that are no UUID).
 
         Items are written as the export holds them, but for the objects removed.
         The inputs are read in order as one dataset. A summary goes to standard
@@ -74,6 +74,7 @@ struct CleanCommand: AsyncParsableCommand {
         let rules = CleaningRules(dropping: dropIssue.map { IssueType(rawValue: $0) }, minConfidence: minConfidence, dedupe: dedupe)
         let summary = CleanSummary()
         var writer: CleanOutput?
+        var groups = DuplicateGroups()
         let inputs: [String?] = files.isEmpty ? [nil] : files
         defer { if !read.quiet, writer != nil { summary.print(rules) } }
         try await ExportRun.performEach(inputs, read, properties: CleaningRules.properties) { run, position in
@@ -86,7 +87,9 @@ struct CleanCommand: AsyncParsableCommand {
             let verdicts = run.reader.mediaItemsWithJSON.batches(into: { [ItemVerdict]() }, adding: { $0.append(rules.verdict(on: $1)) })
             for try await batch in verdicts {
                 run.input.progress.addItems(batch.count)
-                for verdict in batch { try writer.write(verdict, summary: summary) }
+                for verdict in batch {
+                    try writer.write(verdict, keeper: groups.claim(verdict.groups, for: verdict), summary: summary)
+                }
             }
         }
     }
@@ -131,7 +134,7 @@ struct CleaningRules: Sendable {
                     verdict.droppedFor = .issue(issue.issueType.map(Self.reasonName) ?? "issue", confidence: issue.confidence)
                 }
                 if dedupe, issue.issueType?.kind == .duplicates, counts(issue), let group = issue.duplicateGroupID {
-                    verdict.groups.append(group.description)
+                    verdict.groups.append(PackedIdentifier(group.description))
                 }
             case .objectLabel(let object) where !dropping.isEmpty:
                 let flagged = object.metadataItems.contains { nested in
@@ -185,7 +188,7 @@ struct ItemVerdict: Sendable {
     var droppedFor: Reason?
     var objectsRemoved = 0
     /// The duplicate groups of the item's own duplicates issues that count (with --dedupe).
-    var groups: [String] = []
+    var groups: [PackedIdentifier] = []
 }
 
 /// The counts `vlx clean` reports.
@@ -230,9 +233,6 @@ final class CleanOutput {
     private let format: CleanCommand.OutputFormat
     private let separator: UInt8
     private let droppedList: OutputStream?
-    /// Each duplicate group claimed, with the item that claimed it (in ``keepers``).
-    private var claimedGroups: [String: Int] = [:]
-    private var keepers: [String] = []
 
     init(
         run: ExportRun, path: String?, format: CleanCommand.OutputFormat, nulSeparated: Bool, droppedPath: String?, summary: CleanSummary
@@ -253,21 +253,18 @@ final class CleanOutput {
         }
     }
 
-    /// Writes the item, or lists it as left out; decides its duplicate groups, in order.
-    func write(_ verdict: ItemVerdict, summary: CleanSummary) throws(CLIFailure) {
+    /// Writes the item, or lists it as left out: for its issues, or as a duplicate of `keeper`,
+    /// the media_id of the item kept for one of its groups.
+    func write(_ verdict: ItemVerdict, keeper: String??, summary: CleanSummary) throws(CLIFailure) {
         if case .issue(let reason, let confidence)? = verdict.droppedFor {
             try leaveOut(verdict, reason: reason, summary: summary) { row in
                 if let confidence { row.number(confidence) } else { row.empty() }
             }
             return
         }
-        if let claimed = verdict.groups.lazy.compactMap({ self.claimedGroups[$0] }).first {
-            try leaveOut(verdict, reason: "duplicate", summary: summary) { row in row.text(self.keepers[claimed]) }
+        if let keeper {
+            try leaveOut(verdict, reason: "duplicate", summary: summary) { row in row.text(keeper ?? "") }
             return
-        }
-        if !verdict.groups.isEmpty {
-            keepers.append(verdict.mediaID ?? "")
-            for group in verdict.groups { claimedGroups[group] = keepers.count - 1 }
         }
         summary.kept += 1
         summary.objectsRemoved += verdict.objectsRemoved
@@ -302,5 +299,26 @@ final class CleanOutput {
         writeDetail(&row)
         row.endRow()
         try droppedList.write(row.takeBytes())
+    }
+}
+
+/// The duplicate groups claimed so far, in the order the items come: each with the media_id of
+/// the item that claimed it.
+struct DuplicateGroups {
+    private var claimed = IdentifierTable()
+    /// The media_ids of the items that claimed groups, by their place in this list.
+    private var keepers: [PackedIdentifier?] = []
+
+    /// For an item not left out for its issues: the media_id of the item kept for one of its
+    /// groups (`.some(nil)` when that item had none), so that this one is a duplicate; or nil,
+    /// when none of its groups was claimed: it is kept, and claims them all.
+    mutating func claim(_ groups: [PackedIdentifier], for verdict: ItemVerdict) -> String?? {
+        guard !groups.isEmpty, verdict.droppedFor == nil else { return nil }
+        for group in groups {
+            if let keeper = claimed.value(for: group) { return .some(keepers[Int(keeper)]?.text) }
+        }
+        keepers.append(verdict.mediaID.map(PackedIdentifier.init))
+        for group in groups { _ = claimed.insertIfAbsent(group, value: UInt64(keepers.count - 1)) }
+        return nil
     }
 }

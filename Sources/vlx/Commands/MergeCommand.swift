@@ -152,131 +152,24 @@ struct MergeState {
 }
 
 /// The media_ids a merge has seen, each with a 32-bit hash of its first copy's JSON and that
-/// copy's position over all inputs.
-///
-/// A UUID in its canonical lowercase form (`8621054d-1d23-4ca7-a7ca-65feb2c83eb1`, which every
-/// real export writes) is kept as 16 bytes in a ``UUIDTable``; any other media_id as its string.
+/// copy's position over all inputs, in an ``IdentifierTable``.
 struct MediaIDIndex {
     struct FirstCopy {
         var contentHash: UInt32
         var ordinal: UInt32
     }
 
-    private var uuids = UUIDTable()
-    private var others: [String: UInt64] = [:]
+    private var table = IdentifierTable()
 
     /// Adds the media_id; returns nil when it is new, or its first copy when it was seen before.
     mutating func insert(_ mediaID: String, contentHash: UInt32, ordinal: UInt32) -> FirstCopy? {
         let packed = UInt64(contentHash) << 32 | UInt64(ordinal)
-        let previous: UInt64?
-        if let (high, low) = Self.uuidBits(mediaID) {
-            previous = uuids.insertIfAbsent(high: high, low: low, value: packed)
-        } else {
-            previous = others[mediaID]
-            if previous == nil { others[mediaID] = packed }
-        }
+        let previous = table.insertIfAbsent(PackedIdentifier(mediaID), value: packed)
         return previous.map { FirstCopy(contentHash: UInt32(truncatingIfNeeded: $0 >> 32), ordinal: UInt32(truncatingIfNeeded: $0)) }
     }
 
     /// The 128 bits of a canonical lowercase UUID; nil for any other text.
     static func uuidBits(_ text: String) -> (UInt64, UInt64)? {
-        var text = text
-        return text.withUTF8 { bytes -> (UInt64, UInt64)? in
-            guard bytes.count == 36 else { return nil }
-            var high: UInt64 = 0
-            var low: UInt64 = 0
-            var digits = 0
-            for (position, byte) in bytes.enumerated() {
-                if position == 8 || position == 13 || position == 18 || position == 23 {
-                    guard byte == UInt8(ascii: "-") else { return nil }
-                    continue
-                }
-                let value: UInt8
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): value = byte - UInt8(ascii: "a") + 10
-                default: return nil
-                }
-                if digits < 16 {
-                    high = high << 4 | UInt64(value)
-                } else {
-                    low = low << 4 | UInt64(value)
-                }
-                digits += 1
-            }
-            return (high, low)
-        }
-    }
-}
-
-/// A set of 128-bit keys, each with a 64-bit value: open addressing with linear probing, in
-/// two flat arrays (16 bytes of key and 8 of value per slot), at most 7/8 full.
-///
-/// A slot costs 24 bytes, so a million keys take 27 to 55 MB (the table doubles when it
-/// passes 7/8), and about half as much again while it doubles. A Swift dictionary of the same
-/// entries, at most 3/4 full, takes 32 to 64 MB.
-struct UUIDTable {
-    /// Two words per slot: the key's high and low halves; (0, 0) marks an empty slot.
-    private var keys: [UInt64]
-    private var values: [UInt64]
-    private var mask: Int
-    private(set) var count = 0
-    /// The all-zero key's value: its bits mark empty slots, so it is kept aside.
-    private var zeroKeyValue: UInt64?
-
-    init() {
-        let capacity = 1 << 10
-        keys = [UInt64](repeating: 0, count: 2 * capacity)
-        values = [UInt64](repeating: 0, count: capacity)
-        mask = capacity - 1
-    }
-
-    /// Adds the key with `value` unless it is there; returns the value it already had, or nil.
-    mutating func insertIfAbsent(high: UInt64, low: UInt64, value: UInt64) -> UInt64? {
-        if high == 0, low == 0 {
-            if let existing = zeroKeyValue { return existing }
-            zeroKeyValue = value
-            return nil
-        }
-        var slot = Self.slot(high: high, low: low, mask: mask)
-        while true {
-            let slotHigh = keys[2 * slot]
-            let slotLow = keys[2 * slot + 1]
-            if slotHigh == high, slotLow == low { return values[slot] }
-            if slotHigh == 0, slotLow == 0 { break }
-            slot = (slot + 1) & mask
-        }
-        keys[2 * slot] = high
-        keys[2 * slot + 1] = low
-        values[slot] = value
-        count += 1
-        if count > (mask + 1) / 8 * 7 { grow() }
-        return nil
-    }
-
-    /// Where a key's probe starts: its bits mixed (UUIDs are random, but not every exporter's).
-    private static func slot(high: UInt64, low: UInt64, mask: Int) -> Int {
-        var mixed = (high ^ (low &* 0x9E37_79B9_7F4A_7C15)) &* 0xBF58_476D_1CE4_E5B9
-        mixed ^= mixed >> 31
-        return Int(truncatingIfNeeded: mixed) & mask
-    }
-
-    private mutating func grow() {
-        let oldKeys = keys
-        let oldValues = values
-        let capacity = 2 * (mask + 1)
-        keys = [UInt64](repeating: 0, count: 2 * capacity)
-        values = [UInt64](repeating: 0, count: capacity)
-        mask = capacity - 1
-        for oldSlot in oldValues.indices {
-            let high = oldKeys[2 * oldSlot]
-            let low = oldKeys[2 * oldSlot + 1]
-            guard high != 0 || low != 0 else { continue }
-            var slot = Self.slot(high: high, low: low, mask: mask)
-            while keys[2 * slot] != 0 || keys[2 * slot + 1] != 0 { slot = (slot + 1) & mask }
-            keys[2 * slot] = high
-            keys[2 * slot + 1] = low
-            values[slot] = oldValues[oldSlot]
-        }
+        PackedIdentifier.uuidBits(text)
     }
 }
