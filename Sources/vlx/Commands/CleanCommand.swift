@@ -77,7 +77,12 @@ struct CleanCommand: AsyncParsableCommand {
         var groups = DuplicateGroups()
         let inputs: [String?] = files.isEmpty ? [nil] : files
         defer { if !read.quiet, writer != nil { summary.print(rules) } }
-        try await ExportRun.performEach(inputs, read, properties: CleaningRules.properties) { run, position in
+        // The ids and paths are read only for what is written with them.
+        var properties: Set<PropertySelection.Key> = [.issueType, .confidence]
+        if dedupe { properties.insert(.duplicateGroupID) }
+        if dropped != nil { properties.formUnion([.mediaID, .filePath, .fileName]) }
+        if format == .paths { properties.formUnion([.filePath, .fileName]) }
+        try await ExportRun.performEach(inputs, read, properties: .only(properties)) { run, position in
             if position == 0 {
                 writer = try CleanOutput(
                     run: run, path: output, format: format, nulSeparated: nulSeparated, droppedPath: dropped, summary: summary
@@ -106,9 +111,6 @@ struct CleaningRules: Sendable {
         self.minConfidence = minConfidence
         self.dedupe = dedupe
     }
-
-    /// What the rules look at; the walk passes over everything else.
-    static let properties = PropertySelection.only([.mediaID, .filePath, .fileName, .issueType, .confidence, .duplicateGroupID])
 
     /// Whether an issue counts: its confidence reaches the threshold, or there is none.
     func counts(_ issue: Issue) -> Bool {
