@@ -89,12 +89,15 @@ struct CleanCommand: AsyncParsableCommand {
                 )
             }
             guard let writer else { return }
-            let verdicts = run.reader.mediaItemsWithJSON.batches(into: { [ItemVerdict]() }, adding: { $0.append(rules.verdict(on: $1)) })
-            for try await batch in verdicts {
-                run.input.progress.addItems(batch.count)
-                for verdict in batch {
-                    try writer.write(verdict, keeper: groups.claim(verdict.groups, for: verdict), summary: summary)
-                }
+            // Each item is judged on the worker that read it, and the JSON of those it does not
+            // leave out is joined there as lines; this loop decides the duplicate groups, in order.
+            let copiesJSON = format != .paths
+            let batches = run.reader.mediaItemsWithJSON.batches(into: CleanBatch.init, adding: { batch, both in
+                batch.add(rules.verdict(on: both), copyingJSON: copiesJSON)
+            })
+            for try await batch in batches {
+                run.input.progress.addItems(batch.verdicts.count)
+                try writer.write(batch, groups: &groups, summary: summary)
             }
         }
     }
@@ -182,8 +185,11 @@ struct ItemVerdict: Sendable {
         case issue(String, confidence: Double?)
     }
 
-    /// The JSON to write if the item is kept: as read, or without the objects removed.
+    /// The JSON to write if the item is kept: as read, or without the objects removed (moved
+    /// into its batch's lines by ``CleanBatch/add(_:copyingJSON:)``).
     var json: [UInt8]
+    /// Where its line is in its batch's lines: empty when it was left out for its issues.
+    var line = 0..<0
     var mediaID: String?
     /// `file_path`, or `file_name` when there is none.
     var path: String?
@@ -191,6 +197,28 @@ struct ItemVerdict: Sendable {
     var objectsRemoved = 0
     /// The duplicate groups of the item's own duplicates issues that count (with --dedupe).
     var groups: [PackedIdentifier] = []
+}
+
+/// The items of a run of consecutive items, as `vlx clean` judged them where they were read, and
+/// the lines of those not left out for their issues.
+struct CleanBatch: Sendable {
+    var verdicts: [ItemVerdict] = []
+    /// The JSON of each item not left out for its issues, each followed by a line feed.
+    var lines: [UInt8] = []
+
+    mutating func add(_ verdict: consuming ItemVerdict, copyingJSON: Bool) {
+        var verdict = verdict
+        if verdict.droppedFor == nil, copyingJSON {
+            let start = lines.count
+            lines.append(contentsOf: verdict.json)
+            lines.append(0x0A)
+            verdict.line = start..<lines.count
+        } else {
+            verdict.line = lines.count..<lines.count
+        }
+        verdict.json = []
+        verdicts.append(verdict)
+    }
 }
 
 /// The counts `vlx clean` reports.
@@ -255,24 +283,36 @@ final class CleanOutput {
         }
     }
 
-    /// Writes the item, or lists it as left out: for its issues, or as a duplicate of `keeper`,
-    /// the media_id of the item kept for one of its groups.
-    func write(_ verdict: ItemVerdict, keeper: String??, summary: CleanSummary) throws(CLIFailure) {
-        if case .issue(let reason, let confidence)? = verdict.droppedFor {
-            try leaveOut(verdict, reason: reason, summary: summary) { row in
-                if let confidence { row.number(confidence) } else { row.empty() }
+    /// Writes the batch's items that are kept, and lists those left out: for their issues, or
+    /// as duplicates of items kept before (the groups decide, in order). NDJSON is written in
+    /// runs of consecutive lines kept.
+    func write(_ batch: CleanBatch, groups: inout DuplicateGroups, summary: CleanSummary) throws(CLIFailure) {
+        var unwritten = 0
+        for verdict in batch.verdicts {
+            if case .issue(let reason, let confidence)? = verdict.droppedFor {
+                try leaveOut(verdict, reason: reason, summary: summary) { row in
+                    if let confidence { row.number(confidence) } else { row.empty() }
+                }
+                continue
             }
-            return
+            if let keeper = groups.claim(verdict.groups, for: verdict) {
+                if format == .ndjson { try out.write(batch.lines[unwritten..<verdict.line.lowerBound]) }
+                unwritten = verdict.line.upperBound
+                try leaveOut(verdict, reason: "duplicate", summary: summary) { row in row.text(keeper ?? "") }
+                continue
+            }
+            try write(verdict, from: batch.lines, summary: summary)
         }
-        if let keeper {
-            try leaveOut(verdict, reason: "duplicate", summary: summary) { row in row.text(keeper ?? "") }
-            return
-        }
+        if format == .ndjson { try out.write(batch.lines[unwritten...]) }
+    }
+
+    /// Counts an item kept, and writes it unless it is NDJSON (written in runs).
+    private func write(_ verdict: ItemVerdict, from lines: [UInt8], summary: CleanSummary) throws(CLIFailure) {
         summary.kept += 1
         summary.objectsRemoved += verdict.objectsRemoved
         switch format {
-        case .ndjson: try out.writeLine(verdict.json)
-        case .export: try document?.append(verdict.json)
+        case .ndjson: break
+        case .export: try document?.append(lines[verdict.line.dropLast()])
         case .paths:
             guard let path = verdict.path else {
                 summary.itemsWithoutPath += 1

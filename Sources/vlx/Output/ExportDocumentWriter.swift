@@ -19,7 +19,7 @@ final class ExportDocumentWriter: FinishingOutput {
     }
 
     /// Writes one item's JSON.
-    func append(_ json: [UInt8]) throws(CLIFailure) {
+    func append(_ json: some Collection<UInt8>) throws(CLIFailure) {
         if itemsWritten > 0 { try out.write(CollectionOfOne(UInt8(ascii: ","))) }
         try out.write(json)
         itemsWritten += 1
