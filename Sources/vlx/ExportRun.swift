@@ -50,6 +50,11 @@ final class ExportRun {
             }
             return adopt(OutputStream.standardOutput())
         }
+        // `-o out --dropped ./out` would put one output in place over the other.
+        let canonical = CommittedFile.canonicalPath(path)
+        if let other = committedFiles.first(where: { CommittedFile.canonicalPath($0.name) == canonical }) {
+            throw CLIFailure(.usage, "\(path) and \(other.name) are the same file; give each output its own")
+        }
         let file = try CommittedFile(path: path, inputs: inputs)
         committedFiles.append(file)
         return adopt(OutputStream(committing: file))

@@ -154,7 +154,7 @@ struct CLIFailure: Error {
 
 /// `--limit`: how many items a command writes before it stops reading, as `head -n`.
 struct ItemLimit: ParsableArguments {
-    @Option(help: "Stop after writing this many media items, reading no further.")
+    @Option(help: "Stop after this many media items (a table: after their rows), reading no further.")
     var limit: Int?
 
     func validate() throws {

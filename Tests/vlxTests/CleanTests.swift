@@ -230,6 +230,16 @@ import Testing
         #expect(nul.status == 2 && nul.stderr.contains("--format paths"))
         let same = try vlx(["clean", "--dedupe", seed, "-o", "x", "--dropped", "x"])
         #expect(same.status == 2)
+        // The same file spelt two ways is refused too, before either is written.
+        let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let out = scratch.appendingPathComponent("out").path
+        let twoSpellings = try vlx(["clean", "--dedupe", seed, "-o", out, "--dropped", scratch.path + "/./out"])
+        #expect(twoSpellings.status == 2 && twoSpellings.stderr.contains("are the same file"), "\(twoSpellings.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty)
+        // A known type in another case is that type.
+        let capitalised = try vlx(["clean", "--drop-issue", "Duplicates", seed])
+        #expect(capitalised.stderr.contains("left out 40: 40 duplicates"), "\(capitalised.stderr)")
         let overInput = try vlx(["clean", "--dedupe", seed, "--dropped", seed])
         #expect(overInput.status == 2 && overInput.stderr.contains("input"), "\(overInput.stderr)")
         let misspelt = try vlx(["clean", "--drop-issue", "blurr", seed])
@@ -284,6 +294,17 @@ import Testing
         let expected = Double(runs * 7) / Double(all.count)
         let chiSquare = kept.reduce(0) { $0 + (Double($1) - expected) * (Double($1) - expected) / expected }
         #expect(chiSquare < 93.2, "chi-square \(chiSquare) over \(kept)")
+
+        // Cut short, the run still writes a sample of the items read before the fault, as partial.
+        let scratch = try Paths.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let cut = scratch.appendingPathComponent("cut.json")
+        try Data(contentsOf: URL(fileURLWithPath: real)).prefix(100_000).write(to: cut)
+        let output = scratch.appendingPathComponent("sample.ndjson").path
+        let stopped = try vlx(["sample", "-n", "5", "--seed", "1", cut.path, "-o", output])
+        #expect(stopped.status == 1)
+        let partial = try String(contentsOfFile: output + ".partial", encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(partial.count == 5 && partial.allSatisfy { (position[$0] ?? 99) < 27 }, "\(partial.count)")
 
         let fraction = try vlx(["sample", "--fraction", "0.5", "--seed", "1", real]).lines
         #expect(fraction.allSatisfy { position[$0] != nil } && (15...41).contains(fraction.count), "\(fraction.count)")

@@ -68,6 +68,9 @@ import Testing
         #expect(validated.status == 1)
         #expect(validated.lines.filter { $0.contains(": valid, ") }.count == 2, "\(validated.text)")
         #expect(validated.lines.contains("\(cut.path): 1 problem"), "\(validated.text)")
+        // NDJSON of items is not an export; the error says what it looks like.
+        let lines = try vlx(["stats", "-"], stdin: try vlx(["ndjson", whole]).stdout)
+        #expect(lines.status == 1 && lines.stderr.contains("it looks like a media item, as in NDJSON of items"), "\(lines.stderr)")
         let twice = try vlx(["stats", "-", "-"])
         #expect(twice.status == 2 && twice.stderr.contains("can be given once"))
     }

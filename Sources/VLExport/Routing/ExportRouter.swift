@@ -297,6 +297,9 @@ struct ExportRouter: ~Copyable {
                 message += " (its keys: " + rootKeys.joined(separator: ", ") + (rootKeyCount > rootKeys.count ? ", …)" : ")")
             }
             if rootKeys.contains("images"), rootKeys.contains("annotations") { message += "; it looks like a COCO dataset" }
+            if rootKeys.contains(KnownKey.mediaID.rawValue) || rootKeys.contains(KnownKey.metadataItems.rawValue) {
+                message += "; it looks like a media item, as in NDJSON of items (one per line), which is not an export"
+            }
             throw VLExportError(.schema, message, location: tokenizer.tokenStartLocation, path: "$")
         }
         if let declared = info?.totalMediaItems, declared != itemCount {

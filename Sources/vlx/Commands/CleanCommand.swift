@@ -71,7 +71,7 @@ struct CleanCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let rules = CleaningRules(dropping: dropIssue.map { IssueType(rawValue: $0) }, minConfidence: minConfidence, dedupe: dedupe)
+        let rules = CleaningRules(dropping: dropIssue.map(CleaningRules.issueType), minConfidence: minConfidence, dedupe: dedupe)
         let summary = CleanSummary()
         var writer: CleanOutput?
         var groups = DuplicateGroups()
@@ -113,6 +113,13 @@ struct CleaningRules: Sendable {
         self.dropping = dropping
         self.minConfidence = minConfidence
         self.dedupe = dedupe
+    }
+
+    /// The type a `--drop-issue` value names: a known type in any case (`Blur`), else as written.
+    static func issueType(_ name: String) -> IssueType {
+        let type = IssueType(rawValue: name)
+        let lowercased = IssueType(rawValue: name.lowercased())
+        return type.kind == .other && lowercased.kind != .other ? lowercased : type
     }
 
     /// Whether an issue counts: its confidence reaches the threshold, or there is none.
@@ -242,6 +249,9 @@ final class CleanSummary {
 
     func print(_ rules: CleaningRules) {
         Terminal.printError("vlx clean: \(line)")
+        if rules.dedupe, rules.dropping.contains(where: { $0.kind == .duplicates }) {
+            Terminal.printError("vlx clean: --drop-issue duplicates left out every item with a duplicates issue, so --dedupe kept none of them")
+        }
         // A misspelt type drops nothing: say so, with the types Visual Layer reports.
         for type in rules.dropping where type.kind == .other && droppedByReason[type.rawValue] == nil {
             let known = IssueType.Kind.allCases.filter { $0 != .other }.map(\.rawValue).joined(separator: ", ")

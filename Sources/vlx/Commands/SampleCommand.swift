@@ -31,7 +31,7 @@ struct SampleCommand: AsyncParsableCommand {
     @Option(help: "Keep each item with this probability (0 to 1).")
     var fraction: Double?
 
-    @Option(help: "The seed of the random choice (an integer): the same seed gives the same sample.")
+    @Option(help: "The seed of the random choice (a whole number from 0): the same seed gives the same sample.")
     var seed: UInt64?
 
     @Option(help: "ndjson (one item per line) or export (a valid export with info and the new total).")
@@ -53,43 +53,67 @@ struct SampleCommand: AsyncParsableCommand {
 
     func run() async throws {
         let seed = seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
-        if self.seed == nil, !read.quiet { Terminal.printError("vlx sample: seed \(seed)") }
-        var random = SplitMix64(seed: seed)
-        var reservoir = Reservoir(capacity: count ?? 0)
-        var document: ExportDocumentWriter?
-        var lines: OutputStream?
-        var kept = 0
-        var itemsRead = 0
+        var sample: SampleOutput?
         let inputs: [String?] = files.isEmpty ? [nil] : files
         try await ExportRun.performEach(inputs, read) { run, position in
             if position == 0 {
                 let out = try run.openOutput(output)
                 let reader = run.reader
-                let note = { "sampled by vlx sample: \(kept) of \(itemsRead) media items, seed \(seed)" }
+                var document: ExportDocumentWriter?
                 if format == .export {
-                    document = run.adopt(try ExportDocumentWriter(out) { ExportDocumentWriter.info(reader.info, noting: note()) })
-                } else {
-                    lines = out
+                    document = run.adopt(try ExportDocumentWriter(out) {
+                        ExportDocumentWriter.info(reader.info, noting: "sampled by vlx sample: \(sample?.summary ?? ""), seed \(seed)")
+                    })
                 }
+                // Adopted after the document, so that it is finished (the reservoir written) first.
+                sample = run.adopt(SampleOutput(out: out, document: document, count: count, fraction: fraction, seed: seed))
+                if self.seed == nil, !read.quiet { Terminal.printError("vlx sample: seed \(seed)") }
             }
+            guard let sample else { return }
             for try await item in run.reader.rawItems {
                 run.input.progress.addItem()
-                itemsRead += 1
-                if let fraction {
-                    guard random.nextUnitInterval() < fraction else { continue }
-                    kept += 1
-                    if let document { try document.append(item.json) } else { try lines?.writeLine(item.json) }
-                } else {
-                    reservoir.offer(item.json, using: &random)
-                }
-            }
-            // The reservoir is written once every input is read.
-            guard fraction == nil, position == inputs.count - 1 else { return }
-            for json in reservoir.itemsInOrder {
-                kept += 1
-                if let document { try document.append(json) } else { try lines?.writeLine(json) }
+                try sample.offer(item.json)
             }
         }
+    }
+}
+
+/// Where `vlx sample` writes: each item kept with --fraction as it comes, or the reservoir of
+/// -n when the run ends, whichever way (after a fault, a sample of the items read before it).
+final class SampleOutput: FinishingOutput {
+    private let out: OutputStream
+    private let document: ExportDocumentWriter?
+    private let fraction: Double?
+    private var random: SplitMix64
+    private var reservoir: Reservoir
+    private var itemsRead = 0
+    private var kept = 0
+
+    init(out: OutputStream, document: ExportDocumentWriter?, count: Int?, fraction: Double?, seed: UInt64) {
+        self.out = out
+        self.document = document
+        self.fraction = fraction
+        random = SplitMix64(seed: seed)
+        reservoir = Reservoir(capacity: count ?? 0)
+    }
+
+    /// "N of M media items".
+    var summary: String { "\(kept) of \(itemsRead) media items" }
+
+    func offer(_ json: [UInt8]) throws(CLIFailure) {
+        itemsRead += 1
+        guard let fraction else { return reservoir.offer(json, using: &random) }
+        if random.nextUnitInterval() < fraction { try write(json) }
+    }
+
+    func finish(complete: Bool) throws(CLIFailure) {
+        guard fraction == nil else { return }
+        for json in reservoir.itemsInOrder { try write(json) }
+    }
+
+    private func write(_ json: [UInt8]) throws(CLIFailure) {
+        kept += 1
+        if let document { try document.append(json) } else { try out.writeLine(json) }
     }
 }
 

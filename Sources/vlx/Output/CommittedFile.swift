@@ -198,6 +198,15 @@ final class CommittedFile {
         }
     }
 
+    /// The file `path` names, as one spelling: the real path of a file that exists (links
+    /// followed), else of its folder, with its name. Two outputs of a run may not share one.
+    static func canonicalPath(_ path: String) -> String {
+        if let real = realPath(path) { return real }
+        guard let slash = path.lastIndex(of: "/") else { return (realPath(".") ?? ".") + "/" + path }
+        let folder = slash == path.startIndex ? "/" : String(path[..<slash])
+        return (realPath(folder) ?? folder) + "/" + path[path.index(after: slash)...]
+    }
+
     private static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
