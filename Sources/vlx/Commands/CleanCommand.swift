@@ -109,12 +109,6 @@ struct CleaningRules: Sendable {
     let minConfidence: Double?
     let dedupe: Bool
 
-    init(dropping: [IssueType], minConfidence: Double?, dedupe: Bool) {
-        self.dropping = dropping
-        self.minConfidence = minConfidence
-        self.dedupe = dedupe
-    }
-
     /// The type a `--drop-issue` value names: a known type in any case (`Blur`), else as written.
     static func issueType(_ name: String) -> IssueType {
         let type = IssueType(rawValue: name)
@@ -238,7 +232,7 @@ final class CleanSummary {
 
     var dropped: Int { droppedByReason.values.reduce(0, +) }
 
-    /// A line such as "kept 9,512 of 10,000 media items; left out 488: 301 duplicate, 187 blur".
+    /// A line such as "kept 9512 of 10000 media items; left out 488: 301 duplicate, 187 blur".
     var line: String {
         let reasons = droppedByReason.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.value) \($0.key)" }
         var text = "kept \(kept) of \(kept + dropped) media item\(kept + dropped == 1 ? "" : "s")"
@@ -305,7 +299,7 @@ final class CleanOutput {
                 }
                 continue
             }
-            if let keeper = groups.claim(verdict.groups, for: verdict) {
+            if let keeper = groups.claim(for: verdict) {
                 if format == .ndjson { try out.write(batch.lines[unwritten..<verdict.line.lowerBound]) }
                 unwritten = verdict.line.upperBound
                 try leaveOut(verdict, reason: "duplicate", summary: summary) { row in row.text(keeper ?? "") }
@@ -364,8 +358,9 @@ struct DuplicateGroups {
     /// For an item not left out for its issues: the media_id of the item kept for one of its
     /// groups (`.some(nil)` when that item had none), so that this one is a duplicate; or nil,
     /// when none of its groups was claimed: it is kept, and claims them all.
-    mutating func claim(_ groups: [PackedIdentifier], for verdict: ItemVerdict) -> String?? {
-        guard !groups.isEmpty, verdict.droppedFor == nil else { return nil }
+    mutating func claim(for verdict: ItemVerdict) -> String?? {
+        let groups = verdict.groups
+        guard !groups.isEmpty else { return nil }
         for group in groups {
             if let keeper = claimed.value(for: group) { return .some(keepers[Int(keeper)]?.text) }
         }
